@@ -1,0 +1,68 @@
+/**
+ * Destination: where normalized rows go. One implementation (Postgres over `SqlClient`)
+ * serves both a Postgres server and the embedded PGlite database.
+ */
+import { Context, Data } from "effect"
+import type { Effect } from "effect/Effect"
+import type { Scope } from "effect/Scope"
+import type { Row, TableSchema, WriteDisposition } from "../normalize/TableSchema.js"
+
+export class DestinationError extends Data.TaggedError("DestinationError")<{
+  readonly message: string
+  readonly dataset: string
+  readonly table?: string | undefined
+  readonly cause?: unknown
+}> {}
+
+export interface StartLoadOptions {
+  readonly dataset: string
+  readonly resource: string
+  readonly loadId: string
+  /** Name of the resource's root table (children are `<root>__<field>...`). */
+  readonly rootTable: string
+  readonly disposition: WriteDisposition
+  /** Root-table column names of the primary key (normalized); required for `merge`. */
+  readonly primaryKey: ReadonlyArray<string>
+  /** Tables to create even when no row arrives (resources with a Schema). */
+  readonly declaredTables?: ReadonlyArray<TableSchema> | undefined
+}
+
+export interface Batch {
+  /** Current schema of every table that has rows in this batch (columns only ever grow). */
+  readonly tables: ReadonlyArray<TableSchema>
+  /** Rows per table name. */
+  readonly rows: ReadonlyMap<string, ReadonlyArray<Row>>
+}
+
+export interface LoadResult {
+  readonly loadId: string
+  readonly resource: string
+  /** Rows written per final table in this load. */
+  readonly rowsPerTable: Readonly<Record<string, number>>
+}
+
+/** A resource's load in progress: rows stream into staging; `commit` makes them visible at once. */
+export interface ResourceLoad {
+  readonly write: (batch: Batch) => Effect<void, DestinationError>
+  readonly commit: (options: {
+    readonly startedAt: Date
+    /** Resource state (incremental cursors...) to store in `_rc_state` in the same transaction. */
+    readonly state?: unknown
+  }) => Effect<LoadResult, DestinationError>
+}
+
+export interface StoredColumn {
+  readonly table: string
+  readonly column: string
+  readonly dataType: string
+  readonly nullable: boolean
+}
+
+export class Destination extends Context.Tag("effect-rest-connector/Destination")<Destination, {
+  /** Tables of a dataset as stored (our names → schema), for resuming type decisions. */
+  readonly storedTables: (dataset: string) => Effect<ReadonlyArray<TableSchema>, DestinationError>
+  /** Starts a resource load. Closing the scope without `commit` discards the staged rows. */
+  readonly startLoad: (options: StartLoadOptions) => Effect<ResourceLoad, DestinationError, Scope>
+  /** Stored `_rc_state` for a resource, if any. */
+  readonly loadState: (dataset: string, resource: string) => Effect<unknown, DestinationError>
+}>() {}
