@@ -1,0 +1,74 @@
+/**
+ * Retry policy (DESIGN.md §2 `client.retry`): exponential backoff on transient failures,
+ * honouring `Retry-After` with a floor, jitter that only ever adds, a cap on each delay
+ * and on the number of retries.
+ */
+import { Duration, Effect, Option, Random, Schedule } from "effect"
+
+export interface RetryPolicy {
+  readonly statusCodes: ReadonlySet<number>
+  /** Retries after the first attempt (attempts = maxRetries + 1). */
+  readonly maxRetries: number
+  /** Seconds; delay n (1-based) = backoffFactor * 2^(n-1). */
+  readonly backoffFactor: number
+  /** Seconds; no single wait is longer. */
+  readonly maxDelay: number
+  readonly respectRetryAfter: boolean
+  /** Largest random fraction added to a delay. */
+  readonly jitter: number
+}
+
+export const defaultPolicy: RetryPolicy = {
+  statusCodes: new Set([429, 500, 502, 503, 504]),
+  maxRetries: 4,
+  backoffFactor: 1,
+  maxDelay: 300,
+  respectRetryAfter: true,
+  jitter: 0.1
+}
+
+/** A `Retry-After` of 0 must not make us spin (dlt#4036). */
+export const retryAfterFloor = Duration.millis(500)
+
+/** The failure the schedule looks at: what to wait for, if the server said. */
+export interface RetryableFailure {
+  readonly retryAfter: Option.Option<Duration.Duration>
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, relative to `nowMillis`. */
+export const parseRetryAfter = (value: string | undefined, nowMillis: number): Option.Option<Duration.Duration> => {
+  if (value === undefined) return Option.none()
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Option.some(Duration.millis(Math.round(Number(trimmed) * 1000)))
+  const at = Date.parse(trimmed)
+  return Number.isNaN(at) ? Option.none() : Option.some(Duration.millis(Math.max(0, at - nowMillis)))
+}
+
+/** The wait before a retry, before jitter: the server's word if it gave one, else backoff; capped. */
+export const baseDelay = (
+  policy: RetryPolicy,
+  exponential: Duration.Duration,
+  failure: RetryableFailure
+): Duration.Duration => {
+  const cap = Duration.seconds(policy.maxDelay)
+  if (policy.respectRetryAfter && Option.isSome(failure.retryAfter)) {
+    return Duration.min(Duration.max(failure.retryAfter.value, retryAfterFloor), cap)
+  }
+  return Duration.min(exponential, cap)
+}
+
+/**
+ * The schedule: `Schedule.exponential(backoffFactor s)` gives 1x, 2x, 4x...; each delay is
+ * replaced by the server's `Retry-After` when present, capped, then jitter is added on top.
+ * Its input is the failure, so the delay can depend on it.
+ */
+export const schedule = <E extends RetryableFailure>(policy: RetryPolicy): Schedule.Schedule<unknown, E> =>
+  Schedule.exponential(Duration.seconds(policy.backoffFactor), 2).pipe(
+    Schedule.intersect(Schedule.identity<E>()),
+    Schedule.intersect(Schedule.recurs(policy.maxRetries)),
+    Schedule.modifyDelayEffect(([[exponential, failure]]) => {
+      const delay = baseDelay(policy, exponential, failure)
+      if (policy.jitter <= 0) return Effect.succeed(delay)
+      return Effect.map(Random.next, (r) => Duration.millis(Math.round(Duration.toMillis(delay) * (1 + r * policy.jitter))))
+    })
+  )

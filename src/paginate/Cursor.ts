@@ -1,0 +1,87 @@
+/**
+ * `cursor` (dlt's JSONResponseCursorPaginator) with our extensions: `limit`/`limit_param`,
+ * the fall-back to the top-level key named by `cursor_param`, `stop_condition` and `cursor_value`.
+ */
+import { Either, Option } from "effect"
+import * as DataSelector from "../extract/DataSelector.js"
+import {
+  evaluateOnPage,
+  type Page,
+  PaginationError,
+  type Paginator,
+  readBoolean,
+  shouldStop,
+  type StopCondition,
+  withParams
+} from "./Paginator.js"
+
+export interface CursorOptions {
+  /** Where the next cursor is; undefined = dlt's `cursors.next` with our fall-back to `cursor_param`. */
+  readonly cursorPath: DataSelector.DataSelector | undefined
+  readonly cursorParam: string
+  /** Our extension: computes the cursor from the page instead of reading `cursorPath`. */
+  readonly cursorValue: StopCondition | undefined
+  readonly limit: number | undefined
+  readonly limitParam: string
+  readonly stopAfterEmptyPage: boolean
+  readonly hasMorePath: DataSelector.DataSelector | undefined
+  readonly stopCondition: StopCondition | undefined
+}
+
+const defaultCursorPath = Either.getOrThrow(DataSelector.parse("cursors.next"))
+
+const isMissing = (cursor: unknown): boolean => cursor === undefined || cursor === null || cursor === ""
+
+export const make = (options: CursorOptions): Paginator => {
+  const fallback = Either.getOrThrow(DataSelector.parse(`['${options.cursorParam.replace(/'/g, "\\'")}']`))
+
+  const readCursor = (page: Page): Either.Either<unknown, PaginationError> => {
+    if (options.cursorValue !== undefined) return evaluateOnPage(options.cursorValue, page, "cursor_value")
+    if (options.cursorPath !== undefined) return Either.right(DataSelector.readPath(options.cursorPath, page.body))
+    const nested = DataSelector.readPath(defaultCursorPath, page.body)
+    return Either.right(nested !== undefined ? nested : DataSelector.readPath(fallback, page.body))
+  }
+
+  return {
+    type: "cursor",
+    first: (request) =>
+      options.limit === undefined ? request : withParams(request, { [options.limitParam]: String(options.limit) }),
+    next: (page) =>
+      Either.gen(function*() {
+        if (yield* shouldStop(options.stopCondition, page)) return Option.none()
+        if (options.stopAfterEmptyPage && page.records.length === 0) return Option.none()
+        if (options.hasMorePath !== undefined) {
+          const hasMore = yield* readBoolean(DataSelector.readPath(options.hasMorePath, page.body), options.hasMorePath.source)
+          if (!hasMore) return Option.none()
+        }
+        const cursor = yield* readCursor(page)
+        if (isMissing(cursor)) {
+          // With a stop condition the API promised to tell us when to stop; a page without a
+          // cursor that is not the last one would silently drop the rest of the data.
+          if (options.stopCondition !== undefined) {
+            return yield* Either.left(
+              new PaginationError({
+                message: `stop_condition says there are more pages, but the response has no cursor (${describeCursorSource(options)})`
+              })
+            )
+          }
+          return Option.none()
+        }
+        if (typeof cursor !== "string" && typeof cursor !== "number") {
+          return yield* Either.left(
+            new PaginationError({
+              message: `cursor (${describeCursorSource(options)}) must be a string or a number, found ${JSON.stringify(cursor)}`
+            })
+          )
+        }
+        return Option.some(withParams(page.request, { [options.cursorParam]: String(cursor) }))
+      })
+  }
+}
+
+const describeCursorSource = (options: CursorOptions): string =>
+  options.cursorValue !== undefined
+    ? "cursor_value"
+    : options.cursorPath !== undefined
+    ? `cursor_path '${options.cursorPath.source}'`
+    : `'cursors.next' or top-level '${options.cursorParam}'`

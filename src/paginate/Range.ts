@@ -1,0 +1,62 @@
+/**
+ * `offset` and `page_number` (dlt's RangePaginator family): a number in the query that
+ * advances by a step, with dlt's stop rules. The current position is read back from the
+ * request's params, so the paginator itself holds no state.
+ */
+import { Either, Option } from "effect"
+import * as DataSelector from "../extract/DataSelector.js"
+import {
+  type Page,
+  PaginationError,
+  type Paginator,
+  readBoolean,
+  readInteger,
+  shouldStop,
+  type StopCondition,
+  withParams
+} from "./Paginator.js"
+
+export interface RangeOptions {
+  readonly type: "offset" | "page_number"
+  readonly param: string
+  readonly initial: number
+  readonly step: number
+  /** Extra fixed params sent with every request (offset's `limit`). */
+  readonly fixedParams: Readonly<Record<string, string>>
+  readonly totalPath: DataSelector.DataSelector | undefined
+  /** The position after which no page is fetched: `total` (offset) or `total + base_page` (page numbers). */
+  readonly totalToEnd: (total: number) => number
+  readonly maximum: number | undefined
+  readonly stopAfterEmptyPage: boolean
+  readonly hasMorePath: DataSelector.DataSelector | undefined
+  readonly stopCondition: StopCondition | undefined
+}
+
+const current = (page: Page, options: RangeOptions): Either.Either<number, PaginationError> => {
+  const raw = page.request.params[options.param]
+  const n = raw === undefined ? options.initial : Number(raw)
+  return Number.isFinite(n)
+    ? Either.right(n)
+    : Either.left(new PaginationError({ message: `request param '${options.param}' is not a number: ${raw}` }))
+}
+
+export const make = (options: RangeOptions): Paginator => ({
+  type: options.type,
+  first: (request) => withParams(request, { ...options.fixedParams, [options.param]: String(options.initial) }),
+  next: (page) =>
+    Either.gen(function*() {
+      if (yield* shouldStop(options.stopCondition, page)) return Option.none()
+      if (options.stopAfterEmptyPage && page.records.length === 0) return Option.none()
+      const position = (yield* current(page, options)) + options.step
+      // A maximum always wins, even over has_more (dlt#4225 over-fetches here).
+      if (options.maximum !== undefined && position >= options.maximum) return Option.none()
+      if (options.hasMorePath !== undefined) {
+        const hasMore = yield* readBoolean(DataSelector.readPath(options.hasMorePath, page.body), options.hasMorePath.source)
+        if (!hasMore) return Option.none()
+      } else if (options.totalPath !== undefined) {
+        const total = yield* readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
+        if (position >= options.totalToEnd(total)) return Option.none()
+      }
+      return Option.some(withParams(page.request, { [options.param]: String(position) }))
+    })
+})
