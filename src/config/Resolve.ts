@@ -62,7 +62,7 @@ export interface ResolvedResource<S> {
   readonly writeDisposition: WriteDisposition
   readonly maxTableNesting: number | undefined
   readonly selected: boolean
-  readonly schema: Schema.Schema<unknown, unknown, never> | undefined
+  readonly schema: Schema.Schema.AnyNoContext | undefined
 }
 
 export interface ResolvedSource<S> {

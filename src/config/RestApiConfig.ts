@@ -223,7 +223,7 @@ export const WriteDispositionConfig = Schema.Union(
 )
 export type WriteDispositionConfig = typeof WriteDispositionConfig.Type
 
-const AnySchema = Schema.declare((u: unknown): u is Schema.Schema<unknown, unknown, never> => Schema.isSchema(u), {
+const AnySchema = Schema.declare((u: unknown): u is Schema.Schema.AnyNoContext => Schema.isSchema(u), {
   identifier: "Schema"
 })
 

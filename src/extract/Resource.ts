@@ -53,7 +53,7 @@ const sameRequest = (a: PageRequest, b: PageRequest): boolean => {
   return ka.length === Object.keys(b.params).length && ka.every((k) => a.params[k] === b.params[k])
 }
 
-const decoderFor = (schema: Schema.Schema<unknown, unknown, never> | undefined) =>
+const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) =>
   schema === undefined ? undefined : Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
 
 /** Streams the pages of one resource. */

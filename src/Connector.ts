@@ -1,0 +1,55 @@
+/**
+ * The pieces the CLI (and tests that drive it) put together: a source from a config file,
+ * and the storage layer for a database URL or the embedded database.
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Either, Layer } from "effect"
+import type { ConfigError } from "./config/ConfigError.js"
+import { datasetFromFile, loadConfigFile } from "./config/LoadConfig.js"
+import { resolveConfig } from "./config/Resolve.js"
+import { resolveSecrets } from "./config/Secrets.js"
+import type { Destination } from "./load/Destination.js"
+import * as Embedded from "./load/Embedded.js"
+import * as Postgres from "./load/Postgres.js"
+import * as Naming from "./normalize/Naming.js"
+import * as Source from "./Source.js"
+
+export interface SourceFileOptions {
+  /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
+  readonly baseUrl?: string | undefined
+}
+
+/** Reads, decodes and resolves a config file (secrets included) into a source. */
+export const sourceFromFile = (
+  file: string,
+  options: SourceFileOptions = {}
+): Effect.Effect<Source.RestApiSource, ConfigError> =>
+  Effect.gen(function*() {
+    const input = yield* loadConfigFile(file)
+    const resolved = yield* Either.match(resolveConfig(input, file), { onLeft: Effect.fail, onRight: Effect.succeed })
+    const withBase = options.baseUrl === undefined
+      ? resolved
+      : { ...resolved, client: { ...resolved.client, baseUrl: options.baseUrl } }
+    return Source.fromResolved(yield* resolveSecrets(withBase, file), file)
+  })
+
+/** `--dataset` default: the config file's base name in snake_case. */
+export const defaultDataset = (file: string): string => Naming.normalizeIdentifier(datasetFromFile(file))
+
+export interface StorageOptions {
+  /** A Postgres server; without it the embedded database in `dataDir` is used. */
+  readonly databaseUrl?: string | undefined
+  /** Folder of the embedded database (default `./.rest-connector`). */
+  readonly dataDir?: string | undefined
+}
+
+/** The Destination over a Postgres server or the embedded database. */
+export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, SqlError> =>
+  Postgres.layer.pipe(
+    Layer.provide(
+      Embedded.databaseLayer({
+        databaseUrl: options.databaseUrl,
+        dataDir: options.databaseUrl === undefined ? options.dataDir ?? ".rest-connector" : undefined
+      })
+    )
+  )

@@ -1,0 +1,770 @@
+/**
+ * `Destination` over `SqlClient`: the same SQL runs on a Postgres server and on the embedded
+ * PGlite. Rows stream into per-load staging tables in `<dataset>_staging`; `commit` moves them
+ * into the final tables in one transaction (DESIGN §4).
+ */
+import { SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
+import { Cause, Context, Effect, Layer } from "effect"
+import type { Scope } from "effect/Scope"
+import { createHash } from "node:crypto"
+import type { ColumnSchema, DataType, Row, TableSchema } from "../normalize/TableSchema.js"
+import { SystemColumns } from "../normalize/TableSchema.js"
+import type { Batch, LoadResult, ResourceLoad, StartLoadOptions } from "./Destination.js"
+import { Destination, DestinationError } from "./Destination.js"
+
+// ---------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------
+
+/** Postgres truncates longer identifiers silently, so we shorten them ourselves, deterministically. */
+const maxIdentifierBytes = 63
+
+/** Quotes an identifier (embedded `"` doubled); every identifier in our SQL goes through this. */
+export const ident = (name: string): string => `"${name.replaceAll("\"", "\"\"")}"`
+
+const qualified = (schema: string, table: string): string => `${ident(schema)}.${ident(table)}`
+
+const byteLength = (s: string): number => Buffer.byteLength(s, "utf8")
+
+const shortHash = (...parts: ReadonlyArray<string>): string =>
+  createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 8)
+
+const truncateBytes = (s: string, maxBytes: number): string => {
+  let out = ""
+  for (const ch of s) {
+    if (byteLength(out + ch) > maxBytes) break
+    out += ch
+  }
+  return out
+}
+
+/** `name + suffix` within 63 bytes; an over-long name keeps its head plus a hash of the whole name. */
+export const fitIdentifier = (name: string, suffix: string): string => {
+  if (byteLength(name) + byteLength(suffix) <= maxIdentifierBytes) return name + suffix
+  const hash = `_${shortHash(name)}`
+  return truncateBytes(name, maxIdentifierBytes - byteLength(suffix) - hash.length) + hash + suffix
+}
+
+export const stagingSchemaName = (dataset: string): string => fitIdentifier(dataset, "_staging")
+
+/**
+ * Staging table of one table in one resource load. The suffix hashes load id and resource:
+ * resources of one run share the load id and may even write the same table.
+ */
+export const stagingTableName = (table: string, loadId: string, resource: string): string =>
+  fitIdentifier(table, `__${shortHash(loadId, resource)}`)
+
+/** Registry of staging tables (which resource and load own them), so leftovers can be found. */
+const registryTable = "_rc_staging_tables"
+const loadsTable = "_rc_loads"
+const stateTable = "_rc_state"
+const systemTables: ReadonlySet<string> = new Set([loadsTable, stateTable])
+
+const rootIndexName = (table: string) => fitIdentifier(table, "__rc_id_key")
+const childIndexName = (table: string) => fitIdentifier(table, "__rc_root_idx")
+
+// ---------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------
+
+/** SQL type of a `DataType`. */
+export const sqlType = (type: DataType): string => {
+  switch (type) {
+    case "text":
+      return "text"
+    case "bigint":
+      return "bigint"
+    case "double":
+      return "double precision"
+    case "boolean":
+      return "boolean"
+    case "timestamptz":
+      return "timestamptz"
+    case "numeric":
+      return "numeric"
+    case "jsonb":
+      return "jsonb"
+  }
+}
+
+/** `DataType` of a stored column, from `format_type()` output; unknown types read as text. */
+export const dataTypeOf = (sqlTypeName: string): DataType => {
+  const base = sqlTypeName.replace(/\(.*\)$/, "").trim()
+  switch (base) {
+    case "bigint":
+    case "integer":
+    case "smallint":
+      return "bigint"
+    case "double precision":
+    case "real":
+      return "double"
+    case "boolean":
+      return "boolean"
+    case "timestamp with time zone":
+    case "timestamptz":
+    case "timestamp without time zone":
+      return "timestamptz"
+    case "numeric":
+      return "numeric"
+    case "jsonb":
+    case "json":
+      return "jsonb"
+    default:
+      return "text"
+  }
+}
+
+// ---------------------------------------------------------------------------
+// SQL builders (identifiers quoted, data always bound as parameters)
+// ---------------------------------------------------------------------------
+
+const columnList = (columns: ReadonlyArray<string>, alias?: string): string =>
+  columns.map((c) => alias === undefined ? ident(c) : `${alias}.${ident(c)}`).join(", ")
+
+const columnDefinition = (column: ColumnSchema, withConstraints: boolean): string =>
+  `${ident(column.name)} ${sqlType(column.type)}${withConstraints && !column.nullable ? " NOT NULL" : ""}`
+
+/** Staging tables are UNLOGGED (no WAL: they are scratch data) and unconstrained. */
+const createTableSql = (
+  schema: string,
+  table: string,
+  columns: ReadonlyArray<ColumnSchema>,
+  options: { readonly unlogged: boolean }
+): string =>
+  `CREATE ${options.unlogged ? "UNLOGGED " : ""}TABLE IF NOT EXISTS ${qualified(schema, table)} (${
+    columns.map((c) => columnDefinition(c, !options.unlogged)).join(", ")
+  })`
+
+/** NOT NULL is never added to an existing table: its old rows would violate it. */
+const addColumnsSql = (schema: string, table: string, columns: ReadonlyArray<ColumnSchema>): string =>
+  `ALTER TABLE ${qualified(schema, table)} ${
+    columns.map((c) => `ADD COLUMN IF NOT EXISTS ${columnDefinition(c, false)}`).join(", ")
+  }`
+
+/** One statement for a whole batch: the rows arrive as one JSON text parameter ($1). */
+const insertFromJsonSql = (schema: string, table: string, columns: ReadonlyArray<ColumnSchema>): string =>
+  `INSERT INTO ${qualified(schema, table)} (${columnList(columns.map((c) => c.name))}) SELECT ${
+    columnList(columns.map((c) => c.name))
+  } FROM json_to_recordset($1::json) AS t(${columns.map((c) => `${ident(c.name)} ${sqlType(c.type)}`).join(", ")})`
+
+const copySql = (schema: string, table: string, stagingSchema: string, staging: string, columns: ReadonlyArray<string>) =>
+  `INSERT INTO ${qualified(schema, table)} (${columnList(columns)}) SELECT ${columnList(columns)} FROM ${
+    qualified(stagingSchema, staging)
+  }`
+
+const deleteAllSql = (schema: string, table: string) => `DELETE FROM ${qualified(schema, table)}`
+
+/** The surviving root record per `_rc_id`: the last one of the load (highest `_rc_seq`). */
+const lastRootsSql = (stagingSchema: string, rootStaging: string, columns: ReadonlyArray<string>) =>
+  `SELECT DISTINCT ON (${ident(SystemColumns.id)}) ${columnList(columns)} FROM ${
+    qualified(stagingSchema, rootStaging)
+  } ORDER BY ${ident(SystemColumns.id)}, ${ident(SystemColumns.seq)} DESC NULLS LAST`
+
+const upsertRootSql = (
+  schema: string,
+  table: string,
+  stagingSchema: string,
+  rootStaging: string,
+  columns: ReadonlyArray<string>,
+  updateColumns: ReadonlyArray<string>
+) =>
+  `INSERT INTO ${qualified(schema, table)} (${columnList(columns)}) ${
+    lastRootsSql(stagingSchema, rootStaging, columns)
+  } ON CONFLICT (${ident(SystemColumns.id)}) DO ${
+    updateColumns.length === 0
+      ? "NOTHING"
+      : `UPDATE SET ${updateColumns.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`).join(", ")}`
+  }`
+
+const deleteMergedChildrenSql = (schema: string, child: string, stagingSchema: string, rootStaging: string) =>
+  `DELETE FROM ${qualified(schema, child)} WHERE ${ident(SystemColumns.rootId)} IN (SELECT ${
+    ident(SystemColumns.id)
+  } FROM ${qualified(stagingSchema, rootStaging)})`
+
+/** Child rows of surviving roots only: same root id and same root ordinal. */
+const insertMergedChildrenSql = (
+  schema: string,
+  child: string,
+  stagingSchema: string,
+  childStaging: string,
+  rootStaging: string,
+  columns: ReadonlyArray<string>
+) =>
+  `INSERT INTO ${qualified(schema, child)} (${columnList(columns)}) SELECT ${columnList(columns, "c")} FROM ${
+    qualified(stagingSchema, childStaging)
+  } AS c JOIN (${
+    lastRootsSql(stagingSchema, rootStaging, [SystemColumns.id, SystemColumns.seq])
+  }) AS r ON c.${ident(SystemColumns.rootId)} = r.${ident(SystemColumns.id)} AND c.${ident(SystemColumns.seq)} = r.${
+    ident(SystemColumns.seq)
+  }`
+
+const createIndexSql = (schema: string, table: string, name: string, column: string, unique: boolean) =>
+  `CREATE ${unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS ${ident(name)} ON ${qualified(schema, table)} (${ident(column)})`
+
+const dropTablesSql = (schema: string, tables: ReadonlyArray<string>) =>
+  `DROP TABLE IF EXISTS ${tables.map((t) => qualified(schema, t)).join(", ")}`
+
+const loadsColumns: ReadonlyArray<ColumnSchema> = [
+  { name: "load_id", type: "text", nullable: false },
+  { name: "resource", type: "text", nullable: false },
+  { name: "started_at", type: "timestamptz", nullable: true },
+  { name: "finished_at", type: "timestamptz", nullable: true },
+  { name: "rows", type: "jsonb", nullable: true },
+  { name: "status", type: "text", nullable: false }
+]
+
+const createStateSql = (schema: string) =>
+  `CREATE TABLE IF NOT EXISTS ${qualified(schema, stateTable)} (resource text PRIMARY KEY, state jsonb, load_id text, updated_at timestamptz)`
+
+const createRegistrySql = (stagingSchema: string) =>
+  `CREATE TABLE IF NOT EXISTS ${
+    qualified(stagingSchema, registryTable)
+  } (table_name text PRIMARY KEY, resource text NOT NULL, load_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`
+
+/** Serializes DDL on one schema across sessions: concurrent `CREATE ... IF NOT EXISTS` can still collide. */
+const lockSql = "SELECT pg_advisory_xact_lock(hashtext($1))"
+const lockKey = (schema: string) => `effect-rest-connector:${schema}`
+
+const catalogColumnsSql = `SELECT c.relname AS tname, a.attname AS cname, format_type(a.atttypid, a.atttypmod) AS ctype,
+  a.attnotnull AS required
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+ORDER BY c.relname, a.attnum`
+
+const catalogIndexesSql = `SELECT i.relname AS iname FROM pg_catalog.pg_class i
+JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
+WHERE n.nspname = $1 AND i.relkind = 'i'`
+
+const schemaExistsSql = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1) AS present"
+const tableExistsSql = "SELECT to_regclass($1) IS NOT NULL AS present"
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** The database's own message (and SQLSTATE); never statement parameters or connection strings. */
+const describe = (u: unknown): string => {
+  if (u instanceof SqlError) {
+    return u.cause === undefined ? u.message : `${u.message}: ${describe(u.cause)}`
+  }
+  if (u instanceof DestinationError) return u.message
+  if (u instanceof Error) {
+    const code = "code" in u && typeof u.code === "string" ? ` (SQLSTATE ${u.code})` : ""
+    return `${u.message}${code}`
+  }
+  return "unknown error"
+}
+
+const destinationError = (what: string, dataset: string, table?: string) => (cause: unknown): DestinationError =>
+  cause instanceof DestinationError ? cause : new DestinationError({
+    message: `${what} (dataset ${dataset}${table === undefined ? "" : `, table ${table}`}): ${describe(cause)}`,
+    dataset,
+    table,
+    cause
+  })
+
+// ---------------------------------------------------------------------------
+// Catalog
+// ---------------------------------------------------------------------------
+
+interface StoredColumnInfo {
+  readonly type: string
+  readonly required: boolean
+}
+
+interface Catalog {
+  readonly schemaExists: boolean
+  /** table → columns in creation order */
+  readonly tables: ReadonlyMap<string, ReadonlyMap<string, StoredColumnInfo>>
+  readonly indexes: ReadonlySet<string>
+}
+
+/** Desired final table: staged and declared schemas merged, `_rc_seq` removed. */
+interface TableSpec {
+  readonly name: string
+  readonly columns: ReadonlyArray<ColumnSchema>
+  readonly child: boolean
+  readonly uniqueId: boolean
+}
+
+interface Ddl {
+  readonly sql: string
+  readonly table?: string | undefined
+}
+
+/** Child tables are `<root>__<field>...`; `parent` says so too when the normalizer knows. */
+const isChildOf = (root: string, table: string) => table.startsWith(`${root}__`)
+
+const planDdl = (dataset: string, catalog: Catalog, specs: ReadonlyArray<TableSpec>): ReadonlyArray<Ddl> => {
+  const ddl: Array<Ddl> = []
+  if (!catalog.schemaExists) ddl.push({ sql: `CREATE SCHEMA IF NOT EXISTS ${ident(dataset)}` })
+  if (!catalog.tables.has(loadsTable)) {
+    ddl.push({ sql: createTableSql(dataset, loadsTable, loadsColumns, { unlogged: false }), table: loadsTable })
+  }
+  if (!catalog.tables.has(stateTable)) ddl.push({ sql: createStateSql(dataset), table: stateTable })
+  for (const spec of specs) {
+    const stored = catalog.tables.get(spec.name)
+    if (stored === undefined) {
+      ddl.push({ sql: createTableSql(dataset, spec.name, spec.columns, { unlogged: false }), table: spec.name })
+    } else {
+      const missing = spec.columns.filter((c) => !stored.has(c.name))
+      if (missing.length > 0) ddl.push({ sql: addColumnsSql(dataset, spec.name, missing), table: spec.name })
+    }
+    const hasColumn = (name: string) => spec.columns.some((c) => c.name === name) || (stored?.has(name) ?? false)
+    if (spec.uniqueId && !catalog.indexes.has(rootIndexName(spec.name))) {
+      ddl.push({
+        sql: createIndexSql(dataset, spec.name, rootIndexName(spec.name), SystemColumns.id, true),
+        table: spec.name
+      })
+    }
+    if (spec.child && hasColumn(SystemColumns.rootId) && !catalog.indexes.has(childIndexName(spec.name))) {
+      ddl.push({
+        sql: createIndexSql(dataset, spec.name, childIndexName(spec.name), SystemColumns.rootId, false),
+        table: spec.name
+      })
+    }
+  }
+  return ddl
+}
+
+/** Row count of a `pg` result (`.raw`); other drivers may not report one. */
+const rowCountOf = (result: unknown): number | undefined =>
+  typeof result === "object" && result !== null && "rowCount" in result && typeof result.rowCount === "number"
+    ? result.rowCount
+    : undefined
+
+/** Rows per JSON parameter: bounds one statement's memory for very large batches. */
+const maxRowsPerStatement = 50_000
+
+// ---------------------------------------------------------------------------
+// Destination
+// ---------------------------------------------------------------------------
+
+interface StagedTable {
+  readonly table: string
+  readonly staging: string
+  readonly parent: string | undefined
+  /** Staging columns (with `_rc_seq`), in creation order. */
+  readonly columns: Map<string, ColumnSchema>
+  rows: number
+}
+
+const seqColumn: ColumnSchema = { name: SystemColumns.seq, type: "bigint", nullable: true }
+
+export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlClient.SqlClient> = Effect.gen(
+  function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    /** Runs one statement, mapping its failure to a `DestinationError` that names dataset and table. */
+    const exec = (text: string, params: ReadonlyArray<string>, what: string, dataset: string, table?: string) =>
+      sql.unsafe(text, params).raw.pipe(Effect.mapError(destinationError(what, dataset, table)))
+
+    const query = <A extends object>(
+      text: string,
+      params: ReadonlyArray<string>,
+      what: string,
+      dataset: string
+    ) =>
+      // withoutTransform: a client configured with name transforms must not rename catalog columns.
+      sql.unsafe<A>(text, params).withoutTransform.pipe(Effect.mapError(destinationError(what, dataset)))
+
+    const existsQuery = (text: string, param: string, what: string, dataset: string) =>
+      query<{ readonly present: boolean }>(text, [param], what, dataset).pipe(
+        Effect.map((rows) => rows[0]?.present === true)
+      )
+
+    /**
+     * A transaction as one unit of work. COMMIT failures surface as defects (STYLE pitfall 8), so
+     * every non-interruption cause becomes a `DestinationError`.
+     */
+    const unitOfWork = <A>(what: string, dataset: string, self: Effect.Effect<A, DestinationError | SqlError>) =>
+      sql.withTransaction(self).pipe(
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.interrupt
+            : Effect.fail(destinationError(what, dataset)(Cause.squash(cause)))
+        )
+      )
+
+    const readCatalog = (dataset: string): Effect.Effect<Catalog, DestinationError> =>
+      Effect.gen(function*() {
+        const columns = yield* query<{
+          readonly tname: string
+          readonly cname: string
+          readonly ctype: string
+          readonly required: boolean
+        }>(catalogColumnsSql, [dataset], "reading the catalog", dataset)
+        const tables = new Map<string, Map<string, StoredColumnInfo>>()
+        for (const row of columns) {
+          let table = tables.get(row.tname)
+          if (table === undefined) {
+            table = new Map()
+            tables.set(row.tname, table)
+          }
+          table.set(row.cname, { type: row.ctype, required: row.required })
+        }
+        const schemaExists = tables.size > 0 ||
+          (yield* existsQuery(schemaExistsSql, dataset, "reading the catalog", dataset))
+        const indexes = schemaExists
+          ? yield* query<{ readonly iname: string }>(catalogIndexesSql, [dataset], "reading the catalog", dataset)
+          : []
+        return { schemaExists, tables, indexes: new Set(indexes.map((r) => r.iname)) }
+      })
+
+    const storedTables = (dataset: string): Effect.Effect<ReadonlyArray<TableSchema>, DestinationError> =>
+      readCatalog(dataset).pipe(
+        Effect.map((catalog) => {
+          const names = [...catalog.tables.keys()].filter((t) => !systemTables.has(t))
+          return names.map((name): TableSchema => ({
+            name,
+            parent: parentOf(name, catalog.tables),
+            columns: [...(catalog.tables.get(name) ?? new Map<string, StoredColumnInfo>()).entries()].map((
+              [column, info]
+            ) => ({ name: column, type: dataTypeOf(info.type), nullable: !info.required }))
+          }))
+        }),
+        Effect.withSpan("Destination.storedTables", { attributes: { dataset } })
+      )
+
+    const loadState = (dataset: string, resource: string): Effect.Effect<unknown, DestinationError> =>
+      Effect.gen(function*() {
+        const what = "reading the resource state"
+        const present = yield* existsQuery(tableExistsSql, qualified(dataset, stateTable), what, dataset)
+        if (!present) return undefined
+        // state::text: parse ourselves so a client's JSON name transforms never touch user state.
+        const rows = yield* query<{ readonly state: string | null }>(
+          `SELECT state::text AS state FROM ${qualified(dataset, stateTable)} WHERE resource = $1`,
+          [resource],
+          what,
+          dataset
+        )
+        const text = rows[0]?.state
+        if (text === undefined || text === null) return undefined
+        return yield* Effect.try({
+          try: (): unknown => JSON.parse(text),
+          catch: destinationError(what, dataset, stateTable)
+        })
+      }).pipe(Effect.withSpan("Destination.loadState", { attributes: { dataset, resource } }))
+
+    /** Drops the registered staging tables of `resource` (of one load, or of every load). */
+    const dropStaging = (dataset: string, resource: string, loadId: string | undefined) =>
+      Effect.gen(function*() {
+        const stagingSchema = stagingSchemaName(dataset)
+        const what = "dropping staging tables"
+        const present = yield* existsQuery(tableExistsSql, qualified(stagingSchema, registryTable), what, dataset)
+        if (!present) return
+        const filter = loadId === undefined ? "resource = $1" : "resource = $1 AND load_id = $2"
+        const params = loadId === undefined ? [resource] : [resource, loadId]
+        yield* unitOfWork(
+          what,
+          dataset,
+          Effect.gen(function*() {
+            const rows = yield* query<{ readonly tname: string }>(
+              `SELECT table_name AS tname FROM ${qualified(stagingSchema, registryTable)} WHERE ${filter}`,
+              params,
+              what,
+              dataset
+            )
+            if (rows.length === 0) return
+            yield* exec(dropTablesSql(stagingSchema, rows.map((r) => r.tname)), [], what, dataset)
+            yield* exec(`DELETE FROM ${qualified(stagingSchema, registryTable)} WHERE ${filter}`, params, what, dataset)
+          })
+        )
+      })
+
+    const startLoad = (options: StartLoadOptions): Effect.Effect<ResourceLoad, DestinationError, Scope> =>
+      Effect.gen(function*() {
+        const { dataset, loadId, resource, rootTable } = options
+        const stagingSchema = stagingSchemaName(dataset)
+        // Leftovers of killed runs (and of an earlier attempt with this load id) would add stale rows.
+        yield* dropStaging(dataset, resource, undefined)
+
+        const staged = new Map<string, StagedTable>()
+        let stagingReady = false
+        let status: "open" | "committed" = "open"
+        const lock = yield* Effect.makeSemaphore(1)
+
+        yield* Effect.addFinalizer(() =>
+          status === "committed" || !stagingReady
+            ? Effect.void
+            : dropStaging(dataset, resource, loadId).pipe(Effect.timeout("30 seconds"), Effect.ignore)
+        )
+
+        const ensureStagingSchema = Effect.suspend(() =>
+          stagingReady ? Effect.void : unitOfWork(
+            "creating the staging schema",
+            dataset,
+            Effect.gen(function*() {
+              const what = "creating the staging schema"
+              yield* exec(lockSql, [lockKey(stagingSchema)], what, dataset)
+              yield* exec(`CREATE SCHEMA IF NOT EXISTS ${ident(stagingSchema)}`, [], what, dataset)
+              yield* exec(createRegistrySql(stagingSchema), [], what, dataset)
+            })
+          ).pipe(Effect.tap(() => {
+            stagingReady = true
+          }))
+        )
+
+        /** The staging table of `schema`, created or widened to all of its columns. */
+        const ensureStagingTable = (schema: TableSchema) =>
+          Effect.gen(function*() {
+            const wanted = schema.columns.some((c) => c.name === SystemColumns.seq)
+              ? schema.columns
+              : [...schema.columns, seqColumn]
+            const existing = staged.get(schema.name)
+            if (existing === undefined) {
+              yield* ensureStagingSchema
+              const staging = stagingTableName(schema.name, loadId, resource)
+              const what = "creating a staging table"
+              // Registered first: a run killed right after still finds the table to clean up.
+              yield* exec(
+                `INSERT INTO ${
+                  qualified(stagingSchema, registryTable)
+                } (table_name, resource, load_id) VALUES ($1, $2, $3) ON CONFLICT (table_name) DO NOTHING`,
+                [staging, resource, loadId],
+                what,
+                dataset,
+                schema.name
+              )
+              yield* exec(createTableSql(stagingSchema, staging, wanted, { unlogged: true }), [], what, dataset, schema.name)
+              const entry: StagedTable = {
+                table: schema.name,
+                staging,
+                parent: schema.parent,
+                columns: new Map(wanted.map((c) => [c.name, c])),
+                rows: 0
+              }
+              staged.set(schema.name, entry)
+              return entry
+            }
+            const missing = wanted.filter((c) => !existing.columns.has(c.name))
+            if (missing.length > 0) {
+              yield* exec(
+                addColumnsSql(stagingSchema, existing.staging, missing),
+                [],
+                "adding staging columns",
+                dataset,
+                schema.name
+              )
+              for (const c of missing) existing.columns.set(c.name, c)
+            }
+            return existing
+          })
+
+        const insertRows = (entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) =>
+          Effect.gen(function*() {
+            const text = insertFromJsonSql(stagingSchema, entry.staging, columns)
+            for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
+              const chunk = i === 0 && rows.length <= maxRowsPerStatement ? rows : rows.slice(i, i + maxRowsPerStatement)
+              // JSON text, not a JS array (pitfall 6); Dates serialize to ISO strings.
+              yield* exec(text, [JSON.stringify(chunk)], "writing rows to staging", dataset, entry.table)
+            }
+            entry.rows += rows.length
+          })
+
+        const ensureOpen = (what: string) =>
+          status === "open"
+            ? Effect.void
+            : Effect.fail(
+              new DestinationError({ message: `${what}: the load of ${resource} is already committed`, dataset })
+            )
+
+        const write = (batch: Batch): Effect.Effect<void, DestinationError> =>
+          lock.withPermits(1)(Effect.gen(function*() {
+            yield* ensureOpen("write")
+            const schemas = new Map(batch.tables.map((t) => [t.name, t]))
+            for (const [table, rows] of batch.rows) {
+              if (rows.length === 0) continue
+              const schema = schemas.get(table)
+              if (schema === undefined) {
+                return yield* new DestinationError({
+                  message: `write: batch has rows for table ${table} but no schema for it`,
+                  dataset,
+                  table
+                })
+              }
+              const entry = yield* ensureStagingTable(schema)
+              const columns = [...entry.columns.values()].filter((c) =>
+                schema.columns.some((s) => s.name === c.name) || c.name === SystemColumns.seq
+              )
+              yield* insertRows(entry, columns, rows)
+            }
+          }))
+
+        /** Final tables this load must make exist: declared ones plus everything staged. */
+        const tableSpecs = (): ReadonlyArray<TableSpec> => {
+          const specs = new Map<string, { columns: Map<string, ColumnSchema>; child: boolean }>()
+          const add = (name: string, parent: string | undefined, columns: Iterable<ColumnSchema>) => {
+            let spec = specs.get(name)
+            if (spec === undefined) {
+              spec = { columns: new Map(), child: parent !== undefined || isChildOf(rootTable, name) }
+              specs.set(name, spec)
+            }
+            for (const c of columns) {
+              if (c.name !== SystemColumns.seq && !spec.columns.has(c.name)) spec.columns.set(c.name, c)
+            }
+          }
+          for (const t of options.declaredTables ?? []) add(t.name, t.parent, t.columns)
+          for (const t of staged.values()) add(t.table, t.parent, t.columns.values())
+          return [...specs.entries()].map(([name, spec]) => ({
+            name,
+            columns: [...spec.columns.values()],
+            child: spec.child,
+            uniqueId: options.disposition === "merge" && name === rootTable
+          }))
+        }
+
+        const commitWork = (startedAt: Date, state: unknown) =>
+          Effect.gen(function*() {
+            const specs = tableSpecs()
+            let catalog = yield* readCatalog(dataset)
+            if (planDdl(dataset, catalog, specs).length > 0) {
+              // Lock, then re-plan: another session may have created the same objects meanwhile.
+              yield* exec(lockSql, [lockKey(dataset)], "locking the dataset", dataset)
+              catalog = yield* readCatalog(dataset)
+              for (const ddl of planDdl(dataset, catalog, specs)) {
+                yield* exec(ddl.sql, [], "creating tables", dataset, ddl.table)
+              }
+              catalog = yield* readCatalog(dataset)
+            }
+
+            const rowsPerTable: Record<string, number> = {}
+            for (const spec of specs) rowsPerTable[spec.name] = 0
+            const finalColumns = (entry: StagedTable) =>
+              [...entry.columns.keys()].filter((c) => c !== SystemColumns.seq)
+            const copy = (entry: StagedTable, text: string, what: string) =>
+              exec(text, [], what, dataset, entry.table).pipe(
+                Effect.map((result) => {
+                  rowsPerTable[entry.table] = (rowsPerTable[entry.table] ?? 0) + (rowCountOf(result) ?? entry.rows)
+                })
+              )
+            // Child tables of the resource as stored now, including ones that got no rows this time.
+            const storedChildren = [...catalog.tables.keys()].filter((t) => isChildOf(rootTable, t))
+
+            switch (options.disposition) {
+              case "append": {
+                for (const entry of staged.values()) {
+                  yield* copy(entry, copySql(dataset, entry.table, stagingSchema, entry.staging, finalColumns(entry)), "appending rows")
+                }
+                break
+              }
+              case "replace": {
+                // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT.
+                const cleared = new Set([rootTable, ...storedChildren, ...staged.keys()])
+                for (const table of cleared) {
+                  if (catalog.tables.has(table)) {
+                    yield* exec(deleteAllSql(dataset, table), [], "replacing rows", dataset, table)
+                  }
+                }
+                for (const entry of staged.values()) {
+                  yield* copy(entry, copySql(dataset, entry.table, stagingSchema, entry.staging, finalColumns(entry)), "replacing rows")
+                }
+                break
+              }
+              case "merge": {
+                const root = staged.get(rootTable)
+                if (root === undefined) break
+                for (const child of storedChildren) {
+                  if (catalog.tables.get(child)?.has(SystemColumns.rootId) === true) {
+                    yield* exec(
+                      deleteMergedChildrenSql(dataset, child, stagingSchema, root.staging),
+                      [],
+                      "deleting child rows of merged records",
+                      dataset,
+                      child
+                    )
+                  }
+                }
+                const rootColumns = finalColumns(root)
+                // Every stored column but the key: the new record replaces the old one whole.
+                const updateColumns = [...(catalog.tables.get(rootTable)?.keys() ?? [])].filter((c) =>
+                  c !== SystemColumns.id
+                )
+                yield* copy(
+                  root,
+                  upsertRootSql(dataset, rootTable, stagingSchema, root.staging, rootColumns, updateColumns),
+                  "merging rows"
+                )
+                for (const entry of staged.values()) {
+                  if (entry.table === rootTable) continue
+                  yield* copy(
+                    entry,
+                    insertMergedChildrenSql(
+                      dataset,
+                      entry.table,
+                      stagingSchema,
+                      entry.staging,
+                      root.staging,
+                      finalColumns(entry)
+                    ),
+                    "merging child rows"
+                  )
+                }
+                break
+              }
+            }
+
+            yield* exec(
+              `INSERT INTO ${
+                qualified(dataset, loadsTable)
+              } (load_id, resource, started_at, finished_at, rows, status) VALUES ($1, $2, $3::timestamptz, clock_timestamp(), $4::jsonb, 'committed')`,
+              [loadId, resource, startedAt.toISOString(), JSON.stringify(rowsPerTable)],
+              "recording the load",
+              dataset,
+              loadsTable
+            )
+            if (state !== undefined) {
+              yield* exec(
+                `INSERT INTO ${
+                  qualified(dataset, stateTable)
+                } (resource, state, load_id, updated_at) VALUES ($1, $2::jsonb, $3, clock_timestamp())
+                ON CONFLICT (resource) DO UPDATE SET state = EXCLUDED.state, load_id = EXCLUDED.load_id, updated_at = EXCLUDED.updated_at`,
+                [resource, JSON.stringify(state), loadId],
+                "storing the resource state",
+                dataset,
+                stateTable
+              )
+            }
+            if (staged.size > 0) {
+              const tables = [...staged.values()].map((t) => t.staging)
+              yield* exec(dropTablesSql(stagingSchema, tables), [], "dropping staging tables", dataset)
+              yield* exec(
+                `DELETE FROM ${qualified(stagingSchema, registryTable)} WHERE resource = $1 AND load_id = $2`,
+                [resource, loadId],
+                "dropping staging tables",
+                dataset
+              )
+            }
+            return rowsPerTable
+          })
+
+        const commit: ResourceLoad["commit"] = ({ startedAt, state }) =>
+          lock.withPermits(1)(Effect.gen(function*() {
+            yield* ensureOpen("commit")
+            const rowsPerTable = yield* unitOfWork(`committing ${resource}`, dataset, commitWork(startedAt, state))
+            status = "committed"
+            const result: LoadResult = { loadId, resource, rowsPerTable }
+            return result
+          })).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId } }))
+
+        const load: ResourceLoad = { write, commit }
+        return load
+      }).pipe(Effect.withSpan("Destination.startLoad", { attributes: { dataset: options.dataset, resource: options.resource } }))
+
+    return { storedTables, startLoad, loadState }
+  }
+)
+
+/** Parent of a child table `a__b__c`: the longest `__`-prefix that is itself a table. */
+const parentOf = (name: string, tables: ReadonlyMap<string, unknown>): string | undefined => {
+  for (let i = name.lastIndexOf("__"); i > 0; i = name.lastIndexOf("__", i - 1)) {
+    const prefix = name.slice(0, i)
+    if (tables.has(prefix)) return prefix
+  }
+  return undefined
+}
+
+export const layer: Layer.Layer<Destination, never, SqlClient.SqlClient> = Layer.effect(Destination, make)

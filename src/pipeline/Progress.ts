@@ -1,0 +1,28 @@
+/**
+ * Progress of a run, per resource. The library reports to this service; by default nobody
+ * listens. The CLI provides a reporter that prints one line per resource to stderr.
+ */
+import { Context, Effect, Layer } from "effect"
+
+export interface ResourceProgress {
+  readonly resource: string
+  readonly table: string
+  readonly rows: number
+  readonly pages: number
+  readonly requests: number
+  readonly retries: number
+  readonly seconds: number
+  readonly state: "running" | "committing" | "done" | "failed"
+}
+
+export class Progress extends Context.Tag("effect-rest-connector/Progress")<Progress, {
+  readonly report: (progress: ResourceProgress) => Effect.Effect<void>
+}>() {
+  static readonly silent: Layer.Layer<Progress> = Layer.succeed(Progress, { report: () => Effect.void })
+}
+
+/** The progress service if provided, else silence: the library does not require one. */
+export const report = (progress: ResourceProgress): Effect.Effect<void> =>
+  Effect.serviceOption(Progress).pipe(
+    Effect.flatMap((service) => (service._tag === "Some" ? service.value.report(progress) : Effect.void))
+  )
