@@ -44,16 +44,24 @@ export const fromParseError = (error: ParseResult.ParseError): ReadonlyArray<Con
       candidate.path.every((key, i) => other.path[i] === key)
     )
   )
-  const seen = new Set<string>()
+  // Members of a union fail one by one at the same path ("Expected "a", actual "x"",
+  // "Expected "b", actual "x""): say it once, with every expected value.
   const issues: Array<ConfigIssue> = []
+  const expectedAt = new Map<string, { readonly index: number; readonly expected: Array<string>; readonly actual: string }>()
   for (const i of deepest) {
-    const message = i._tag === "Unexpected" ? `unknown key (${i.message.replace(/^is unexpected, /, "")})` : i.message
     const path = formatPath(i.path)
-    const key = `${path}\u0000${message}`
-    if (!seen.has(key)) {
-      seen.add(key)
-      issues.push({ path, message })
+    const expected = /^Expected (.*), actual (.*)$/s.exec(i.message)
+    if (i._tag === "Type" && expected !== null) {
+      const known = expectedAt.get(path)
+      if (known !== undefined && known.actual === expected[2]) {
+        for (const e of expected[1].split(" | ")) if (!known.expected.includes(e)) known.expected.push(e)
+        issues[known.index] = { path, message: `Expected ${known.expected.join(" | ")}, actual ${known.actual}` }
+        continue
+      }
+      expectedAt.set(path, { index: issues.length, expected: expected[1].split(" | "), actual: expected[2] })
     }
+    const message = i._tag === "Unexpected" ? `unknown key (${i.message.replace(/^is unexpected, /, "")})` : i.message
+    if (!issues.some((x) => x.path === path && x.message === message)) issues.push({ path, message })
   }
   return issues
 }

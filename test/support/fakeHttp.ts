@@ -1,0 +1,48 @@
+/**
+ * A scripted HttpClient layer for unit tests: each call gets the next scripted reply (the
+ * last one repeats), and every request URL is recorded.
+ */
+import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
+import { Effect, Layer, Ref } from "effect"
+
+export type Reply =
+  | { readonly status: number; readonly body?: unknown; readonly text?: string; readonly headers?: Record<string, string> }
+  | { readonly transportError: string }
+
+export interface FakeHttp {
+  readonly layer: Layer.Layer<HttpClient.HttpClient>
+  /** URLs requested so far, with their query strings. */
+  readonly calls: Effect.Effect<ReadonlyArray<string>>
+  /** Headers of each request so far. */
+  readonly headers: Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>>
+}
+
+export const fakeHttp = (
+  script: ReadonlyArray<Reply> | ((url: URL, call: number) => Reply)
+): Effect.Effect<FakeHttp> =>
+  Effect.gen(function*() {
+    const calls = yield* Ref.make<ReadonlyArray<string>>([])
+    const headers = yield* Ref.make<ReadonlyArray<Readonly<Record<string, string>>>>([])
+    const client = HttpClient.make((request, url) =>
+      Effect.gen(function*() {
+        const n = (yield* Ref.getAndUpdate(calls, (c) => [...c, url.toString()])).length
+        yield* Ref.update(headers, (h) => [...h, request.headers])
+        const reply = typeof script === "function" ? script(url, n) : script[Math.min(n, script.length - 1)]
+        if ("transportError" in reply) {
+          return yield* Effect.fail(
+            new HttpClientError.RequestError({ request, reason: "Transport", description: reply.transportError })
+          )
+        }
+        const text = reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
+        return HttpClientResponse.fromWeb(
+          request,
+          new Response(text, { status: reply.status, headers: { "content-type": "application/json", ...reply.headers } })
+        )
+      })
+    )
+    return {
+      layer: Layer.succeed(HttpClient.HttpClient, client),
+      calls: Ref.get(calls),
+      headers: Ref.get(headers)
+    }
+  })

@@ -1,0 +1,263 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Either, Redacted, Schema } from "effect"
+import type { ConfigError } from "../../src/config/ConfigError.js"
+import { mergeDefaults, resolveConfig } from "../../src/config/Resolve.js"
+import type { ResourceConfig } from "../../src/config/RestApiConfig.js"
+import { resolveSecrets } from "../../src/config/Secrets.js"
+import { defineConfig } from "../../src/Source.js"
+import * as RestApiSource from "../../src/Source.js"
+
+const seed = {
+  client: {
+    base_url: "https://api.example.com/v1/",
+    auth: { type: "api_key", name: "X-API-Token", api_key: { secret: "API_KEY" }, location: "header" }
+  },
+  resource_defaults: { primary_key: "id", write_disposition: "merge" },
+  resources: [
+    {
+      name: "appointment_links",
+      endpoint: {
+        path: "/appointmentlinks/me",
+        data_selector: "data",
+        paginator: {
+          type: "cursor",
+          limit: 50,
+          cursor_param: "next",
+          stop_condition: "{{ response.get('hasNext', {}) == False }}"
+        }
+      }
+    }
+  ]
+}
+
+const errorOf = (input: unknown): ConfigError => {
+  const result = resolveConfig(input)
+  if (Either.isRight(result)) throw new Error("expected a config error")
+  return result.left
+}
+
+const withResources = (resources: ReadonlyArray<unknown>, client: Record<string, unknown> = {}) => ({
+  client: { base_url: "https://api.test/", paginator: "single_page", ...client },
+  resources
+})
+
+describe("config decoding", () => {
+  it("accepts the seed connector as written", () => {
+    const result = resolveConfig(seed)
+    assert(Either.isRight(result))
+    const [resource] = result.right.resources
+    expect(resource.name).toBe("appointment_links")
+    expect(resource.primaryKey).toEqual(["id"])
+    expect(resource.writeDisposition).toBe("merge")
+    expect(resource.paginator.type).toBe("cursor")
+    expect(resource.dataSelector?.source).toBe("data")
+  })
+
+  it("names the path of an unknown paginator type", () => {
+    const error = errorOf(withResources([{ name: "a" }, { name: "b", endpoint: { paginator: { type: "cursr" } } }]))
+    expect(error.issues).toHaveLength(1)
+    expect(error.issues[0].path).toBe("resources[1].endpoint.paginator.type")
+    expect(error.issues[0].message).toContain("\"cursor\"")
+    expect(error.message).toContain("resources[1].endpoint.paginator.type: Expected")
+  })
+
+  it("rejects unknown keys, naming them", () => {
+    const error = errorOf(withResources([{ name: "a", endpoint: { path: "a", paginator: { type: "cursor", cursor_parm: "x" } } }]))
+    expect(error.issues[0].path).toBe("resources[0].endpoint.paginator.cursor_parm")
+    expect(error.issues[0].message).toMatch(/unknown key/)
+  })
+
+  it("reports every problem at once", () => {
+    const error = errorOf({ client: { base_url: 3 }, resources: [{ name: 1 }, { nme: "x" }] })
+    const paths = error.issues.map((i) => i.path)
+    expect(paths).toContain("client.base_url")
+    expect(paths).toContain("resources[0].name")
+    expect(paths).toContain("resources[1].nme")
+  })
+
+  it("recognises later keys and refuses them clearly", () => {
+    const error = errorOf(withResources([
+      { name: "a", endpoint: { path: "a", incremental: { cursor_path: "updated_at" } } },
+      { name: "b", processing_steps: [], include_from_parent: ["id"] },
+      { name: "c", endpoint: { path: "c/{resources.a.id}" } },
+      { name: "d", endpoint: { path: "d", paginator: { type: "header_link" } } },
+      { name: "e", endpoint: { path: "e", method: "POST", json: { q: 1 } } }
+    ]))
+    const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
+    expect(byPath.get("resources[0].endpoint.incremental")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[1].processing_steps")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[1].include_from_parent")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[2].endpoint.path")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[3].endpoint.paginator.type")).toMatch(/header_link.*not supported yet/)
+    expect(byPath.get("resources[4].endpoint.method")).toMatch(/POST.*not supported yet/)
+    expect(byPath.get("resources[4].endpoint.json")).toMatch(/not supported yet/)
+  })
+
+  it("refuses oauth2 and cookie api keys until they are built", () => {
+    const oauth = errorOf(withResources(["a"], {
+      auth: { type: "oauth2_client_credentials", access_token_url: "https://x/token", client_id: "id", client_secret: "s" }
+    }))
+    expect(oauth.issues[0]).toEqual({ path: "client.auth.type", message: expect.stringMatching(/not supported yet/) })
+    const cookie = errorOf(withResources(["a"], { auth: { type: "api_key", api_key: "k", location: "cookie" } }))
+    expect(cookie.issues[0].path).toBe("client.auth.location")
+  })
+
+  it("parses stop_condition at config time: syntax errors and unknown names are config errors", () => {
+    const bad = errorOf(withResources([{
+      name: "a",
+      endpoint: { paginator: { type: "cursor", stop_condition: "{{ respons.get('hasNext') == False }}" } }
+    }]))
+    expect(bad.issues[0].path).toBe("resources[0].endpoint.paginator.stop_condition")
+    expect(bad.issues[0].message).toMatch(/respons/)
+    const syntax = errorOf(withResources([{ name: "a", endpoint: { paginator: { type: "cursor", stop_condition: "{{ (a }}" } } }]))
+    expect(syntax.issues[0].path).toBe("resources[0].endpoint.paginator.stop_condition")
+  })
+
+  it("refuses a range paginator that could never stop, and offset without limit", () => {
+    const never = errorOf(withResources([{
+      name: "a",
+      endpoint: { paginator: { type: "page_number", total_path: null, stop_after_empty_page: false } }
+    }]))
+    expect(never.issues[0].message).toMatch(/could never stop/)
+    const offset = errorOf(withResources([{ name: "a", endpoint: { paginator: "offset" } }]))
+    expect(offset.issues[0].message).toMatch(/needs 'limit'/)
+  })
+
+  it("needs a primary key for merge, and refuses duplicate names", () => {
+    const error = errorOf(withResources([{ name: "a", write_disposition: "merge" }, "a"]))
+    const paths = error.issues.map((i) => i.path)
+    expect(paths).toEqual(expect.arrayContaining(["resources[0].primary_key", "resources[1].name"]))
+  })
+
+  it("refuses a missing paginator (auto-detection comes later) with a hint", () => {
+    const error = errorOf({ client: { base_url: "https://api.test/" }, resources: ["a"] })
+    expect(error.issues[0].path).toBe("client.paginator")
+    expect(error.issues[0].message).toMatch(/single_page/)
+  })
+
+  it("a string resource is name, path and table at once", () => {
+    const result = resolveConfig(withResources(["users"]))
+    assert(Either.isRight(result))
+    expect(result.right.resources[0]).toMatchObject({ name: "users", path: "users", tableName: "users" })
+  })
+
+  it("parses every paginator with its parameters", () => {
+    const result = resolveConfig(withResources([
+      { name: "a", endpoint: { paginator: { type: "json_link", next_url_path: "links.next" } } },
+      { name: "b", endpoint: { paginator: { type: "offset", limit: 10, total_path: null, maximum_offset: 100 } } },
+      { name: "c", endpoint: { paginator: { type: "page_number", base_page: 1, total_path: "meta.pages" } } },
+      { name: "d", endpoint: { paginator: { type: "cursor", cursor_value: "{{ last_record['id'] }}", cursor_param: "starting_after" } } },
+      { name: "e", endpoint: { paginator: "single_page" } }
+    ]))
+    assert(Either.isRight(result))
+    expect(result.right.resources.map((r) => r.paginator.type)).toEqual(["json_link", "offset", "page_number", "cursor", "single_page"])
+  })
+})
+
+describe("resource_defaults merging (dlt's rules)", () => {
+  const merge = (resource: ResourceConfig, defaults: Parameters<typeof mergeDefaults>[1]) => mergeDefaults(resource, defaults)
+
+  it("fills missing keys, the resource wins where both set a key", () => {
+    const merged = merge({ name: "a", write_disposition: "append" }, { primary_key: "id", write_disposition: "merge" })
+    expect(merged).toMatchObject({ name: "a", primary_key: "id", write_disposition: "append" })
+  })
+
+  it("merges endpoint key by key, params and json one level deep, paginator whole", () => {
+    const merged = merge(
+      {
+        name: "a",
+        endpoint: { path: "a", params: { per_page: 10 }, json: { b: 2 }, paginator: { type: "cursor", cursor_param: "after" } }
+      },
+      {
+        endpoint: {
+          params: { per_page: 100, sort: "asc" },
+          json: { a: 1, b: 1 },
+          data_selector: "items",
+          paginator: { type: "cursor", cursor_path: "meta.next", limit: 5 }
+        }
+      }
+    )
+    expect(merged.endpoint).toEqual({
+      path: "a",
+      params: { per_page: 10, sort: "asc" },
+      json: { a: 1, b: 2 },
+      data_selector: "items",
+      paginator: { type: "cursor", cursor_param: "after" }
+    })
+  })
+
+  it("paginator precedence: endpoint > resource_defaults > client", () => {
+    const result = resolveConfig({
+      client: { base_url: "https://api.test/", paginator: "single_page" },
+      resource_defaults: { endpoint: { paginator: { type: "json_link" } } },
+      resources: [
+        "a",
+        { name: "b", endpoint: { path: "b", paginator: { type: "offset", limit: 5, total_path: null } } }
+      ]
+    })
+    assert(Either.isRight(result))
+    expect(result.right.resources.map((r) => r.paginator.type)).toEqual(["json_link", "offset"])
+    const clientOnly = resolveConfig(withResources(["a"]))
+    assert(Either.isRight(clientOnly))
+    expect(clientOnly.right.resources[0].paginator.type).toBe("single_page")
+  })
+})
+
+describe("secrets", () => {
+  const provider = (entries: ReadonlyArray<readonly [string, string]>) => ConfigProvider.fromMap(new Map(entries))
+
+  it.effect("resolves { secret } through the ConfigProvider, kept redacted", () =>
+    Effect.gen(function*() {
+      const resolved = Either.getOrThrow(resolveConfig(seed))
+      const ready = yield* resolveSecrets(resolved).pipe(Effect.withConfigProvider(provider([["API_KEY", "s3cr3t"]])))
+      const auth = ready.client.auth
+      assert(auth?._tag === "ApiKey")
+      expect(Redacted.value(auth.apiKey)).toBe("s3cr3t")
+      expect(String(auth.apiKey)).toBe("<redacted>")
+    }))
+
+  it.effect("reports every missing secret with its key, never a value", () =>
+    Effect.gen(function*() {
+      const input = {
+        client: {
+          base_url: "https://api.test/",
+          paginator: "single_page",
+          auth: { type: "http_basic", username: { secret: "USER" }, password: { secret: "PASS" } },
+          headers: { "X-Other": { secret: "OTHER" } }
+        },
+        resources: ["a"]
+      }
+      const resolved = Either.getOrThrow(resolveConfig(input))
+      const error = yield* Effect.flip(resolveSecrets(resolved).pipe(Effect.withConfigProvider(provider([["USER", "user-value-xyz"]]))))
+      expect(error.issues.map((i) => i.path).sort()).toEqual(["client.auth.password", "client.headers[\"X-Other\"]"])
+      expect(error.message).toMatch(/secret 'PASS' .* is not set/)
+      expect(error.message).not.toContain("user-value-xyz")
+    }))
+
+  it.effect("a TypeScript config may pass a Redacted or a string", () =>
+    Effect.gen(function*() {
+      const source = yield* RestApiSource.make(defineConfig({
+        client: { base_url: "https://api.test/", auth: { token: Redacted.make("tok") }, paginator: "single_page" },
+        resources: ["a"]
+      }))
+      const auth = source.config.client.auth
+      assert(auth?._tag === "Bearer")
+      expect(Redacted.value(auth.token)).toBe("tok")
+    }))
+})
+
+describe("defineConfig", () => {
+  it("keeps resource names and Schema types (compile-time check)", () => {
+    const Item = Schema.Struct({ id: Schema.Number, name: Schema.NullOr(Schema.String) })
+    const config = defineConfig({
+      client: { base_url: "https://api.test/", paginator: "single_page" },
+      resources: [{ name: "items", schema: Item }, "plain"]
+    })
+    type Names = RestApiSource.ResourceName<typeof config>
+    const names: ReadonlyArray<Names> = ["items", "plain"]
+    type ItemRecord = RestApiSource.RecordOf<typeof config, "items">
+    const record: ItemRecord = { id: 1, name: null }
+    expect(names).toHaveLength(2)
+    expect(record.id).toBe(1)
+  })
+})

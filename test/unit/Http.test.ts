@@ -1,0 +1,179 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Duration, Effect, Either, Fiber, Option, Stream, TestClock } from "effect"
+import { ApiError } from "../../src/http/ApiClient.js"
+import * as Redact from "../../src/http/Redact.js"
+import { parseRetryAfter } from "../../src/http/Retry.js"
+import * as RestApiSource from "../../src/Source.js"
+import { fakeHttp, type Reply } from "../support/fakeHttp.js"
+
+const config = (retry: Record<string, unknown>, auth: Record<string, unknown> = { type: "api_key", name: "X-API-Token", api_key: { secret: "API_KEY" } }) => ({
+  client: { base_url: "https://api.test/v1/", auth, retry },
+  resources: [{ name: "items", endpoint: { path: "/items", data_selector: "data", paginator: "single_page" } }]
+})
+
+const secrets = ConfigProvider.fromMap(new Map([["API_KEY", "k-123-secret"]]))
+const ok: Reply = { status: 200, body: { data: [{ id: 1 }] } }
+const limited = (headers: Record<string, string> = {}): Reply => ({ status: 429, body: { error: "slow down" }, headers })
+
+/** Forks the fetch of the resource's records and returns the fiber plus the fake's call log. */
+const forkFetch = (cfg: ReturnType<typeof config>, script: ReadonlyArray<Reply>) =>
+  Effect.gen(function*() {
+    const http = yield* fakeHttp(script)
+    const source = yield* RestApiSource.make(cfg).pipe(Effect.withConfigProvider(secrets))
+    const fiber = yield* source.records("items").pipe(Stream.runCollect, Effect.provide(http.layer), Effect.fork)
+    return { fiber, calls: Effect.map(http.calls, (c) => c.length) }
+  })
+
+describe("retry policy (TestClock, no real sleeping)", () => {
+  it.effect("the seed's policy waits exactly 2, 4 and 8 s between attempts", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(
+        config({ status_codes: [429], max_retries: 3, backoff_factor: 2, jitter: 0 }),
+        [limited(), limited(), limited(), ok]
+      )
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* calls).toBe(1)
+      for (const wait of [2, 4, 8]) {
+        yield* TestClock.adjust(Duration.millis(wait * 1000 - 2))
+        expect(yield* calls, `still waiting before the ${wait}s retry`).toBe([2, 4, 8].indexOf(wait) + 1)
+        yield* TestClock.adjust(Duration.millis(2))
+      }
+      const records = yield* Fiber.join(fiber)
+      expect(yield* calls).toBe(4)
+      expect(records.length).toBe(1)
+    }))
+
+  it.effect("gives up after max_retries, naming resource, URL, status and attempts", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(
+        config({ status_codes: [429], max_retries: 3, backoff_factor: 2, jitter: 0 }, {
+          type: "api_key",
+          name: "api_key",
+          location: "query",
+          api_key: { secret: "API_KEY" }
+        }),
+        [limited()]
+      )
+      yield* TestClock.adjust(Duration.seconds(14))
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      expect(yield* calls).toBe(4)
+      assert(error instanceof ApiError)
+      expect(error.reason).toBe("RetriesExhausted")
+      expect(error.status).toBe(429)
+      expect(error.attempts).toBe(4)
+      expect(error.message).toContain("resource 'items'")
+      expect(error.message).toContain("https://api.test/v1/items?api_key=***")
+      expect(error.message).toContain("after 4 attempts")
+      expect(error.message).not.toContain("k-123-secret")
+    }))
+
+  it.effect("Retry-After in seconds replaces the backoff", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(config({ jitter: 0 }), [limited({ "retry-after": "7" }), ok])
+      yield* TestClock.adjust(Duration.millis(6999))
+      expect(yield* calls).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+      expect(yield* calls).toBe(2)
+    }))
+
+  it.effect("Retry-After as an HTTP date", () =>
+    Effect.gen(function*() {
+      const at = new Date(30_000).toUTCString() // TestClock starts at 0
+      const { fiber, calls } = yield* forkFetch(config({ jitter: 0 }), [limited({ "retry-after": at }), ok])
+      yield* TestClock.adjust(Duration.millis(29_999))
+      expect(yield* calls).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+      expect(yield* calls).toBe(2)
+    }))
+
+  it.effect("Retry-After: 0 cannot spin: the floor is 0.5 s", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(config({ jitter: 0 }), [limited({ "retry-after": "0" }), ok])
+      yield* TestClock.adjust(Duration.millis(499))
+      expect(yield* calls).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+      expect(yield* calls).toBe(2)
+    }))
+
+  it.effect("delays are capped by max_delay", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(config({ jitter: 0, max_delay: 3 }), [limited({ "retry-after": "3600" }), ok])
+      yield* TestClock.adjust(Duration.millis(2999))
+      expect(yield* calls).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+    }))
+
+  it.effect("jitter only adds to the wait, never retrying before it", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(config({ jitter: 0.5 }), [limited({ "retry-after": "2" }), ok])
+      yield* TestClock.adjust(Duration.millis(1999))
+      expect(yield* calls).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1001)) // 2 s + at most 50%
+      yield* Fiber.join(fiber)
+      expect(yield* calls).toBe(2)
+    }))
+
+  it.effect("default policy: 5xx and transport errors are retried (1, 2 s), a 401 is not", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(config({ jitter: 0 }), [{ status: 503 }, { transportError: "ECONNRESET" }, ok])
+      yield* TestClock.adjust(Duration.seconds(3))
+      yield* Fiber.join(fiber)
+      expect(yield* calls).toBe(3)
+
+      const denied = yield* forkFetch(config({}), [{ status: 401, body: { error: "invalid token" } }])
+      const error = yield* Fiber.join(denied.fiber).pipe(Effect.flip)
+      expect(yield* denied.calls).toBe(1)
+      assert(error instanceof ApiError)
+      expect(error.reason).toBe("Status")
+      expect(error.message).toMatch(/HTTP 401 .*invalid token/)
+    }))
+
+  it.effect("a malformed JSON page is a clear error, not retried", () =>
+    Effect.gen(function*() {
+      const { fiber, calls } = yield* forkFetch(config({}), [{ status: 200, text: "{\"data\": [1, 2" }])
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      expect(yield* calls).toBe(1)
+      assert(error instanceof ApiError)
+      expect(error.reason).toBe("MalformedJson")
+      expect(error.message).toMatch(/not valid JSON/)
+    }))
+})
+
+describe("auth and headers on the wire", () => {
+  it.effect("api_key in a header, bearer, basic; client headers", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [Record<string, unknown>, string, string]> = [
+        [{ type: "api_key", name: "X-API-Token", api_key: { secret: "API_KEY" } }, "x-api-token", "k-123-secret"],
+        [{ type: "bearer", token: { secret: "API_KEY" } }, "authorization", "Bearer k-123-secret"],
+        [{ type: "http_basic", username: "u", password: { secret: "API_KEY" } }, "authorization", `Basic ${btoa("u:k-123-secret")}`]
+      ]
+      for (const [auth, header, value] of cases) {
+        const http = yield* fakeHttp([ok])
+        const cfg = { ...config({}, auth), client: { ...config({}, auth).client, headers: { "User-Agent": "test-agent" } } }
+        const source = yield* RestApiSource.make(cfg).pipe(Effect.withConfigProvider(secrets))
+        yield* source.records("items").pipe(Stream.runDrain, Effect.provide(http.layer))
+        const [sent] = yield* http.headers
+        expect(sent[header]).toBe(value)
+        expect(sent["user-agent"]).toBe("test-agent")
+      }
+    }))
+})
+
+describe("redaction", () => {
+  it("hides sensitive query params and secret values anywhere", () => {
+    const r = Redact.make(["hunter2"])
+    expect(r.url("https://u:p@api.test/x?token=abc&page=2&q=hunter2")).toBe("https://***:***@api.test/x?token=***&page=2&q=***")
+    expect(r.text("failed with key hunter2 at ?x=hunter2")).toBe("failed with key *** at ?x=***")
+  })
+
+  it("parses Retry-After forms", () => {
+    expect(parseRetryAfter("5", 0)).toEqual(Option.some(Duration.seconds(5)))
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toEqual(Option.some(Duration.millis(6_000)))
+    expect(parseRetryAfter("soon", 0)).toEqual(Option.none())
+    expect(Either.isRight(Either.right(1))).toBe(true)
+  })
+})
