@@ -1,15 +1,19 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Fiber, Option, Stream, TestClock } from "effect"
+import type { RestApiConfigInput } from "../../src/config/RestApiConfig.js"
 import { ApiError } from "../../src/http/ApiClient.js"
 import * as Redact from "../../src/http/Redact.js"
 import { parseRetryAfter } from "../../src/http/Retry.js"
 import * as RestApiSource from "../../src/Source.js"
 import { fakeHttp, type Reply } from "../support/fakeHttp.js"
 
-const config = (retry: Record<string, unknown>, auth: Record<string, unknown> = { type: "api_key", name: "X-API-Token", api_key: { secret: "API_KEY" } }) => ({
+type Auth = NonNullable<RestApiConfigInput["client"]["auth"]>
+type Retry = NonNullable<RestApiConfigInput["client"]["retry"]>
+
+const config = (retry: Retry, auth: Auth = { type: "api_key", name: "X-API-Token", api_key: { secret: "API_KEY" } }) => ({
   client: { base_url: "https://api.test/v1/", auth, retry },
   resources: [{ name: "items", endpoint: { path: "/items", data_selector: "data", paginator: "single_page" } }]
-})
+}) satisfies RestApiConfigInput
 
 const secrets = ConfigProvider.fromMap(new Map([["API_KEY", "k-123-secret"]]))
 const ok: Reply = { status: 200, body: { data: [{ id: 1 }] } }
@@ -146,7 +150,7 @@ describe("retry policy (TestClock, no real sleeping)", () => {
 describe("auth and headers on the wire", () => {
   it.effect("api_key in a header, bearer, basic; client headers", () =>
     Effect.gen(function*() {
-      const cases: ReadonlyArray<readonly [Record<string, unknown>, string, string]> = [
+      const cases: ReadonlyArray<readonly [Auth, string, string]> = [
         [{ type: "api_key", name: "X-API-Token", api_key: { secret: "API_KEY" } }, "x-api-token", "k-123-secret"],
         [{ type: "bearer", token: { secret: "API_KEY" } }, "authorization", "Bearer k-123-secret"],
         [{ type: "http_basic", username: "u", password: { secret: "API_KEY" } }, "authorization", `Basic ${btoa("u:k-123-secret")}`]
