@@ -92,7 +92,7 @@ forEachDatabase((target) => {
           _rc_load_id: "text"
         })
         const labels = yield* sql.unsafe<{ n: string }>(`SELECT count(*) AS n FROM "${dataset}"."offset_total__labels"`)
-        expect(Number(labels[0].n)).toBe(Array.from({ length: TOTAL }, (_, i) => ((i + 1) % 4 === 0 ? 0 : 2)).reduce((a, b) => a + b))
+        expect(Number(labels[0].n)).toBe(Array.from({ length: TOTAL }, (_, i): number => ((i + 1) % 4 === 0 ? 0 : 2)).reduce((a, b) => a + b, 0))
 
         const requestsBefore = api.requests()
         const again = yield* Pipeline.run(source, { dataset })
