@@ -90,34 +90,62 @@ const bigintMinBig = -9223372036854775808n
 
 const numberType = (n: number): DataType => (Number.isInteger(n) && n < bigintMax && n >= -bigintMax ? "bigint" : "double")
 
-const timestampPattern =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-](\d{2})(?::?(\d{2}))?)$/
-
 const daysInMonth = (year: number, month: number): number =>
-  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  month === 2
+    ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28)
+    : month === 4 || month === 6 || month === 9 || month === 11
+    ? 30
+    : 31
+
+/** Value of the two digits at `i`, or -1. */
+const twoDigits = (s: string, i: number): number => {
+  const a = s.charCodeAt(i) - 48
+  const b = s.charCodeAt(i + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
 
 /**
  * RFC 3339 date-time with a zone (`2024-05-01T10:00:00Z`, `2024-05-01 10:00:00.5+02:00`);
- * seconds may be omitted (Postgres and dlt accept it). Date-only strings are not timestamps.
- * Field ranges are checked so Postgres never rejects a value we typed as timestamptz.
+ * seconds may be omitted and the offset may be `+02`/`+0200` (Postgres and dlt accept them).
+ * Date-only strings are not timestamps. Ranges are checked so Postgres never rejects a value
+ * we typed timestamptz. A hand-written scan: this runs for every value of a timestamptz column.
  */
 export const isTimestamp = (s: string): boolean => {
   const n = s.length
-  // Cheap shape check before the regex: most strings fail here.
-  if (n < 17 || n > 40 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false
+  if (n < 17 || n > 40 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return false
   const t = s.charCodeAt(10)
   if (t !== 84 && t !== 32 && t !== 116) return false
-  const m = timestampPattern.exec(s)
-  if (m === null) return false
-  const year = Number(m[1])
-  const month = Number(m[2])
-  const day = Number(m[3])
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false
-  if (Number(m[4]) > 23 || Number(m[5]) > 59) return false
-  if (m[6] !== undefined && Number(m[6]) > 59) return false
-  if (m[7] !== undefined && Number(m[7]) > 15) return false
-  if (m[8] !== undefined && Number(m[8]) > 59) return false
-  return true
+  const century = twoDigits(s, 0)
+  const yy = twoDigits(s, 2)
+  const month = twoDigits(s, 5)
+  const day = twoDigits(s, 8)
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return false
+  const year = century * 100 + yy
+  if (year < 1 || day > daysInMonth(year, month)) return false
+  const hour = twoDigits(s, 11)
+  const minute = twoDigits(s, 14)
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return false
+  let i = 16
+  if (s.charCodeAt(i) === 58) {
+    const second = twoDigits(s, i + 1)
+    if (second < 0 || second > 59) return false
+    i += 3
+    if (s.charCodeAt(i) === 46) {
+      const start = ++i
+      while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+      if (i === start || i - start > 9) return false
+    }
+  }
+  const z = s.charCodeAt(i)
+  if (z === 90 || z === 122) return i + 1 === n
+  if (z !== 43 && z !== 45) return false
+  const offsetHours = twoDigits(s, i + 1)
+  if (offsetHours < 0 || offsetHours > 15) return false
+  i += 3
+  if (i === n) return true
+  if (s.charCodeAt(i) === 58) i++
+  const offsetMinutes = twoDigits(s, i)
+  return offsetMinutes >= 0 && offsetMinutes <= 59 && i + 2 === n
 }
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
@@ -272,8 +300,12 @@ const coerce = (to: DataType, natural: DataType, cell: Cell): Cell | NoFit => {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child row ids: MurmurHash3 x86 128 over UTF-16 code units (two per 32-bit word). Deterministic,
-// ~10x cheaper than a crypto digest, and 128 bits keep collisions out of reach for row ids.
+// Row ids
+
+// Child row ids are a 128-bit MurmurHash3-style digest (x86_128 rounds) of the parent id, a
+// 64-bit hash of the table name and the list index. The parent id is absorbed once per list;
+// each item only pays for one block and the finalization: far cheaper than a crypto digest per
+// row (this runs for every child row), and 128 bits keep accidental collisions out of reach.
 
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r))
 const fmix = (h: number): number => {
@@ -287,23 +319,26 @@ const c1 = 0x239b961b
 const c2 = 0xab0e9789
 const c3 = 0x38b34ae5
 const c4 = 0xa1e38b93
-const base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+const seed = 0x9747b28c
 
-const hashWords = new Int32Array(4)
+/** State after absorbing a string: h1..h4 and its length in bytes. */
+const absorbed = new Int32Array(5)
+const digestWords = new Int32Array(4)
 
-const murmur128 = (s: string): void => {
-  let h1 = 0x9747b28c
-  let h2 = 0x9747b28c
-  let h3 = 0x9747b28c
-  let h4 = 0x9747b28c
+const code = (s: string, i: number): number => (i < s.length ? s.charCodeAt(i) : 0)
+
+/** Absorbs the UTF-16 code units of `s` (8 per 128-bit block, the last block zero-padded). */
+const absorb = (s: string): void => {
+  let h1 = seed
+  let h2 = seed
+  let h3 = seed
+  let h4 = seed
   const n = s.length
-  const blocks = n >>> 3 // 8 code units = 4 words = one 128-bit block
-  let i = 0
-  for (let b = 0; b < blocks; b++, i += 8) {
-    let k1 = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)
-    let k2 = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16)
-    let k3 = s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 16)
-    let k4 = s.charCodeAt(i + 6) | (s.charCodeAt(i + 7) << 16)
+  for (let i = 0; i < n; i += 8) {
+    let k1 = code(s, i) | (code(s, i + 1) << 16)
+    let k2 = code(s, i + 2) | (code(s, i + 3) << 16)
+    let k3 = code(s, i + 4) | (code(s, i + 5) << 16)
+    let k4 = code(s, i + 6) | (code(s, i + 7) << 16)
     k1 = Math.imul(rotl(Math.imul(k1, c1), 15), c2)
     h1 ^= k1
     h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0
@@ -317,24 +352,34 @@ const murmur128 = (s: string): void => {
     h4 ^= k4
     h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0
   }
-  // Tail: up to 7 code units, packed into words as above.
-  let k1 = 0
-  let k2 = 0
-  let k3 = 0
-  let k4 = 0
-  const rest = n - i
-  if (rest > 0) {
-    const w = (j: number): number => (i + j < n ? s.charCodeAt(i + j) : 0)
-    k1 = w(0) | (w(1) << 16)
-    k2 = w(2) | (w(3) << 16)
-    k3 = w(4) | (w(5) << 16)
-    k4 = w(6)
-    if (rest > 6) h4 ^= Math.imul(rotl(Math.imul(k4, c4), 18), c1)
-    if (rest > 4) h3 ^= Math.imul(rotl(Math.imul(k3, c3), 17), c4)
-    if (rest > 2) h2 ^= Math.imul(rotl(Math.imul(k2, c2), 16), c3)
-    h1 ^= Math.imul(rotl(Math.imul(k1, c1), 15), c2)
-  }
-  const len = n * 2
+  absorbed[0] = h1
+  absorbed[1] = h2
+  absorbed[2] = h3
+  absorbed[3] = h4
+  absorbed[4] = n * 2
+}
+
+/** 64-bit hash of a table name, as two words (computed once per table). */
+const tableWords = (table: string): readonly [number, number] => {
+  absorb(table)
+  return [fmix(absorbed[0] ^ absorbed[4]), fmix(absorbed[1] ^ absorbed[2] ^ absorbed[3])]
+}
+
+/** Mixes (table, idx) as one block into the absorbed parent id and finalizes into `digestWords`. */
+const finish = (table1: number, table2: number, idx: number): void => {
+  let h1 = absorbed[0]
+  let h2 = absorbed[1]
+  let h3 = absorbed[2]
+  let h4 = absorbed[3]
+  h1 ^= Math.imul(rotl(Math.imul(table1, c1), 15), c2)
+  h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0
+  h2 ^= Math.imul(rotl(Math.imul(table2, c2), 16), c3)
+  h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0
+  h3 ^= Math.imul(rotl(Math.imul(idx | 0, c3), 17), c4)
+  h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0
+  h4 ^= Math.imul(rotl(Math.imul(Math.floor(idx / 4294967296) | 0, c4), 18), c1)
+  h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0
+  const len = absorbed[4] + 16
   h1 ^= len
   h2 ^= len
   h3 ^= len
@@ -348,42 +393,53 @@ const murmur128 = (s: string): void => {
   h3 = fmix(h3)
   h4 = fmix(h4)
   h1 = (h1 + h2 + h3 + h4) | 0
-  h2 = (h2 + h1) | 0
-  h3 = (h3 + h1) | 0
-  h4 = (h4 + h1) | 0
-  hashWords[0] = h1
-  hashWords[1] = h2
-  hashWords[2] = h3
-  hashWords[3] = h4
+  digestWords[0] = h1
+  digestWords[1] = (h2 + h1) | 0
+  digestWords[2] = (h3 + h1) | 0
+  digestWords[3] = (h4 + h1) | 0
 }
 
-const byteAt = (i: number): number => (hashWords[i >>> 2] >>> ((i & 3) * 8)) & 255
+const base64urlCodes = Uint8Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", (c) => c.charCodeAt(0))
 
-/** 22-char base64url of the 16 bytes in `hashWords`. */
-const encodeHash = (): string => {
-  let out = ""
-  for (let i = 0; i < 15; i += 3) {
-    const v = (byteAt(i) << 16) | (byteAt(i + 1) << 8) | byteAt(i + 2)
-    out += base64url[v >>> 18] + base64url[(v >>> 12) & 63] + base64url[(v >>> 6) & 63] + base64url[v & 63]
-  }
-  const last = byteAt(15)
-  return out + base64url[last >>> 2] + base64url[(last & 3) << 4]
+/** 22 base64url chars of the 128 bits in `digestWords`, built as one flat string. */
+const encodeDigest = (): string => {
+  const c = base64urlCodes
+  const w0 = digestWords[0]
+  const w1 = digestWords[1]
+  const w2 = digestWords[2]
+  const w3 = digestWords[3]
+  return String.fromCharCode(
+    c[w0 >>> 26], c[(w0 >>> 20) & 63], c[(w0 >>> 14) & 63], c[(w0 >>> 8) & 63], c[(w0 >>> 2) & 63],
+    c[((w0 & 3) << 4) | (w1 >>> 28)], c[(w1 >>> 22) & 63], c[(w1 >>> 16) & 63], c[(w1 >>> 10) & 63],
+    c[(w1 >>> 4) & 63], c[((w1 & 15) << 2) | (w2 >>> 30)], c[(w2 >>> 24) & 63], c[(w2 >>> 18) & 63],
+    c[(w2 >>> 12) & 63], c[(w2 >>> 6) & 63], c[w2 & 63], c[w3 >>> 26], c[(w3 >>> 20) & 63],
+    c[(w3 >>> 14) & 63], c[(w3 >>> 8) & 63], c[(w3 >>> 2) & 63], c[(w3 & 3) << 4]
+  )
 }
 
-/** Deterministic child row id, as dlt's `digest128(f"{parent_id}_{table}_{idx}")`. */
+/** Deterministic child row id: a digest of (parent id, table, list index), like dlt's `_dlt_id`. */
 export const childRowId = (parentId: string, table: string, listIdx: number): string => {
-  murmur128(`${parentId}_${table}_${listIdx}`)
-  return encodeHash()
+  const [t1, t2] = tableWords(table)
+  absorb(parentId)
+  finish(t1, t2, listIdx)
+  return encodeDigest()
 }
 
-const sha256 = (s: string): Buffer =>
-  typeof Crypto.hash === "function"
-    ? Buffer.from(Crypto.hash("sha256", s, "base64"), "base64")
-    : Crypto.createHash("sha256").update(s, "utf8").digest()
+const sha256Base64url: (s: string) => string = typeof Crypto.hash === "function"
+  ? (s) => Crypto.hash("sha256", s, "base64url")
+  : (s) => Crypto.createHash("sha256").update(s, "utf8").digest("base64url")
 
-/** Root row id of a merge table: base64url of the first 16 bytes of sha256 of the JSON key values. */
+/** A key cell's text form, so `5` and `"5"` (both stored as 5 in a bigint column) hash alike. */
+const keyText = (cell: Cell): string =>
+  cell instanceof Date ? cell.toISOString() : typeof cell === "object" && cell !== null ? JSON.stringify(cell) : String(cell)
+
+/**
+ * Root row id of a merge table: 22 base64url chars (132 bits) of sha256 of the JSON array of the
+ * key values' text forms, so the same key gets the same id in every run. A crypto hash here:
+ * keys come from the API.
+ */
 export const mergeRowId = (keyValues: ReadonlyArray<Cell>): string =>
-  sha256(JSON.stringify(keyValues)).subarray(0, 16).toString("base64url")
+  sha256Base64url(JSON.stringify(keyValues.map(keyText))).slice(0, 22)
 
 // ---------------------------------------------------------------------------------------------
 // Internal state
@@ -405,9 +461,15 @@ class TableState {
   pending: Array<MutableRow> | undefined = undefined
   valueField: Field | undefined = undefined
   listField: Field | undefined = undefined
+  /** Hash of the name, mixed into the ids of this table's rows. */
+  readonly idWord1: number
+  readonly idWord2: number
   constructor(readonly name: string, fullPath: string, parent: string | undefined, readonly isRoot: boolean) {
     this.fullPath = fullPath
     this.parent = parent
+    const [w1, w2] = tableWords(name)
+    this.idWord1 = w1
+    this.idWord2 = w2
     this.node = { table: this, prefix: "", fields: new Map() }
   }
 }
@@ -567,6 +629,9 @@ export const make = (options: NormalizerOptions): Normalizer => {
   const pendingFields: Array<Field> = []
   const pendingValues: Array<ReadonlyArray<unknown>> = []
   const pendingLevels: Array<number> = []
+  // Entries above `pendingTop` are stale (overwritten later): truncating arrays is slow in V8.
+  let pendingTop = 0
+  const noItems: ReadonlyArray<unknown> = []
 
   let seq = 0
   let rootId = ""
@@ -583,7 +648,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
   }
 
   /** Stores `value` under `field` of a row at nesting `level`. */
-  const write = (t: TableState, node: PathNode, field: Field, value: unknown, row: MutableRow, level: number): void => {
+  const write = (t: TableState, field: Field, value: unknown, row: MutableRow, level: number): void => {
     switch (typeof value) {
       case "string": {
         const col = field.col
@@ -624,7 +689,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
           writeObject(t, field, value, row, level)
           return
         }
-        writeSpecial(t, node, field, value, row, level)
+        writeSpecial(t, field, value, row, level)
         return
       }
       default:
@@ -654,13 +719,14 @@ export const make = (options: NormalizerOptions): Normalizer => {
       return
     }
     if (value.length === 0) return
-    pendingFields.push(field)
-    pendingValues.push(value)
-    pendingLevels.push(level + 1)
+    pendingFields[pendingTop] = field
+    pendingValues[pendingTop] = value
+    pendingLevels[pendingTop] = level + 1
+    pendingTop++
   }
 
   /** Non-plain objects: Date, BigDecimal, DateTime, Option, iterables, class instances. */
-  const writeSpecial = (t: TableState, node: PathNode, field: Field, value: Record<string, unknown>, row: MutableRow, level: number): void => {
+  const writeSpecial = (t: TableState, field: Field, value: Record<string, unknown>, row: MutableRow, level: number): void => {
     if (value instanceof Date) {
       if (Number.isNaN(value.getTime())) throw new Failure(`invalid Date in column ${field.column}`, t.name)
       put(t, field, "timestamptz", value, row)
@@ -670,7 +736,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
       const date = DateTime.toDateUtc(value)
       put(t, field, "timestamptz", date, row)
     } else if (Option.isOption(value)) {
-      if (Option.isSome(value)) write(t, node, field, value.value, row, level)
+      if (Option.isSome(value)) write(t, field, value.value, row, level)
     } else if (isIterable(value)) {
       writeList(t, field, Array.from(value), row, level)
     } else {
@@ -684,7 +750,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
     for (const key in obj) {
       const value = obj[key]
       if (value === null || value === undefined) continue
-      write(t, node, fields.get(key) ?? fieldOf(node, key), value, row, level)
+      write(t, fields.get(key) ?? fieldOf(node, key), value, row, level)
     }
   }
 
@@ -700,34 +766,42 @@ export const make = (options: NormalizerOptions): Normalizer => {
 
   /** Emits the rows of the lists collected from pending[start..] (recursively). */
   const drainLists = (t: TableState, start: number, parentId: string): void => {
-    const end = pendingFields.length
+    const end = pendingTop
     for (let p = start; p < end; p++) {
       const child = childTableOf(t, pendingFields[p])
       writeListRows(child, pendingValues[p], pendingLevels[p], parentId)
     }
-    pendingFields.length = start
-    pendingValues.length = start
-    pendingLevels.length = start
+    pendingTop = start
   }
 
   const writeListRows = (child: TableState, items: ReadonlyArray<unknown>, level: number, parentId: string): void => {
+    let rehash = false
     for (let idx = 0; idx < items.length; idx++) {
       const item = items[idx]
-      const id = childRowId(parentId, child.name, idx)
+      // Nested lists absorb their own parent id, so redo ours after them.
+      if (idx === 0 || rehash) {
+        absorb(parentId)
+        rehash = false
+      }
+      finish(child.idWord1, child.idWord2, idx)
+      const id = encodeDigest()
       const row = childRow(id, parentId, idx)
-      const start = pendingFields.length
+      const start = pendingTop
       if (isRecord(item) && !Array.isArray(item) && isPlainObject(item)) {
         flatten(child, child.node, item, row, level)
       } else if (Array.isArray(item)) {
         // A list in a list: this row stands for the inner list, whose items go to `<table>__list` (dlt).
         child.listField ??= fieldOf(child.node, ListKey)
-        write(child, child.node, child.listField, item, row, level + 1)
+        write(child, child.listField, item, row, level + 1)
       } else {
         child.valueField ??= fieldOf(child.node, ValueColumn)
-        write(child, child.node, child.valueField, item, row, level)
+        write(child, child.valueField, item, row, level)
       }
       emit(child, row)
-      if (pendingFields.length > start) drainLists(child, start, id)
+      if (pendingTop > start) {
+        drainLists(child, start, id)
+        rehash = true
+      }
     }
   }
 
@@ -737,7 +811,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
     row[SystemColumns.loadId] = loadId
     row[SystemColumns.seq] = index
     seq = index
-    const start = pendingFields.length
+    const start = pendingTop
     flatten(root, root.node, record, row, 0)
     if (isMerge) {
       const key: Array<Cell> = []
@@ -754,7 +828,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
     }
     row[SystemColumns.id] = rootId
     emit(root, row)
-    if (pendingFields.length > start) drainLists(root, start, rootId)
+    if (pendingTop > start) drainLists(root, start, rootId)
   }
 
   const collect = (): NormalizedBatch => {
@@ -767,15 +841,16 @@ export const make = (options: NormalizerOptions): Normalizer => {
       t.pending = undefined
     }
     touched.length = 0
+    // Let the page's lists be collected (the stack only ever holds a few entries).
+    pendingValues.fill(noItems)
     return { tables, rows }
   }
 
   const reset = (): void => {
     for (const t of touched) t.pending = undefined
     touched.length = 0
-    pendingFields.length = 0
-    pendingValues.length = 0
-    pendingLevels.length = 0
+    pendingTop = 0
+    pendingValues.fill(noItems)
   }
 
   const normalize = (records: ReadonlyArray<unknown>, firstIndex: number): Either.Either<NormalizedBatch, NormalizeError> => {

@@ -104,7 +104,8 @@ const shapeOf = (ast: SchemaAST.AST, suspended: ReadonlySet<SchemaAST.Suspend>):
     case "Refinement":
       return isIntRefinement(ast) ? scalar("bigint") : shapeOf(ast.from, suspended)
     case "Suspend":
-      // A recursive schema: the second time round, keep the value whole.
+      // A recursive schema: the second time round, keep the value whole (as a list item:
+      // leave it to inference, see placeList).
       if (suspended.has(ast)) return scalar("jsonb", true)
       return shapeOf(ast.f(), new Set([...suspended, ast]))
     case "StringKeyword":
@@ -270,7 +271,9 @@ export const tablesFromSchema = (
         place(table, tablePath, ListKey, item, true, level + 1)
         return
       case "Scalar":
-        addColumn(table, ValueColumn, item.type, item.nullable)
+        // Items of unknown shape (Unknown, mixed unions, recursion): the normalizer flattens
+        // object items into columns and types scalars from the data, so declare nothing.
+        if (item.type !== "jsonb") addColumn(table, ValueColumn, item.type, item.nullable)
         return
     }
   }
