@@ -148,7 +148,13 @@ const insertFromJsonSql = (schema: string, table: string, columns: ReadonlyArray
     columnList(columns.map((c) => c.name))
   } FROM json_to_recordset($1::json) AS t(${columns.map((c) => `${ident(c.name)} ${sqlType(c.type)}`).join(", ")})`
 
-const copySql = (schema: string, table: string, stagingSchema: string, staging: string, columns: ReadonlyArray<string>) =>
+const copySql = (
+  schema: string,
+  table: string,
+  stagingSchema: string,
+  staging: string,
+  columns: ReadonlyArray<string>
+) =>
   `INSERT INTO ${qualified(schema, table)} (${columnList(columns)}) SELECT ${columnList(columns)} FROM ${
     qualified(stagingSchema, staging)
   }`
@@ -217,10 +223,28 @@ const loadsColumns: ReadonlyArray<ColumnSchema> = [
 const createStateSql = (schema: string) =>
   `CREATE TABLE IF NOT EXISTS ${qualified(schema, stateTable)} (resource text PRIMARY KEY, state jsonb, load_id text, updated_at timestamptz)`
 
+const insertLoadSql = (schema: string) =>
+  `INSERT INTO ${qualified(schema, loadsTable)} (load_id, resource, started_at, finished_at, rows, status)
+  VALUES ($1, $2, $3::timestamptz, clock_timestamp(), $4::jsonb, 'committed')`
+
+const upsertStateSql = (schema: string) =>
+  `INSERT INTO ${qualified(schema, stateTable)} (resource, state, load_id, updated_at)
+  VALUES ($1, $2::jsonb, $3, clock_timestamp())
+  ON CONFLICT (resource) DO UPDATE SET state = EXCLUDED.state, load_id = EXCLUDED.load_id, updated_at = EXCLUDED.updated_at`
+
+const registerStagingSql = (stagingSchema: string) =>
+  `INSERT INTO ${qualified(stagingSchema, registryTable)} (table_name, resource, load_id) VALUES ($1, $2, $3)
+  ON CONFLICT (table_name) DO NOTHING`
+
+const unregisterStagingSql = (stagingSchema: string) =>
+  `DELETE FROM ${qualified(stagingSchema, registryTable)} WHERE resource = $1 AND load_id = $2`
+
 const createRegistrySql = (stagingSchema: string) =>
   `CREATE TABLE IF NOT EXISTS ${
     qualified(stagingSchema, registryTable)
   } (table_name text PRIMARY KEY, resource text NOT NULL, load_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`
+
+const mergeWorkMemSql = "SET LOCAL work_mem = '64MB'"
 
 /** Serializes DDL on one schema across sessions: concurrent `CREATE ... IF NOT EXISTS` can still collide. */
 const lockSql = "SELECT pg_advisory_xact_lock(hashtext($1))"
@@ -520,16 +544,9 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
               const staging = stagingTableName(schema.name, loadId, resource)
               const what = "creating a staging table"
               // Registered first: a run killed right after still finds the table to clean up.
-              yield* exec(
-                `INSERT INTO ${
-                  qualified(stagingSchema, registryTable)
-                } (table_name, resource, load_id) VALUES ($1, $2, $3) ON CONFLICT (table_name) DO NOTHING`,
-                [staging, resource, loadId],
-                what,
-                dataset,
-                schema.name
-              )
-              yield* exec(createTableSql(stagingSchema, staging, wanted, { unlogged: true }), [], what, dataset, schema.name)
+              yield* exec(registerStagingSql(stagingSchema), [staging, resource, loadId], what, dataset, schema.name)
+              const create = createTableSql(stagingSchema, staging, wanted, { unlogged: true })
+              yield* exec(create, [], what, dataset, schema.name)
               const entry: StagedTable = {
                 table: schema.name,
                 staging,
@@ -558,7 +575,7 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
           Effect.gen(function*() {
             const text = insertFromJsonSql(stagingSchema, entry.staging, columns)
             for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
-              const chunk = i === 0 && rows.length <= maxRowsPerStatement ? rows : rows.slice(i, i + maxRowsPerStatement)
+              const chunk = rows.length <= maxRowsPerStatement ? rows : rows.slice(i, i + maxRowsPerStatement)
               // JSON text, not a JS array (pitfall 6); Dates serialize to ISO strings.
               yield* exec(text, [JSON.stringify(chunk)], "writing rows to staging", dataset, entry.table)
             }
@@ -635,6 +652,8 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
             for (const spec of specs) rowsPerTable[spec.name] = 0
             const finalColumns = (entry: StagedTable) =>
               [...entry.columns.keys()].filter((c) => c !== SystemColumns.seq)
+            const copyFromStaging = (entry: StagedTable) =>
+              copySql(dataset, entry.table, stagingSchema, entry.staging, finalColumns(entry))
             const copy = (entry: StagedTable, text: string, what: string) =>
               exec(text, [], what, dataset, entry.table).pipe(
                 Effect.map((result) => {
@@ -647,7 +666,7 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
             switch (options.disposition) {
               case "append": {
                 for (const entry of staged.values()) {
-                  yield* copy(entry, copySql(dataset, entry.table, stagingSchema, entry.staging, finalColumns(entry)), "appending rows")
+                  yield* copy(entry, copyFromStaging(entry), "appending rows")
                 }
                 break
               }
@@ -660,13 +679,15 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
                   }
                 }
                 for (const entry of staged.values()) {
-                  yield* copy(entry, copySql(dataset, entry.table, stagingSchema, entry.staging, finalColumns(entry)), "replacing rows")
+                  yield* copy(entry, copyFromStaging(entry), "replacing rows")
                 }
                 break
               }
               case "merge": {
                 const root = staged.get(rootTable)
                 if (root === undefined) break
+                // DISTINCT ON sorts the whole load; the 4 MB default spills it to disk. Reset at COMMIT.
+                yield* exec(mergeWorkMemSql, [], "merging rows", dataset)
                 for (const child of storedChildren) {
                   if (catalog.tables.get(child)?.has(SystemColumns.rootId) === true) {
                     yield* exec(
@@ -708,9 +729,7 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
             }
 
             yield* exec(
-              `INSERT INTO ${
-                qualified(dataset, loadsTable)
-              } (load_id, resource, started_at, finished_at, rows, status) VALUES ($1, $2, $3::timestamptz, clock_timestamp(), $4::jsonb, 'committed')`,
+              insertLoadSql(dataset),
               [loadId, resource, startedAt.toISOString(), JSON.stringify(rowsPerTable)],
               "recording the load",
               dataset,
@@ -718,10 +737,8 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
             )
             if (state !== undefined) {
               yield* exec(
-                `INSERT INTO ${
-                  qualified(dataset, stateTable)
-                } (resource, state, load_id, updated_at) VALUES ($1, $2::jsonb, $3, clock_timestamp())
-                ON CONFLICT (resource) DO UPDATE SET state = EXCLUDED.state, load_id = EXCLUDED.load_id, updated_at = EXCLUDED.updated_at`,
+                upsertStateSql(dataset),
+                // JSON text, not a JS value: arrays would be sent as Postgres arrays (pitfall 6).
                 [resource, JSON.stringify(state), loadId],
                 "storing the resource state",
                 dataset,
@@ -731,12 +748,7 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
             if (staged.size > 0) {
               const tables = [...staged.values()].map((t) => t.staging)
               yield* exec(dropTablesSql(stagingSchema, tables), [], "dropping staging tables", dataset)
-              yield* exec(
-                `DELETE FROM ${qualified(stagingSchema, registryTable)} WHERE resource = $1 AND load_id = $2`,
-                [resource, loadId],
-                "dropping staging tables",
-                dataset
-              )
+              yield* exec(unregisterStagingSql(stagingSchema), [resource, loadId], "dropping staging tables", dataset)
             }
             return rowsPerTable
           })
@@ -752,7 +764,11 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
 
         const load: ResourceLoad = { write, commit }
         return load
-      }).pipe(Effect.withSpan("Destination.startLoad", { attributes: { dataset: options.dataset, resource: options.resource } }))
+      }).pipe(
+        Effect.withSpan("Destination.startLoad", {
+          attributes: { dataset: options.dataset, resource: options.resource }
+        })
+      )
 
     return { storedTables, startLoad, loadState }
   }

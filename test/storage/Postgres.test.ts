@@ -1,0 +1,437 @@
+import { assert, describe, expect, it, layer } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { Effect, Exit, Layer, Scope } from "effect"
+import type { Batch, StartLoadOptions } from "../../src/load/Destination.js"
+import { Destination } from "../../src/load/Destination.js"
+import * as Postgres from "../../src/load/Postgres.js"
+import type { ColumnSchema, DataType, Row, TableSchema } from "../../src/normalize/TableSchema.js"
+import { forEachDatabase, freshDataset } from "../support/database.js"
+
+// --- helpers ---------------------------------------------------------------
+
+const col = (name: string, type: DataType, nullable = true): ColumnSchema => ({ name, type, nullable })
+
+const rootTable = (name: string, columns: ReadonlyArray<ColumnSchema>): TableSchema => ({
+  name,
+  columns: [col("_rc_id", "text", false), col("_rc_load_id", "text", false), col("_rc_seq", "bigint"), ...columns]
+})
+
+const childTable = (name: string, parent: string, columns: ReadonlyArray<ColumnSchema>): TableSchema => ({
+  name,
+  parent,
+  columns: [
+    col("_rc_id", "text", false),
+    col("_rc_parent_id", "text", false),
+    col("_rc_list_idx", "bigint", false),
+    col("_rc_root_id", "text", false),
+    col("_rc_seq", "bigint"),
+    ...columns
+  ]
+})
+
+const batch = (...tables: ReadonlyArray<readonly [TableSchema, ReadonlyArray<Row>]>): Batch => ({
+  tables: tables.map(([t]) => t),
+  rows: new Map(tables.map(([t, rows]) => [t.name, rows]))
+})
+
+const users = rootTable("users", [col("name", "text"), col("age", "bigint")])
+const usersTags = childTable("users__tags", "users", [col("value", "text")])
+
+const user = (loadId: string, seq: number, id: string, name: string, age: number): Row => ({
+  _rc_id: id,
+  _rc_load_id: loadId,
+  _rc_seq: seq,
+  name,
+  age
+})
+
+const tag = (seq: number, rootId: string, idx: number, value: string): Row => ({
+  _rc_id: `${rootId}/${idx}/${seq}`,
+  _rc_parent_id: rootId,
+  _rc_list_idx: idx,
+  _rc_root_id: rootId,
+  _rc_seq: seq,
+  value
+})
+
+const options = (
+  dataset: string,
+  loadId: string,
+  disposition: StartLoadOptions["disposition"],
+  extra: Partial<StartLoadOptions> = {}
+): StartLoadOptions => ({
+  dataset,
+  resource: "users",
+  loadId,
+  rootTable: "users",
+  disposition,
+  primaryKey: disposition === "merge" ? ["id"] : [],
+  ...extra
+})
+
+/** One whole resource load: start, write every batch, commit. */
+const load = (opts: StartLoadOptions, batches: ReadonlyArray<Batch>, state?: unknown) =>
+  Effect.scoped(Effect.gen(function*() {
+    const destination = yield* Destination
+    const resourceLoad = yield* destination.startLoad(opts)
+    for (const b of batches) yield* resourceLoad.write(b)
+    return yield* resourceLoad.commit({ startedAt: new Date("2024-01-01T00:00:00Z"), state })
+  }))
+
+/** Rows of a final table as text values (bigint/numeric arrive as strings anyway). */
+const select = (dataset: string, table: string, columns: ReadonlyArray<string>, orderBy: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<Record<string, string | null>>(
+      `SELECT ${columns.map((c) => `${Postgres.ident(c)}::text AS ${Postgres.ident(c)}`).join(", ")} FROM ${
+        Postgres.ident(dataset)
+      }.${Postgres.ident(table)} ORDER BY ${orderBy}`
+    ))
+
+const countRows = (dataset: string, table: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${Postgres.ident(dataset)}.${Postgres.ident(table)}`)
+  ).pipe(Effect.map((rows) => rows[0]?.n ?? -1))
+
+/** Staging tables left in `<dataset>_staging` (the registry itself excluded). */
+const stagingLeft = (dataset: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<{ relname: string }>(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname <> '_rc_staging_tables'`,
+      [Postgres.stagingSchemaName(dataset)]
+    )).pipe(Effect.map((rows) => rows.map((r) => r.relname)))
+
+const tableExists = (dataset: string, table: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [
+      `${Postgres.ident(dataset)}.${Postgres.ident(table)}`
+    ])).pipe(Effect.map((rows) => rows[0]?.present === true))
+
+// --- pure helpers ------------------------------------------------------------
+
+describe("Postgres names", () => {
+  it("quotes identifiers", () => {
+    expect(Postgres.ident("a\"b")).toBe("\"a\"\"b\"")
+  })
+  it("keeps staging names within 63 bytes and distinct per resource", () => {
+    const long = "x".repeat(40) + "ü".repeat(20)
+    const a = Postgres.stagingTableName(long, "load-1", "r1")
+    const b = Postgres.stagingTableName(long, "load-1", "r2")
+    expect(Buffer.byteLength(a)).toBeLessThanOrEqual(63)
+    expect(a).not.toBe(b)
+    expect(Postgres.stagingTableName(long + "a", "l", "r")).not.toBe(Postgres.stagingTableName(long + "b", "l", "r"))
+    expect(Postgres.stagingTableName("users", "l", "r")).toMatch(/^users__[0-9a-f]{8}$/)
+  })
+  it("maps SQL types back", () => {
+    for (const t of ["text", "bigint", "double", "boolean", "timestamptz", "numeric", "jsonb"] as const) {
+      expect(Postgres.dataTypeOf(Postgres.sqlType(t) === "timestamptz" ? "timestamp with time zone" : Postgres.sqlType(t)))
+        .toBe(t)
+    }
+    expect(Postgres.dataTypeOf("numeric(10,2)")).toBe("numeric")
+  })
+})
+
+// --- the storage suite, once per database --------------------------------------
+
+forEachDatabase((target) => {
+  const Live = Postgres.layer.pipe(Layer.provideMerge(target.layer))
+
+  layer(Live, { excludeTestServices: true })((it) => {
+    it.scoped("append twice gives twice the rows, one _rc_loads row per commit", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const rows = (loadId: string) => [user(loadId, 0, `${loadId}-1`, "ann", 30), user(loadId, 1, `${loadId}-2`, "bob", 40)]
+        const first = yield* load(options(dataset, "l1", "append"), [
+          batch([users, rows("l1")], [usersTags, [tag(0, "l1-1", 0, "a")]])
+        ])
+        expect(first.rowsPerTable).toEqual({ users: 2, users__tags: 1 })
+        yield* load(options(dataset, "l2", "append"), [batch([users, rows("l2")])])
+        expect(yield* countRows(dataset, "users")).toBe(4)
+        expect(yield* countRows(dataset, "users__tags")).toBe(1)
+        const loads = yield* select(dataset, "_rc_loads", ["load_id", "resource", "rows", "status", "started_at"], "load_id")
+        expect(loads.map((r) => [r.load_id, r.resource, r.status])).toEqual([["l1", "users", "committed"], [
+          "l2",
+          "users",
+          "committed"
+        ]])
+        expect(JSON.parse(loads[0]?.rows ?? "null")).toEqual({ users: 2, users__tags: 1 })
+        expect(new Date(loads[0]?.started_at ?? "").toISOString()).toBe("2024-01-01T00:00:00.000Z")
+        // _rc_seq stays in staging
+        const stored = yield* Effect.flatMap(Destination, (d) => d.storedTables(dataset))
+        expect(stored.find((t) => t.name === "users")?.columns.map((c) => c.name)).toEqual([
+          "_rc_id",
+          "_rc_load_id",
+          "name",
+          "age"
+        ])
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
+    it.scoped("replace leaves exactly the new rows, child tables included", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "replace"), [
+          batch([users, [user("l1", 0, "a", "ann", 1), user("l1", 1, "b", "bob", 2)]], [usersTags, [
+            tag(0, "a", 0, "x"),
+            tag(1, "b", 0, "y")
+          ]])
+        ])
+        // Second run: no tags at all; the stored child table must still be emptied.
+        const result = yield* load(options(dataset, "l2", "replace"), [batch([users, [user("l2", 0, "c", "cid", 3)]])])
+        expect(result.rowsPerTable).toEqual({ users: 1 })
+        expect(yield* select(dataset, "users", ["_rc_id", "name"], "_rc_id")).toEqual([{ _rc_id: "c", name: "cid" }])
+        expect(yield* countRows(dataset, "users__tags")).toBe(0)
+
+        // A replace with no rows at all empties the table.
+        yield* load(options(dataset, "l3", "replace"), [])
+        expect(yield* countRows(dataset, "users")).toBe(0)
+      }))
+
+    it.scoped("merge upserts, last duplicate wins, children are replaced for merged parents", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        // Compound key (id, region) hashed by the test into _rc_id.
+        const key = (id: number, region: string) => `${id}|${region}`
+        const run1 = [
+          batch([users, [user("l1", 0, key(1, "eu"), "ann", 1), user("l1", 1, key(1, "us"), "ann-us", 2)]], [usersTags, [
+            tag(0, key(1, "eu"), 0, "t1"),
+            tag(0, key(1, "eu"), 1, "t2"),
+            tag(1, key(1, "us"), 0, "u1")
+          ]]),
+          batch([users, [user("l1", 2, key(2, "eu"), "bob", 3)]], [usersTags, [tag(2, key(2, "eu"), 0, "b1")]])
+        ]
+        yield* load(options(dataset, "l1", "merge"), run1)
+        expect(yield* countRows(dataset, "users")).toBe(3)
+        expect(yield* countRows(dataset, "users__tags")).toBe(4)
+
+        // Second load: 1|eu twice (last wins, with its own children), 3|eu new; 1|us and 2|eu untouched.
+        const run2 = [
+          batch([users, [user("l2", 0, key(1, "eu"), "ann-old", 10), user("l2", 1, key(3, "eu"), "cid", 30)]], [
+            usersTags,
+            [tag(0, key(1, "eu"), 0, "stale"), tag(1, key(3, "eu"), 0, "c1")]
+          ]),
+          batch([users, [user("l2", 2, key(1, "eu"), "ann-new", 11)]], [usersTags, [tag(2, key(1, "eu"), 0, "fresh")]])
+        ]
+        const result = yield* load(options(dataset, "l2", "merge"), run2)
+        expect(result.rowsPerTable).toEqual({ users: 2, users__tags: 2 })
+        const expectedUsers = [
+          { _rc_id: "1|eu", _rc_load_id: "l2", name: "ann-new", age: "11" },
+          { _rc_id: "1|us", _rc_load_id: "l1", name: "ann-us", age: "2" },
+          { _rc_id: "2|eu", _rc_load_id: "l1", name: "bob", age: "3" },
+          { _rc_id: "3|eu", _rc_load_id: "l2", name: "cid", age: "30" }
+        ]
+        const expectedTags = [
+          { _rc_root_id: "1|eu", value: "fresh" },
+          { _rc_root_id: "1|us", value: "u1" },
+          { _rc_root_id: "2|eu", value: "b1" },
+          { _rc_root_id: "3|eu", value: "c1" }
+        ]
+        const readUsers = select(dataset, "users", ["_rc_id", "_rc_load_id", "name", "age"], "_rc_id")
+        const readTags = select(dataset, "users__tags", ["_rc_root_id", "value"], "_rc_root_id, value")
+        expect(yield* readUsers).toEqual(expectedUsers)
+        expect(yield* readTags).toEqual(expectedTags)
+
+        // The same merge again converges to the same rows.
+        yield* load(options(dataset, "l2", "merge"), run2)
+        expect(yield* readUsers).toEqual(expectedUsers)
+        expect(yield* readTags).toEqual(expectedTags)
+
+        // A merged record without children loses its old children.
+        yield* load(options(dataset, "l3", "merge"), [batch([users, [user("l3", 0, key(2, "eu"), "bob", 4)]])])
+        expect(yield* readTags).toEqual(expectedTags.filter((t) => t._rc_root_id !== "2|eu"))
+      }))
+
+    it.scoped("a new column in a later load is added with ALTER TABLE", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "append"), [batch([users, [user("l1", 0, "a", "ann", 1)]])])
+        const wider = rootTable("users", [col("name", "text"), col("age", "bigint"), col("email", "text")])
+        yield* load(options(dataset, "l2", "append"), [
+          batch([users, [user("l2", 0, "b", "bob", 2)]]),
+          batch([wider, [{ ...user("l2", 1, "c", "cid", 3), email: "c@x" }]])
+        ])
+        expect(yield* select(dataset, "users", ["_rc_id", "email"], "_rc_id")).toEqual([
+          { _rc_id: "a", email: null },
+          { _rc_id: "b", email: null },
+          { _rc_id: "c", email: "c@x" }
+        ])
+      }))
+
+    it.scoped("declared tables are created even without rows", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const result = yield* load(options(dataset, "l1", "merge", { declaredTables: [users, usersTags] }), [])
+        expect(result.rowsPerTable).toEqual({ users: 0, users__tags: 0 })
+        expect(yield* tableExists(dataset, "users")).toBe(true)
+        expect(yield* tableExists(dataset, "users__tags")).toBe(true)
+        const stored = yield* Effect.flatMap(Destination, (d) => d.storedTables(dataset))
+        expect(stored.map((t) => [t.name, t.parent])).toEqual([["users", undefined], ["users__tags", "users"]])
+        // Non-nullable declared columns are created NOT NULL.
+        expect(stored[0]?.columns[0]).toEqual({ name: "_rc_id", type: "text", nullable: false })
+      }))
+
+    it.scoped("stores _rc_state with the commit and reads it back", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const destination = yield* Destination
+        expect(yield* destination.loadState(dataset, "users")).toBeUndefined()
+        const state = { cursor: "2024-05-01T00:00:00Z", pages: [1, 2, 3], nested: { list: [{ a: 1 }] } }
+        yield* load(options(dataset, "l1", "append"), [batch([users, [user("l1", 0, "a", "ann", 1)]])], state)
+        expect(yield* destination.loadState(dataset, "users")).toEqual(state)
+        expect(yield* destination.loadState(dataset, "other")).toBeUndefined()
+        yield* load(options(dataset, "l2", "append"), [], [42])
+        expect(yield* destination.loadState(dataset, "users")).toEqual([42])
+        // A commit without state keeps the stored one.
+        yield* load(options(dataset, "l3", "append"), [])
+        expect(yield* destination.loadState(dataset, "users")).toEqual([42])
+      }))
+
+    it.scoped("closing the scope without commit leaves final tables unchanged and no staging tables", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "replace"), [batch([users, [user("l1", 0, "a", "ann", 1)]])])
+        yield* Effect.scoped(Effect.gen(function*() {
+          const destination = yield* Destination
+          const resourceLoad = yield* destination.startLoad(options(dataset, "l2", "replace"))
+          yield* resourceLoad.write(batch([users, [user("l2", 0, "b", "bob", 2)]], [usersTags, [tag(0, "b", 0, "x")]]))
+          expect((yield* stagingLeft(dataset)).length).toBe(2)
+        }))
+        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
+        expect(yield* tableExists(dataset, "users__tags")).toBe(false)
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
+    it.scoped("a load failing mid-way (write or commit) leaves final tables unchanged", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "replace"), [batch([users, [user("l1", 0, "a", "ann", 1)]])])
+
+        // Write fails: "x" is no bigint.
+        const badWrite = yield* load(options(dataset, "l2", "replace"), [
+          batch([users, [user("l2", 0, "b", "bob", 2)]]),
+          batch([users, [{ ...user("l2", 1, "c", "cid", 3), age: "x" }]])
+        ]).pipe(Effect.flip)
+        expect(badWrite._tag).toBe("DestinationError")
+        expect(badWrite.dataset).toBe(dataset)
+        expect(badWrite.table).toBe("users")
+        expect(badWrite.message).toContain("bigint")
+
+        // Commit fails after the DELETE of replace: staging `age` is text, the final column bigint.
+        const textAge = rootTable("users", [col("name", "text"), col("age", "text")])
+        const badCommit = yield* load(options(dataset, "l3", "replace"), [
+          batch([textAge, [{ ...user("l3", 0, "d", "dan", 4), age: "old" }]])
+        ], { cursor: "must not be stored" }).pipe(Effect.flip)
+        expect(badCommit._tag).toBe("DestinationError")
+        expect(badCommit.message).toContain("age")
+
+        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
+        expect(yield* select(dataset, "_rc_loads", ["load_id"], "load_id")).toEqual([{ load_id: "l1" }])
+        expect(yield* Effect.flatMap(Destination, (d) => d.loadState(dataset, "users"))).toBeUndefined()
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
+    it.scoped("startLoad cleans staging leftovers of a killed run of the same resource only", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const destination = yield* Destination
+        // A "killed" run: its scope is never closed, so nothing cleans up after it.
+        const killed = yield* Scope.make()
+        const stale = yield* destination.startLoad(options(dataset, "dead", "append")).pipe(Scope.extend(killed))
+        yield* stale.write(batch([users, [user("dead", 0, "z", "zed", 9)]]))
+        const other = yield* destination.startLoad(options(dataset, "dead", "append", { resource: "others" })).pipe(
+          Scope.extend(killed)
+        )
+        yield* other.write(batch([users, [user("dead", 0, "o", "other", 9)]]))
+        expect((yield* stagingLeft(dataset)).length).toBe(2)
+
+        yield* load(options(dataset, "l2", "append"), [batch([users, [user("l2", 0, "a", "ann", 1)]])])
+        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
+        // Only the other resource's staging table is left.
+        expect(yield* stagingLeft(dataset)).toEqual([Postgres.stagingTableName("users", "dead", "others")])
+        yield* Scope.close(killed, Exit.void)
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
+    it.scoped("concurrent resources of one run writing the same table do not collide", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const one = (resource: string, n: number) =>
+          load(options(dataset, "run-1", "append", { resource }), [
+            batch([users, Array.from({ length: n }, (_, i) => user("run-1", i, `${resource}-${i}`, resource, i))])
+          ])
+        yield* Effect.all([one("a", 300), one("b", 500), one("c", 700)], { concurrency: "unbounded" })
+        expect(yield* countRows(dataset, "users")).toBe(1500)
+        expect(yield* countRows(dataset, "_rc_loads")).toBe(3)
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
+    it.scoped("storedTables round-trips every data type and the parent from the naming", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const events = rootTable("events", [
+          col("s", "text"),
+          col("i", "bigint"),
+          col("d", "double"),
+          col("b", "boolean"),
+          col("ts", "timestamptz"),
+          col("n", "numeric"),
+          col("j", "jsonb")
+        ])
+        const items = childTable("events__items", "events", [col("value", "bigint")])
+        const deep = childTable("events__items__parts", "events__items", [col("value", "text")])
+        const row: Row = {
+          _rc_id: "e1",
+          _rc_load_id: "l1",
+          _rc_seq: 0,
+          s: "it's \"quoted\"",
+          i: 9007199254740991,
+          d: 1.5,
+          b: true,
+          ts: new Date("2024-02-03T04:05:06.789Z"),
+          n: "12345678901234567890.123456789",
+          j: { list: [1, 2, { x: null }], ok: false }
+        }
+        yield* load(options(dataset, "l1", "append", { resource: "events", rootTable: "events" }), [
+          batch([events, [row]], [items, [tag(0, "e1", 0, "7")]], [deep, [tag(0, "e1", 0, "p")]])
+        ])
+        const stored = yield* Effect.flatMap(Destination, (d) => d.storedTables(dataset))
+        const withoutSeq = (t: TableSchema) => ({ ...t, columns: t.columns.filter((c) => c.name !== "_rc_seq") })
+        expect(stored).toEqual([withoutSeq(events), withoutSeq(items), withoutSeq(deep)])
+        const [values] = yield* select(dataset, "events", ["s", "i", "d", "b", "n", "j"], "1")
+        assert.deepStrictEqual(values, {
+          s: "it's \"quoted\"",
+          i: "9007199254740991",
+          d: "1.5",
+          b: "true",
+          n: "12345678901234567890.123456789",
+          j: "{\"ok\": false, \"list\": [1, 2, {\"x\": null}]}"
+        })
+        // Compared in SQL: the text form of timestamptz depends on the session time zone.
+        const sameInstant = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql.unsafe<{ same: boolean }>(
+            `SELECT ts = '2024-02-03T04:05:06.789Z'::timestamptz AS same FROM ${Postgres.ident(dataset)}.events`
+          ))
+        expect(sameInstant).toEqual([{ same: true }])
+      }))
+
+    it.scoped("a 20 000-row batch is written in one go", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const rows = Array.from({ length: 20_000 }, (_, i) => user("l1", i, `id-${i}`, `name-${i}`, i))
+        const result = yield* load(options(dataset, "l1", "merge"), [batch([users, rows])])
+        expect(result.rowsPerTable).toEqual({ users: 20_000 })
+        expect(yield* countRows(dataset, "users")).toBe(20_000)
+      }))
+
+    it.scoped("errors name the dataset and table and carry no connection secrets", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const err = yield* load(options(dataset, "l1", "merge"), [
+          batch([rootTable("users", [col("age", "bigint")]), [{ ...user("l1", 0, "a", "ann", 1), age: 1.5 }]])
+        ]).pipe(Effect.flip)
+        expect(err.message).toContain(dataset)
+        expect(err.message).toContain("users")
+        expect(err.message).not.toMatch(/postgres:\/\//)
+      }))
+  })
+})
