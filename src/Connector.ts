@@ -3,11 +3,10 @@
  * and the storage layer for a database URL or the embedded database.
  */
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type { ConfigError } from "./config/ConfigError.js"
-import { datasetFromFile, loadConfigFile } from "./config/LoadConfig.js"
-import { resolveConfig } from "./config/Resolve.js"
-import { resolveSecrets } from "./config/Secrets.js"
+import * as ConnectorConfig from "./config/ConnectorConfig.js"
+import { datasetFromFile } from "./config/LoadConfig.js"
 import type { Destination } from "./load/Destination.js"
 import * as Embedded from "./load/Embedded.js"
 import * as Postgres from "./load/Postgres.js"
@@ -24,14 +23,7 @@ export const sourceFromFile = (
   file: string,
   options: SourceFileOptions = {}
 ): Effect.Effect<Source.RestApiSource, ConfigError> =>
-  Effect.gen(function*() {
-    const input = yield* loadConfigFile(file)
-    const resolved = yield* Either.match(resolveConfig(input, file), { onLeft: Effect.fail, onRight: Effect.succeed })
-    const withBase = options.baseUrl === undefined
-      ? resolved
-      : { ...resolved, client: { ...resolved.client, baseUrl: options.baseUrl } }
-    return Source.fromResolved(yield* resolveSecrets(withBase, file), file)
-  })
+  Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => Source.fromResolved(resolved, file))
 
 /** `--dataset` default: the config file's base name in snake_case. */
 export const defaultDataset = (file: string): string => Naming.normalizeIdentifier(datasetFromFile(file))

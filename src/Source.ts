@@ -4,12 +4,13 @@
  * part of the library for Effect programs that want the records themselves.
  */
 import type { HttpClient } from "@effect/platform"
-import { Effect, Either, Stream } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import type { Schema } from "effect"
 import { ConfigError, issue } from "./config/ConfigError.js"
-import { type ResolvedResource, type ResolvedSource, resolveConfig } from "./config/Resolve.js"
+import { ConnectorConfig, resolve } from "./config/ConnectorConfig.js"
+import type { ResolvedResource, ResolvedSource } from "./config/Resolve.js"
 import type { RestApiConfigInput } from "./config/RestApiConfig.js"
-import { resolveSecrets, type Secret, secretValues } from "./config/Secrets.js"
+import { type Secret, secretValues } from "./config/Secrets.js"
 import * as Resource from "./extract/Resource.js"
 import * as ApiClient from "./http/ApiClient.js"
 import * as Redact from "./http/Redact.js"
@@ -51,15 +52,15 @@ export interface RestApiSource<C extends RestApiConfigInput = RestApiConfigInput
  */
 export const make = <const C extends RestApiConfigInput>(
   config: C,
-  options?: { readonly file?: string }
+  options?: { readonly file?: string; readonly baseUrl?: string }
 ): Effect.Effect<RestApiSource<C>, ConfigError> =>
-  Effect.gen(function*() {
-    const resolved = yield* Either.match(resolveConfig(config, options?.file), {
-      onLeft: Effect.fail,
-      onRight: (r) => resolveSecrets(r, options?.file)
-    })
-    return fromResolved<C>(resolved, options?.file)
-  })
+  Effect.map(resolve(config, options), (resolved) => fromResolved<C>(resolved, options?.file))
+
+/** The source of the `ConnectorConfig` in context (see `ConnectorConfig.layer` / `layerFile`). */
+export const fromContext: Effect.Effect<RestApiSource, never, ConnectorConfig> = Effect.map(
+  ConnectorConfig,
+  (resolved) => fromResolved(resolved)
+)
 
 /** Builds the source from an already resolved config (when the config came from a file). */
 export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
@@ -67,9 +68,10 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
   file?: string
 ): RestApiSource<C> => {
   const redactor = Redact.make(secretValues(resolved))
+  const api = ApiClient.ApiClient.layer.pipe(Layer.provide(Layer.succeed(ConnectorConfig, resolved)))
   const pages = (resource: ResolvedResource<Secret>) =>
-    Stream.unwrap(
-      Effect.map(ApiClient.make(resolved.client, redactor), (client) => Resource.pages(resource, client, redactor))
+    Stream.unwrap(Effect.map(ApiClient.ApiClient, (client) => Resource.pages(resource, client, redactor))).pipe(
+      Stream.provideSomeLayer(api)
     )
   const records = <N extends ResourceName<C>>(name: N): Stream.Stream<RecordOf<C, N>, SourceError, HttpClient.HttpClient> => {
     const resource = resolved.resources.find((r) => r.name === name)

@@ -7,7 +7,7 @@
 import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
 import type { ResolvedResource } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
-import type { ApiClient, ApiError } from "../http/ApiClient.js"
+import type { ApiClientService, ApiError } from "../http/ApiClient.js"
 import type { Redactor } from "../http/Redact.js"
 import type { PageRequest } from "../paginate/Paginator.js"
 import * as DataSelector from "./DataSelector.js"
@@ -59,7 +59,7 @@ const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) =>
 /** Streams the pages of one resource. */
 export const pages = (
   resource: ResolvedResource<Secret>,
-  client: ApiClient,
+  client: ApiClientService,
   redactor: Redactor
 ): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> => {
   const decode = decoderFor(resource.schema)

@@ -4,10 +4,12 @@
  * so the transport (undici, fetch, a scripted fake) is chosen by whoever provides it.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Data, Duration, Effect, Either, Option, Redacted, Ref } from "effect"
+import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted, Ref } from "effect"
+import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import type { ResolvedClient, Value } from "../config/Resolve.js"
-import type { Secret } from "../config/Secrets.js"
+import { type Secret, secretValues } from "../config/Secrets.js"
 import * as Auth from "./Auth.js"
+import * as Redact from "./Redact.js"
 import type { Redactor } from "./Redact.js"
 import * as Retry from "./Retry.js"
 
@@ -48,8 +50,17 @@ export interface GetOptions {
   readonly headers: Readonly<Record<string, Value<Secret>>>
 }
 
-export interface ApiClient {
+export interface ApiClientService {
   readonly get: (options: GetOptions) => Effect.Effect<PageResponse, ApiError>
+}
+
+/** The API of a config's `client`: base URL, default headers, auth, timeout and retry policy. */
+export class ApiClient extends Context.Tag("effect-rest-connector/ApiClient")<ApiClient, ApiClientService>() {
+  /** Built from the decoded config over whatever `HttpClient` is provided. */
+  static readonly layer: Layer.Layer<ApiClient, never, ConnectorConfig | HttpClient.HttpClient> = Layer.effect(
+    ApiClient,
+    Effect.flatMap(ConnectorConfig, (config) => make(config.client, Redact.make(secretValues(config))))
+  )
 }
 
 /** dlt joins base and path as `base.rstrip('/') + '/' + path.lstrip('/')`; absolute URLs stand alone. */
@@ -77,11 +88,18 @@ const snippet = (text: string): string => {
 export const make = (
   config: ResolvedClient<Secret>,
   redactor: Redactor
-): Effect.Effect<ApiClient, never, HttpClient.HttpClient> =>
+): Effect.Effect<ApiClientService, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    const applyAuth = config.auth === undefined ? (r: HttpClientRequest.HttpClientRequest) => r : Auth.apply(config.auth)
     const clientHeaders = Object.entries(config.headers).map(([k, v]) => [k, plain(v)] as const)
+    const applyAuth = config.auth === undefined ? (r: HttpClientRequest.HttpClientRequest) => r : Auth.apply(config.auth)
+    // Default headers and auth belong to the client, not to each call; an endpoint's own
+    // header wins over the client's default of the same name (dlt's rule).
+    const withDefaults = (request: HttpClientRequest.HttpClientRequest) =>
+      clientHeaders.reduce(
+        (r, [k, v]) => (k.toLowerCase() in r.headers ? r : HttpClientRequest.setHeader(r, k, v)),
+        request
+      )
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.mapRequest((request) => applyAuth(withDefaults(request))))
 
     const get = (options: GetOptions): Effect.Effect<PageResponse, ApiError> =>
       Effect.gen(function*() {
@@ -89,10 +107,9 @@ export const make = (
           HttpClientRequest.acceptJson,
           HttpClientRequest.setUrlParams(options.params)
         )
-        for (const [k, v] of clientHeaders) request = HttpClientRequest.setHeader(request, k, v)
         for (const [k, v] of Object.entries(options.headers)) request = HttpClientRequest.setHeader(request, k, plain(v))
-        request = applyAuth(request)
-        const fullUrl = requestUrl(request)
+        // What goes on the wire includes an api_key in the query: describe that URL (redacted).
+        const fullUrl = requestUrl(applyAuth(request))
         const attempts = yield* Ref.make(0)
         const fail = (reason: ApiErrorReason, detail: string, status?: number) =>
           Effect.flatMap(Ref.get(attempts), (n) =>

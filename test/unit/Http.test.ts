@@ -1,7 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Fiber, Option, Stream, TestClock } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import * as ConnectorConfig from "../../src/config/ConnectorConfig.js"
 import type { RestApiConfigInput } from "../../src/config/RestApiConfig.js"
-import { ApiError } from "../../src/http/ApiClient.js"
+import { ApiClient, ApiError } from "../../src/http/ApiClient.js"
 import * as Redact from "../../src/http/Redact.js"
 import { parseRetryAfter } from "../../src/http/Retry.js"
 import * as RestApiSource from "../../src/Source.js"
@@ -180,4 +181,25 @@ describe("redaction", () => {
     expect(parseRetryAfter("soon", 0)).toEqual(Option.none())
     expect(Either.isRight(Either.right(1))).toBe(true)
   })
+})
+
+describe("layers", () => {
+  it.effect("ConnectorConfig.layer + ApiClient.layer over any HttpClient layer; endpoint headers win over client defaults", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp([ok])
+      const cfg = {
+        ...config({}, { type: "bearer", token: { secret: "API_KEY" } }),
+        client: { ...config({}, { type: "bearer", token: { secret: "API_KEY" } }).client, headers: { "X-Client": "c", "X-Both": "client" } }
+      }
+      const response = yield* Effect.flatMap(ApiClient, (api) =>
+        api.get({ resource: "items", page: 0, url: "items", params: { a: "1" }, headers: { "X-Both": { _tag: "Plain", value: "endpoint" } } })).pipe(
+          Effect.provide(
+            ApiClient.layer.pipe(Layer.provide(ConnectorConfig.layer(cfg)), Layer.provide(http.layer), Layer.provide(Layer.setConfigProvider(secrets)))
+          )
+        )
+      expect(response.body).toEqual({ data: [{ id: 1 }] })
+      expect(yield* http.calls).toEqual(["https://api.test/v1/items?a=1"])
+      const [sent] = yield* http.headers
+      expect(sent).toMatchObject({ "x-client": "c", "x-both": "endpoint", authorization: "Bearer k-123-secret" })
+    }))
 })
