@@ -859,10 +859,8 @@ export const make = (options: NormalizerOptions): Normalizer => {
       for (let i = 0; i < records.length; i++) {
         index = firstIndex + i
         const record = records[i]
-        if (!isRecord(record) || Array.isArray(record)) {
-          throw new Failure(`record is not a JSON object (got ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record})`, rootTable)
-        }
-        rootRow(record, index)
+        // dlt wraps a record that is not an object (a bare string, number or list) as { value }.
+        rootRow(isRecord(record) && !Array.isArray(record) ? record : { value: record }, index)
       }
       return Either.right(collect())
     } catch (e) {
