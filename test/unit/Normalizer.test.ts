@@ -343,7 +343,8 @@ describe("Normalizer: errors", () => {
   it("wraps records that are not objects as { value } (dlt's rule)", () => {
     const batch = ok(make(), ["x", 2, [1, 2]])
     const values = rowsOf(batch, "items").map(data)
-    assert.deepStrictEqual(values.slice(0, 2), [{ value: "x" }, { value: "2" }] // the column is text: 2 is coerced)
+    // The column is text (first value "x"), so 2 is coerced to "2".
+    assert.deepStrictEqual(values.slice(0, 2), [{ value: "x" }, { value: "2" }])
     assert.strictEqual(rowsOf(batch, "items__value").length, 2)
   })
 
