@@ -142,7 +142,7 @@ export const make = (
             }),
             Effect.catchTag("RequestError", (e) =>
               Effect.fail(
-                new Transient({ status: undefined, reason: "Transport", detail: e.message, retryAfter: Option.none() })
+                new Transient({ status: undefined, reason: "Transport", detail: transportDetail(e), retryAfter: Option.none() })
               )),
             Effect.catchTag("ResponseError", (e) =>
               Effect.fail(new Transient({ status: e.response.status, reason: "Transport", detail: e.message, retryAfter: Option.none() })))
@@ -194,6 +194,19 @@ export const make = (
 
     return { get }
   })
+
+/** The platform's message names only the method and URL; the cause says what happened. */
+const transportDetail = (e: { readonly reason: string; readonly cause?: unknown; readonly description?: string | undefined }): string => {
+  const causes: Array<string> = []
+  let cause: unknown = e.cause
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    const code = "code" in cause && typeof cause.code === "string" ? `${cause.code} ` : ""
+    causes.push(`${code}${cause.message}`.trim())
+    cause = cause.cause
+  }
+  const what = e.description ?? (causes.length > 0 ? causes.join(": ") : "no details")
+  return `${e.reason.toLowerCase()} error: ${what}`
+}
 
 const requestUrl = (request: HttpClientRequest.HttpClientRequest): string => {
   const url = new URL(request.url)

@@ -162,6 +162,11 @@ const loadResource = (
     )
 
     const outcome = yield* Effect.either(work)
+    if (Either.isLeft(outcome) && outcome.left._tag === "ApiError") {
+      // The failed page's attempts were requests too.
+      counters.requests += outcome.left.attempts
+      counters.retries += Math.max(0, outcome.left.attempts - 1)
+    }
     const base = {
       resource: resource.name,
       table,
