@@ -5,6 +5,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Chunk, Config, ConfigProvider, Console, Effect, Layer, Option, Stream } from "effect"
+import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "../../demo/DemoApi.js"
@@ -144,7 +145,14 @@ const rows = Options.integer("rows").pipe(
   Options.withDefault(DEFAULT_ROWS)
 )
 
-export const demoConfigFile = fileURLToPath(new URL("../../examples/analytics/analytics.ts", import.meta.url))
+/** The package's root folder, from here (src/cli/) or from the bundle (dist/). */
+const packageRoot = (): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return dir
+}
+
+export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
 
 const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) =>
   Effect.gen(function*() {

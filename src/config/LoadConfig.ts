@@ -38,7 +38,7 @@ export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError
     case ".mjs":
       return Effect.tryPromise({
         try: async (): Promise<unknown> => {
-          const module: unknown = await import(pathToFileURL(absolute).href)
+          const module: unknown = await importModule(absolute)
           const config = typeof module === "object" && module !== null && "default" in module ? module.default : undefined
           if (config === undefined) throw new Error("the module has no default export (export default defineConfig({...}))")
           return config
@@ -47,6 +47,29 @@ export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError
       })
     default:
       return Effect.fail(fail(file, `unknown config file type '${ext}': use .json, .yaml, .yml, .ts, .js or .mjs`))
+  }
+}
+
+let tsxRegistered = false
+
+/**
+ * Imports a config module. Plain Node cannot load TypeScript, so on the first `.ts` file that
+ * fails with an unknown extension, tsx's loader is registered and the import retried (test
+ * runners that already compile TypeScript never get there).
+ */
+const importModule = async (file: string): Promise<unknown> => {
+  const url = pathToFileURL(file).href
+  try {
+    return await import(url)
+  } catch (error) {
+    const unknownExtension = typeof error === "object" && error !== null && "code" in error &&
+      error.code === "ERR_UNKNOWN_FILE_EXTENSION"
+    if (!unknownExtension || tsxRegistered) throw error
+    const { register } = await import("tsx/esm/api")
+    register()
+    tsxRegistered = true
+    // Node remembers the failed load of `url`; a query string makes it a new module.
+    return await import(`${url}?ts`)
   }
 }
 
