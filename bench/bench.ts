@@ -40,8 +40,13 @@ const startDemo = (): Promise<{ baseUrl: string; token: string; stop: () => void
   })
 
 let peakRss = process.memoryUsage().rss
+let peakHeap = 0
+let peakExternal = 0
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  const m = process.memoryUsage()
+  peakRss = Math.max(peakRss, m.rss)
+  peakHeap = Math.max(peakHeap, m.heapUsed)
+  peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers)
 }, 50)
 
 const main = async () => {
@@ -83,6 +88,7 @@ const main = async () => {
       }
     }
     const peakMb = peakRss / 1024 / 1024
+    console.log(`peak heap used ${(peakHeap / 1048576).toFixed(0)} MB, peak external + array buffers ${(peakExternal / 1048576).toFixed(0)} MB`)
     console.log(`records ${records} (${(records / seconds).toFixed(0)}/s), rows ${totalRows} (${(totalRows / seconds).toFixed(0)}/s), pages ${pages} (${(pages / seconds).toFixed(1)}/s), peak RSS ${peakMb.toFixed(0)} MB`)
     console.log(`bench: rows=${totalRows} records=${records} rows_per_s=${(totalRows / seconds).toFixed(0)} pages_per_s=${(pages / seconds).toFixed(1)} peak_rss_mb=${peakMb.toFixed(0)}`)
   } finally {

@@ -145,7 +145,7 @@ const loadResource = (
           // Fetch ahead while the previous batch is being written.
           Stream.buffer({ capacity: 4 }),
           Stream.mapConcat((page) => page.records),
-          Stream.grouped(options.batchRows ?? 5000),
+          Stream.grouped(options.batchRows ?? 1000),
           Stream.mapEffect((chunk): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
             const records = Chunk.toReadonlyArray(chunk)
             const batch = normalizer.normalize(records, counters.rows)
