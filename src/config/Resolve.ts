@@ -11,7 +11,7 @@ import * as Retry from "../http/Retry.js"
 import * as Cursor from "../paginate/Cursor.js"
 import * as Expression from "../paginate/Expression.js"
 import * as JsonLink from "../paginate/JsonLink.js"
-import type { Paginator, StopCondition } from "../paginate/Paginator.js"
+import { body, type Paginator, type Placement, query, type StopCondition } from "../paginate/Paginator.js"
 import * as Range from "../paginate/Range.js"
 import * as SinglePage from "../paginate/SinglePage.js"
 import { ConfigError, type ConfigIssue, fromParseError, issue, joinPath } from "./ConfigError.js"
@@ -420,34 +420,35 @@ const resolvePaginator = (
       return next === undefined ? undefined : done(JsonLink.make({ nextUrlPath: next, stopCondition }))
     }
     case "cursor": {
-      if (spec.cursor_body_path !== undefined) notSupported(issues, `${path}.cursor_body_path`, "'cursor_body_path' (POST bodies)")
       if (spec.cursor_value !== undefined && spec.cursor_path !== undefined) {
         issues.push(issue(`${path}.cursor_value`, "cursor_value and cursor_path exclude each other: give one"))
       }
       return done(Cursor.make({
         cursorPath: optPath(spec.cursor_path, "cursor_path"),
-        cursorParam: spec.cursor_param ?? "cursor",
+        cursorPlacement: placement(spec.cursor_param, spec.cursor_body_path, "cursor", "cursor_param", path, issues),
+        fallbackKey: spec.cursor_param ?? "cursor",
         cursorValue: parseCondition(spec.cursor_value, `${path}.cursor_value`, issues),
         limit: spec.limit,
-        limitParam: spec.limit_param ?? "limit",
+        limitPlacement: query(spec.limit_param ?? "limit"),
         stopAfterEmptyPage: spec.stop_after_empty_page ?? false,
         hasMorePath: optPath(spec.has_more_path, "has_more_path"),
         stopCondition
       }))
     }
     case "offset": {
-      if (spec.offset_body_path !== undefined) notSupported(issues, `${path}.offset_body_path`, "'offset_body_path' (POST bodies)")
-      if (spec.limit_body_path !== undefined) notSupported(issues, `${path}.limit_body_path`, "'limit_body_path' (POST bodies)")
       const totalPath = spec.total_path === undefined ? "total" : spec.total_path
       const maximum = spec.maximum_offset ?? undefined
       const stopAfterEmptyPage = spec.stop_after_empty_page ?? true
       requireTermination(totalPath, maximum, spec.has_more_path, stopAfterEmptyPage, stopCondition, path, issues)
       return done(Range.make({
         type: "offset",
-        param: spec.offset_param ?? "offset",
+        placement: placement(spec.offset_param, spec.offset_body_path, "offset", "offset_param", path, issues),
         initial: spec.offset ?? 0,
         step: spec.limit,
-        fixedParams: { [spec.limit_param ?? "limit"]: String(spec.limit) },
+        fixed: {
+          placement: placement(spec.limit_param, spec.limit_body_path, "limit", "limit_param", path, issues),
+          value: spec.limit
+        },
         totalPath: optPath(totalPath, "total_path"),
         totalToEnd: (total) => total,
         maximum,
@@ -457,7 +458,6 @@ const resolvePaginator = (
       }))
     }
     case "page_number": {
-      if (spec.page_body_path !== undefined) notSupported(issues, `${path}.page_body_path`, "'page_body_path' (POST bodies)")
       const base = spec.base_page ?? 0
       const totalPath = spec.total_path === undefined ? "total" : spec.total_path
       const maximum = spec.maximum_page ?? undefined
@@ -465,10 +465,10 @@ const resolvePaginator = (
       requireTermination(totalPath, maximum, spec.has_more_path, stopAfterEmptyPage, stopCondition, path, issues)
       return done(Range.make({
         type: "page_number",
-        param: spec.page_param ?? "page",
+        placement: placement(spec.page_param, spec.page_body_path, "page", "page_param", path, issues),
         initial: spec.page ?? base,
         step: 1,
-        fixedParams: {},
+        fixed: undefined,
         totalPath: optPath(totalPath, "total_path"),
         // dlt's total_path counts pages, so the last page is number total - 1 + base.
         totalToEnd: (total) => total + base,
@@ -484,6 +484,22 @@ const resolvePaginator = (
       notSupported(issues, `${path}.type`, `paginator type '${spec.type}'`)
       return undefined
   }
+}
+
+/** A `*_param` or its `*_body_path` (they exclude each other, as in dlt). */
+const placement = (
+  param: string | undefined,
+  bodyPath: string | undefined,
+  defaultParam: string,
+  paramKey: string,
+  path: string,
+  issues: Array<ConfigIssue>
+): Placement => {
+  if (bodyPath === undefined) return query(param ?? defaultParam)
+  if (param !== undefined) {
+    issues.push(issue(`${path}.${paramKey}`, `${paramKey} and its body path exclude each other: give one`))
+  }
+  return body(bodyPath)
 }
 
 /** dlt refuses a range paginator that could page forever (test_guarantee_termination). */

@@ -9,7 +9,7 @@ import type { ResolvedResource } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
 import type { ApiClientService, ApiError } from "../http/ApiClient.js"
 import type { Redactor } from "../http/Redact.js"
-import type { PageRequest } from "../paginate/Paginator.js"
+import { type PageRequest, sameRequest } from "../paginate/Paginator.js"
 import * as DataSelector from "./DataSelector.js"
 import { detectSelector } from "./DetectSelector.js"
 
@@ -47,12 +47,6 @@ interface State {
   readonly selector: DataSelector.DataSelector | undefined
 }
 
-const sameRequest = (a: PageRequest, b: PageRequest): boolean => {
-  if (a.url !== b.url) return false
-  const ka = Object.keys(a.params)
-  return ka.length === Object.keys(b.params).length && ka.every((k) => a.params[k] === b.params[k])
-}
-
 const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) =>
   schema === undefined ? undefined : Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
 
@@ -66,7 +60,7 @@ export const pages = (
   const params: Record<string, string> = {}
   for (const [k, v] of Object.entries(resource.params)) params[k] = v._tag === "Plain" ? v.value : Redacted.value(v.secret)
   const first: State = {
-    request: resource.paginator.first({ url: resource.path, params }),
+    request: resource.paginator.first({ method: "GET", url: resource.path, params }),
     index: 0,
     selector: resource.dataSelector
   }

@@ -9,20 +9,24 @@ import {
   type Page,
   PaginationError,
   type Paginator,
+  place,
+  type Placement,
   readBoolean,
   shouldStop,
-  type StopCondition,
-  withParams
+  type StopCondition
 } from "./Paginator.js"
 
 export interface CursorOptions {
   /** Where the next cursor is; undefined = dlt's `cursors.next` with our fall-back to `cursor_param`. */
   readonly cursorPath: DataSelector.DataSelector | undefined
-  readonly cursorParam: string
+  /** Where the cursor goes: `cursor_param` (query) or `cursor_body_path`. */
+  readonly cursorPlacement: Placement
+  /** The top-level key read when neither `cursor_path` nor `cursors.next` gives a cursor (`cursor_param`). */
+  readonly fallbackKey: string
   /** Our extension: computes the cursor from the page instead of reading `cursorPath`. */
   readonly cursorValue: StopCondition | undefined
   readonly limit: number | undefined
-  readonly limitParam: string
+  readonly limitPlacement: Placement
   readonly stopAfterEmptyPage: boolean
   readonly hasMorePath: DataSelector.DataSelector | undefined
   readonly stopCondition: StopCondition | undefined
@@ -33,7 +37,7 @@ const defaultCursorPath = Either.getOrThrow(DataSelector.parse("cursors.next"))
 const isMissing = (cursor: unknown): boolean => cursor === undefined || cursor === null || cursor === ""
 
 export const make = (options: CursorOptions): Paginator => {
-  const fallback = Either.getOrThrow(DataSelector.parse(`['${options.cursorParam.replace(/'/g, "\\'")}']`))
+  const fallback = DataSelector.unsafeParse(`[${JSON.stringify(options.fallbackKey)}]`)
 
   const readCursor = (page: Page): Either.Either<unknown, PaginationError> => {
     if (options.cursorValue !== undefined) return evaluateOnPage(options.cursorValue, page, "cursor_value")
@@ -45,7 +49,7 @@ export const make = (options: CursorOptions): Paginator => {
   return {
     type: "cursor",
     first: (request) =>
-      options.limit === undefined ? request : withParams(request, { [options.limitParam]: String(options.limit) }),
+      options.limit === undefined ? request : place(request, options.limitPlacement, options.limit),
     next: (page) =>
       Either.gen(function*() {
         if (yield* shouldStop(options.stopCondition, page)) return Option.none()
@@ -74,7 +78,7 @@ export const make = (options: CursorOptions): Paginator => {
             })
           )
         }
-        return Option.some(withParams(page.request, { [options.cursorParam]: String(cursor) }))
+        return Option.some(place(page.request, options.cursorPlacement, typeof cursor === "number" ? cursor : String(cursor)))
       })
   }
 }
@@ -84,4 +88,4 @@ const describeCursorSource = (options: CursorOptions): string =>
     ? "cursor_value"
     : options.cursorPath !== undefined
     ? `cursor_path '${options.cursorPath.source}'`
-    : `'cursors.next' or top-level '${options.cursorParam}'`
+    : `'cursors.next' or top-level '${options.fallbackKey}'`

@@ -23,6 +23,6 @@ export const make = (options: JsonLinkOptions): Paginator => ({
       }
       // Relative links resolve against the URL of the page that carried them; the link
       // carries its own query, so the previous params are dropped (dlt#1514).
-      return Option.some({ url: new URL(next, page.url).toString(), params: {} })
+      return Option.some({ ...page.request, url: new URL(next, page.url).toString(), params: {} })
     })
 })

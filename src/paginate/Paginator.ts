@@ -8,11 +8,44 @@
 import { Data, Either, Option } from "effect"
 import * as Expression from "./Expression.js"
 
-/** A request as the paginators see it: a path (or absolute URL) plus query params. */
+/** A request as the paginators see it: method, path (or absolute URL), query params, JSON body. */
 export interface PageRequest {
+  readonly method: "GET" | "POST"
   /** Path relative to the client's base URL, or an absolute http(s) URL. */
   readonly url: string
   readonly params: Readonly<Record<string, string>>
+  /** JSON body (POST); undefined for none. */
+  readonly json?: unknown
+}
+
+/** Where a paginator puts a value: a query param, or a path in the JSON body (`*_body_path`). */
+export type Placement =
+  | { readonly _tag: "Query"; readonly name: string }
+  | { readonly _tag: "Body"; readonly path: ReadonlyArray<string> }
+
+export const query = (name: string): Placement => ({ _tag: "Query", name })
+/** dlt's `*_body_path` is a dotted path into the JSON body; missing objects are created. */
+export const body = (path: string): Placement => ({ _tag: "Body", path: path.split(".") })
+
+/** Sets a value at a placement (immutably). */
+export const place = (request: PageRequest, placement: Placement, value: string | number): PageRequest => {
+  if (placement._tag === "Query") return withParams(request, { [placement.name]: String(value) })
+  return { ...request, json: setIn(request.json, placement.path, value) }
+}
+
+/** Reads the value at a placement, if the request carries one. */
+export const placed = (request: PageRequest, placement: Placement): unknown => {
+  if (placement._tag === "Query") return request.params[placement.name]
+  let node: unknown = request.json
+  for (const key of placement.path) node = isRecord(node) ? node[key] : undefined
+  return node
+}
+
+const setIn = (node: unknown, path: ReadonlyArray<string>, value: unknown): unknown => {
+  if (path.length === 0) return value
+  const [head, ...rest] = path
+  const base: Readonly<Record<string, unknown>> = isRecord(node) ? node : {}
+  return { ...base, [head]: setIn(base[head], rest, value) }
 }
 
 /** What a paginator learns from a page. */
@@ -94,9 +127,17 @@ export const shouldStop = (
     : Either.map(evaluateOnPage(condition, page, "stop_condition"), Expression.isTruthy)
 
 export const withParams = (request: PageRequest, params: Readonly<Record<string, string>>): PageRequest => ({
-  url: request.url,
+  ...request,
   params: { ...request.params, ...params }
 })
+
+/** Two requests that would fetch the same page (a paginator repeating itself loops). */
+export const sameRequest = (a: PageRequest, b: PageRequest): boolean => {
+  if (a.url !== b.url || a.method !== b.method) return false
+  const ka = Object.keys(a.params)
+  if (ka.length !== Object.keys(b.params).length || !ka.every((k) => a.params[k] === b.params[k])) return false
+  return JSON.stringify(a.json) === JSON.stringify(b.json)
+}
 
 /** `true` for a JSON record, used when reading totals / flags from bodies. */
 export const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>

@@ -9,20 +9,23 @@ import {
   type Page,
   PaginationError,
   type Paginator,
+  place,
+  type Placement,
+  placed,
   readBoolean,
   readInteger,
   shouldStop,
-  type StopCondition,
-  withParams
+  type StopCondition
 } from "./Paginator.js"
 
 export interface RangeOptions {
   readonly type: "offset" | "page_number"
-  readonly param: string
+  /** Where the position goes: `*_param` (query) or `*_body_path`. */
+  readonly placement: Placement
   readonly initial: number
   readonly step: number
-  /** Extra fixed params sent with every request (offset's `limit`). */
-  readonly fixedParams: Readonly<Record<string, string>>
+  /** A fixed value sent with every request (offset's `limit`). */
+  readonly fixed: { readonly placement: Placement; readonly value: number } | undefined
   readonly totalPath: DataSelector.DataSelector | undefined
   /** The position after which no page is fetched: `total` (offset) or `total + base_page` (page numbers). */
   readonly totalToEnd: (total: number) => number
@@ -33,16 +36,21 @@ export interface RangeOptions {
 }
 
 const current = (page: Page, options: RangeOptions): Either.Either<number, PaginationError> => {
-  const raw = page.request.params[options.param]
+  const raw = placed(page.request, options.placement)
   const n = raw === undefined ? options.initial : Number(raw)
   return Number.isFinite(n)
     ? Either.right(n)
-    : Either.left(new PaginationError({ message: `request param '${options.param}' is not a number: ${raw}` }))
+    : Either.left(new PaginationError({ message: `the request's ${options.type} position is not a number: ${String(raw)}` }))
 }
 
 export const make = (options: RangeOptions): Paginator => ({
   type: options.type,
-  first: (request) => withParams(request, { ...options.fixedParams, [options.param]: String(options.initial) }),
+  first: (request) =>
+    place(
+      options.fixed === undefined ? request : place(request, options.fixed.placement, options.fixed.value),
+      options.placement,
+      options.initial
+    ),
   next: (page) =>
     Either.gen(function*() {
       if (yield* shouldStop(options.stopCondition, page)) return Option.none()
@@ -57,6 +65,6 @@ export const make = (options: RangeOptions): Paginator => ({
         const total = yield* readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
         if (position >= options.totalToEnd(total)) return Option.none()
       }
-      return Option.some(withParams(page.request, { [options.param]: String(position) }))
+      return Option.some(place(page.request, options.placement, position))
     })
 })

@@ -25,7 +25,7 @@ const nextError = (p: Paginator, pg: Page): string => {
   return result.left.message
 }
 
-const start: PageRequest = { url: "items", params: {} }
+const start: PageRequest = { method: "GET", url: "items", params: {} }
 
 describe("cursor paginator", () => {
   const seed = paginatorOf({
@@ -93,10 +93,10 @@ describe("json_link paginator", () => {
   const p = paginatorOf({ type: "json_link", next_url_path: "links.next" })
 
   it("follows absolute and relative links, dropping the previous params", () => {
-    const abs = next(p, page({ url: "items", params: { limit: "5" } }, { links: { next: "https://api.test/v1/items?page=2" } }, [1]))
-    expect(Option.getOrThrow(abs)).toEqual({ url: "https://api.test/v1/items?page=2", params: {} })
-    const rel = next(p, page({ url: "items", params: { limit: "5" } }, { links: { next: "/v1/items?page=3" } }, [1]))
-    expect(Option.getOrThrow(rel)).toEqual({ url: "https://api.test/v1/items?page=3", params: {} })
+    const abs = next(p, page({ method: "GET", url: "items", params: { limit: "5" } }, { links: { next: "https://api.test/v1/items?page=2" } }, [1]))
+    expect(Option.getOrThrow(abs)).toEqual({ method: "GET", url: "https://api.test/v1/items?page=2", params: {} })
+    const rel = next(p, page({ method: "GET", url: "items", params: { limit: "5" } }, { links: { next: "/v1/items?page=3" } }, [1]))
+    expect(Option.getOrThrow(rel)).toEqual({ method: "GET", url: "https://api.test/v1/items?page=3", params: {} })
   })
 
   it("stops when the link is missing or null", () => {
