@@ -4,13 +4,14 @@
  * part of the library for Effect programs that want the records themselves.
  */
 import type { HttpClient } from "@effect/platform"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import type { Schema } from "effect"
 import { ConfigError, issue } from "./config/ConfigError.js"
 import { ConnectorConfig, resolve } from "./config/ConnectorConfig.js"
-import type { ResolvedResource, ResolvedSource } from "./config/Resolve.js"
+import type { IncrementalSpec, ResolvedResource, ResolvedSource } from "./config/Resolve.js"
 import type { RestApiConfigInput } from "./config/RestApiConfig.js"
 import { type Secret, secretValues } from "./config/Secrets.js"
+import * as Incremental from "./extract/Incremental.js"
 import * as Resource from "./extract/Resource.js"
 import * as ApiClient from "./http/ApiClient.js"
 import * as Redact from "./http/Redact.js"
@@ -38,12 +39,20 @@ export interface RestApiSource<C extends RestApiConfigInput = RestApiConfigInput
   readonly redactor: Redact.Redactor
   /** The resource's records, decoded, fetched page by page as the stream is pulled. */
   readonly records: <N extends ResourceName<C>>(name: N) => Stream.Stream<RecordOf<C, N>, SourceError, HttpClient.HttpClient>
-  /** The resource's pages (records plus paging facts), for loaders and progress reporting. */
-  readonly pages: (resource: ResolvedResource<Secret>) => Stream.Stream<
-    Resource.ResourcePage<unknown>,
-    SourceError,
-    HttpClient.HttpClient
-  >
+  /**
+   * The resource's pages (records plus paging facts) for one parent record and incremental
+   * run, over the ApiClient in context (one per run, so resources share its token and budget).
+   */
+  readonly pages: (
+    resource: ResolvedResource<Secret>,
+    context?: Resource.StreamContext
+  ) => Stream.Stream<Resource.ResourcePage<unknown>, SourceError, ApiClient.ApiClient>
+  /** The first page of a resource (a child's for its parent's first record): what `check` fetches. */
+  readonly firstPage: (
+    resource: ResolvedResource<Secret>
+  ) => Effect.Effect<Option.Option<Resource.ResourcePage<unknown>>, SourceError, ApiClient.ApiClient>
+  /** The ApiClient of this source, over whatever HttpClient is provided. */
+  readonly apiClient: Layer.Layer<ApiClient.ApiClient, never, HttpClient.HttpClient>
 }
 
 /**
@@ -68,19 +77,47 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
   file?: string
 ): RestApiSource<C> => {
   const redactor = Redact.make(secretValues(resolved))
-  const api = ApiClient.ApiClient.layer.pipe(Layer.provide(Layer.succeed(ConnectorConfig, resolved)))
-  const pages = (resource: ResolvedResource<Secret>) =>
-    Stream.unwrap(Effect.map(ApiClient.ApiClient, (client) => Resource.pages(resource, client, redactor))).pipe(
-      Stream.provideSomeLayer(api)
+  const apiClient = ApiClient.ApiClient.layer.pipe(Layer.provide(Layer.succeed(ConnectorConfig, resolved)))
+  const pages = (resource: ResolvedResource<Secret>, context?: Resource.StreamContext) =>
+    Stream.unwrap(Effect.map(ApiClient.ApiClient, (client) => Resource.pages(resource, client, redactor, context)))
+  const byName = new Map(resolved.resources.map((r) => [r.name, r]))
+  /** A resource's records; a child's are fetched for each of its parent's records. */
+  const recordsOf = (resource: ResolvedResource<Secret>): Stream.Stream<unknown, SourceError, ApiClient.ApiClient> => {
+    const parent = resource.parent === undefined ? undefined : byName.get(resource.parent)
+    const incremental = resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
+    if (parent === undefined) return pages(resource, { incremental }).pipe(Stream.mapConcat((page) => page.records))
+    return recordsOf(parent).pipe(
+      Stream.flatMap(
+        (record) =>
+          pages(resource, {
+            parent: { name: parent.name, record },
+            incremental: resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
+          }).pipe(Stream.mapConcat((page) => page.records)),
+        { concurrency: resource.concurrency }
+      )
     )
+  }
   const records = <N extends ResourceName<C>>(name: N): Stream.Stream<RecordOf<C, N>, SourceError, HttpClient.HttpClient> => {
-    const resource = resolved.resources.find((r) => r.name === name)
+    const resource = byName.get(name)
     if (resource === undefined) {
       return Stream.die(new ConfigError({ file, issues: [issue("resources", `no resource named '${name}'`)] }))
     }
-    return pages(resource).pipe(Stream.mapConcat((page) => page.records.filter(isRecordOf<C, N>)))
+    return recordsOf(resource).pipe(Stream.filter(isRecordOf<C, N>), Stream.provideSomeLayer(apiClient))
   }
-  return { config: resolved, redactor, records, pages }
+  const firstPage = (
+    resource: ResolvedResource<Secret>
+  ): Effect.Effect<Option.Option<Resource.ResourcePage<unknown>>, SourceError, ApiClient.ApiClient> => {
+    const parent = resource.parent === undefined ? undefined : byName.get(resource.parent)
+    const incremental = resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
+    const first = (context: Resource.StreamContext) => Stream.runHead(pages(resource, context))
+    if (parent === undefined) return first({ incremental })
+    return Effect.flatMap(Stream.runHead(recordsOf(parent)), (record) =>
+      Option.match(record, {
+        onNone: () => Effect.succeed(Option.none()),
+        onSome: (r) => first({ parent: { name: parent.name, record: r }, incremental })
+      }))
+  }
+  return { config: resolved, redactor, records, pages, firstPage, apiClient }
 }
 
 /**
@@ -88,5 +125,20 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
  * runtime lookup by name cannot carry the static type the config promised, so this guard
  * re-attaches it after checking the one thing both kinds share, being an object.
  */
+/** A fresh incremental run from the initial value (streaming records keeps no state). */
+const startIncremental = (spec: IncrementalSpec): Incremental.IncrementalRun =>
+  Incremental.start({
+    cursorPath: spec.cursorPath,
+    initialValue: spec.initialValue,
+    endValue: spec.endValue,
+    lastValueFunc: spec.lastValueFunc,
+    rowOrder: spec.rowOrder,
+    lag: spec.lag,
+    onCursorValueMissing: spec.onCursorValueMissing,
+    rangeStart: spec.rangeStart,
+    rangeEnd: spec.rangeEnd,
+    primaryKey: spec.primaryKey
+  }, undefined)
+
 const isRecordOf = <C extends RestApiConfigInput, N extends string>(record: unknown): record is RecordOf<C, N> =>
   typeof record === "object" && record !== null

@@ -4,7 +4,7 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Chunk, Config, ConfigProvider, Console, Effect, Layer, Option, Stream } from "effect"
+import { Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -38,6 +38,13 @@ const resources = Options.text("resources").pipe(
   Options.withDescription("comma-separated resource names to load (default: all selected)"),
   Options.optional
 )
+const fullRefresh = Options.boolean("full-refresh").pipe(
+  Options.withDescription("ignore stored incremental state and load from the start (the new state replaces it)")
+)
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withDescription("resources (trees of parent and children) loaded at the same time"),
+  Options.withDefault(3)
+)
 const baseUrl = Options.text("base-url").pipe(
   Options.withDescription("replaces client.base_url (e.g. a staging server)"),
   Options.optional
@@ -60,12 +67,19 @@ const runPipeline = (options: {
   readonly dataset: string
   readonly resources: ReadonlyArray<string> | undefined
   readonly baseUrl: string | undefined
+  readonly fullRefresh?: boolean
+  readonly concurrency?: number
 }) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
     const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
     yield* Console.error(`loading ${source.config.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
-    const info = yield* Pipeline.run(source, { dataset: options.dataset, resources: options.resources }).pipe(
+    const info = yield* Pipeline.run(source, {
+      dataset: options.dataset,
+      resources: options.resources,
+      fullRefresh: options.fullRefresh,
+      concurrency: options.concurrency
+    }).pipe(
       Effect.provide(
         Layer.mergeAll(storageLayer(options), NodeHttpClient.layerUndici, stderrProgress())
       )
@@ -85,7 +99,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl },
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -94,7 +108,9 @@ const runCommand = Command.make(
         dataDir: args.dataDir,
         dataset: Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)),
         resources: splitNames(args.resources),
-        baseUrl: Option.getOrUndefined(args.baseUrl)
+        baseUrl: Option.getOrUndefined(args.baseUrl),
+        fullRefresh: args.fullRefresh,
+        concurrency: args.concurrency
       })
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))
@@ -105,12 +121,9 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
     yield* Console.error(`config ok: ${source.config.resources.length} resource(s), secrets resolved`)
     let failed = false
     for (const resource of source.config.resources) {
-      const first = yield* source.pages(resource).pipe(
-        Stream.take(1),
-        Stream.runCollect,
-        Effect.map(Chunk.head),
+      const first = yield* source.firstPage(resource).pipe(
         Effect.either,
-        Effect.provide(NodeHttpClient.layerUndici)
+        Effect.provide(source.apiClient.pipe(Layer.provide(NodeHttpClient.layerUndici)))
       )
       if (first._tag === "Left") {
         failed = true

@@ -7,16 +7,23 @@
 import { Duration, Either, Predicate, Schema } from "effect"
 import * as DataSelector from "../extract/DataSelector.js"
 import type * as Auth from "../http/Auth.js"
+import type * as RateLimit from "../http/RateLimit.js"
 import * as Retry from "../http/Retry.js"
+import * as Auto from "../paginate/Auto.js"
 import * as Cursor from "../paginate/Cursor.js"
+import * as Custom from "../paginate/Custom.js"
+import * as HeaderCursor from "../paginate/HeaderCursor.js"
+import * as HeaderLink from "../paginate/HeaderLink.js"
 import * as Expression from "../paginate/Expression.js"
 import * as JsonLink from "../paginate/JsonLink.js"
 import { body, type Paginator, type Placement, query, type StopCondition } from "../paginate/Paginator.js"
 import * as Range from "../paginate/Range.js"
 import * as SinglePage from "../paginate/SinglePage.js"
+import * as Template from "../extract/Template.js"
 import { ConfigError, type ConfigIssue, fromParseError, issue, joinPath } from "./ConfigError.js"
 import {
   type AuthConfig,
+  type CustomPaginatorConfig,
   type EndpointConfig,
   type PaginatorConfig,
   type ResourceConfig,
@@ -34,7 +41,11 @@ export interface SecretInput {
 }
 
 /** A header or query value: plain text, or a secret (kept redacted). */
-export type Value<S> = { readonly _tag: "Plain"; readonly value: string } | { readonly _tag: "Secret"; readonly secret: S }
+export type Value<S> =
+  | { readonly _tag: "Plain"; readonly value: string }
+  | { readonly _tag: "Secret"; readonly secret: S }
+  /** A string with placeholders, rendered per request (parent record, incremental values). */
+  | { readonly _tag: "Template"; readonly template: Template.Template }
 
 export interface ResolvedClient<S> {
   readonly baseUrl: string
@@ -42,6 +53,7 @@ export interface ResolvedClient<S> {
   readonly auth: Auth.Auth<S> | undefined
   readonly retry: Retry.RetryPolicy
   readonly timeout: Duration.Duration
+  readonly rateLimit: RateLimit.RateLimitOptions | undefined
 }
 
 export type WriteDisposition = "append" | "replace" | "merge"
@@ -52,18 +64,66 @@ export interface ResolvedResource<S> {
   readonly configPath: string
   /** Table name as configured (normalized to snake_case by the loader). */
   readonly tableName: string
-  readonly path: string
+  readonly method: "GET" | "POST"
+  readonly path: Template.Template
   readonly params: Readonly<Record<string, Value<S>>>
   readonly headers: Readonly<Record<string, Value<S>>>
+  readonly json: Template.JsonTemplate | undefined
   /** undefined = detect on the first page, as dlt does. */
   readonly dataSelector: DataSelector.DataSelector | undefined
-  readonly paginator: Paginator
+  /** A fresh paginator per stream (auto-detection and custom paginators keep state). */
+  readonly makePaginator: () => Paginator
   readonly primaryKey: ReadonlyArray<string>
   readonly writeDisposition: WriteDisposition
   readonly maxTableNesting: number | undefined
   readonly selected: boolean
   readonly schema: Schema.Schema.AnyNoContext | undefined
+  /** The resource whose records this one is fetched for (`{resources.<parent>.<field>}`). */
+  readonly parent: string | undefined
+  /** Parent fields copied into each record as `_<parent>_<field>`. */
+  readonly includeFromParent: ReadonlyArray<string>
+  /** Parent records whose children are fetched at once (ours; dlt fetches one after another). */
+  readonly concurrency: number
+  readonly incremental: IncrementalSpec | undefined
+  readonly responseActions: ReadonlyArray<ResponseAction>
+  readonly processingSteps: ReadonlyArray<ProcessingStep>
+  /** An endpoint's own auth: undefined = the client's, null = none. */
+  readonly auth: Auth.Auth<S> | null | undefined
 }
+
+export interface IncrementalSpec {
+  readonly cursorPath: DataSelector.DataSelector
+  readonly initialValue: unknown
+  readonly endValue: unknown
+  readonly lastValueFunc: "max" | "min" | ((values: ReadonlyArray<unknown>) => unknown)
+  readonly rowOrder: "asc" | "desc" | undefined
+  readonly lag: number | undefined
+  readonly onCursorValueMissing: "raise" | "include" | "exclude"
+  readonly rangeStart: "open" | "closed"
+  readonly rangeEnd: "open" | "closed"
+  readonly primaryKey: ReadonlyArray<string>
+  /** dlt's `convert`: applied to the placeholder values before they go into a request. */
+  readonly convert: ((value: unknown) => unknown) | undefined
+}
+
+/** What a response action looks at; a TypeScript action may be a function of it. */
+export interface ResponseInfo {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly text: string
+  readonly url: string
+}
+
+export type ResponseActionKind = "ignore" | "retry" | "fail"
+
+export type ResponseAction =
+  | { readonly _tag: "Match"; readonly statusCode: number | undefined; readonly content: string | undefined; readonly action: ResponseActionKind }
+  | { readonly _tag: "Function"; readonly f: (response: ResponseInfo) => ResponseActionKind | undefined }
+
+export type ProcessingStep =
+  | { readonly _tag: "filter"; readonly f: (record: unknown) => unknown }
+  | { readonly _tag: "map"; readonly f: (record: unknown) => unknown }
+  | { readonly _tag: "yield_map"; readonly f: (record: unknown) => Iterable<unknown> | unknown }
 
 export interface ResolvedSource<S> {
   readonly client: ResolvedClient<S>
@@ -148,16 +208,11 @@ const resolveValues = (
     const at = joinPath(path, key)
     if (value === null || value === undefined) continue // dropped, as requests drops None params
     if (typeof value === "string") {
-      if (/\{(resources|incremental)\./.test(value)) {
-        notSupported(issues, at, `placeholder ${JSON.stringify(value)} (parent/child and incremental)`)
-      }
       out[key] = { _tag: "Plain", value }
     } else if (typeof value === "number" || typeof value === "boolean") {
       out[key] = { _tag: "Plain", value: String(value) }
     } else if (isSecretLike(value)) {
       out[key] = { _tag: "Secret", secret: secret(at, value) }
-    } else if (isPlainObject(value) && (value.type === "resolve" || value.type === "incremental")) {
-      notSupported(issues, at, `{ type: "${String(value.type)}" } params`)
     } else {
       issues.push(issue(at, `expected a string, number, boolean, null or { secret: NAME }, found ${JSON.stringify(value)}`))
     }
@@ -192,7 +247,12 @@ const resolveClient = (client: RestApiConfig["client"], issues: Array<ConfigIssu
     headers,
     auth: client.auth === undefined || client.auth === null ? undefined : resolveAuth(client.auth, "client.auth", issues),
     retry: resolveRetry(client.retry),
-    timeout: Duration.seconds(client.timeout ?? 60)
+    timeout: Duration.seconds(client.timeout ?? 60),
+    rateLimit: client.rate_limit === undefined ? undefined : {
+      requestsPerSecond: client.rate_limit.requests_per_second,
+      requestsPerMinute: client.rate_limit.requests_per_minute,
+      respectHeaders: client.rate_limit.respect_headers
+    }
   }
 }
 
@@ -214,16 +274,16 @@ const resolveAuth = (auth: AuthConfig, path: string, issues: Array<ConfigIssue>)
     issues.push(issue(path, `auth type '${auth}' needs its parameters: write it as an object, e.g. { type: "${auth}", ... }`))
     return undefined
   }
+  if (!("type" in auth) && "authenticate" in auth) {
+    const authenticate = auth.authenticate
+    return { _tag: "Custom", authenticate: (request) => Reflect.apply(authenticate, auth, [request]) }
+  }
   switch (auth.type) {
     case undefined:
     case "bearer":
       return { _tag: "Bearer", token: secret(`${path}.token`, auth.token) }
     case "api_key": {
       const location = auth.location ?? "header"
-      if (location === "cookie") {
-        notSupported(issues, `${path}.location`, "api_key in a cookie")
-        return undefined
-      }
       return {
         _tag: "ApiKey",
         name: auth.name ?? "Authorization",
@@ -238,8 +298,15 @@ const resolveAuth = (auth: AuthConfig, path: string, issues: Array<ConfigIssue>)
         password: secret(`${path}.password`, auth.password)
       }
     case "oauth2_client_credentials":
-      notSupported(issues, `${path}.type`, "auth type 'oauth2_client_credentials'")
-      return undefined
+      return {
+        _tag: "OAuth2ClientCredentials",
+        accessTokenUrl: auth.access_token_url,
+        clientId: secret(`${path}.client_id`, auth.client_id),
+        clientSecret: secret(`${path}.client_secret`, auth.client_secret),
+        requestData: auth.access_token_request_data ?? {},
+        defaultExpiration: auth.default_token_expiration ?? 3600,
+        accessToken: auth.access_token === undefined ? undefined : secret(`${path}.access_token`, auth.access_token)
+      }
   }
 }
 
@@ -271,14 +338,50 @@ const keyList = (key: string | ReadonlyArray<string> | undefined): ReadonlyArray
 const laterResourceKeys = [
   "merge_key",
   "columns",
-  "include_from_parent",
-  "processing_steps",
   "schema_contract",
   "table_format",
   "file_format",
   "references",
   "nested_hints"
 ] as const
+
+const isFunction = (u: unknown): u is (...args: ReadonlyArray<never>) => unknown => typeof u === "function"
+
+/** Calls a user function from the config with one argument. */
+const call1 = (f: (...args: ReadonlyArray<never>) => unknown) => (arg: unknown): unknown => Reflect.apply(f, undefined, [arg])
+
+const parseTemplate = (source: string, path: string, issues: Array<ConfigIssue>): Template.Template | undefined => {
+  const parsed = Template.parse(source)
+  if (Either.isLeft(parsed)) {
+    issues.push(issue(path, parsed.left.message))
+    return undefined
+  }
+  return parsed.right
+}
+
+/** Plain strings with placeholders become templates; other values stay as they are. */
+const templated = (
+  values: Record<string, Value<SecretInput>>,
+  path: string,
+  issues: Array<ConfigIssue>
+): Record<string, Value<SecretInput>> => {
+  const out: Record<string, Value<SecretInput>> = {}
+  for (const [key, value] of Object.entries(values)) {
+    if (value._tag !== "Plain" || !/[{}]/.test(value.value)) {
+      out[key] = value
+      continue
+    }
+    const template = parseTemplate(value.value, joinPath(path, key), issues)
+    if (template === undefined) continue
+    out[key] = template.parts.every((p) => p._tag === "Text")
+      ? { _tag: "Plain", value: template.parts.map((p) => (p._tag === "Text" ? p.text : "")).join("") }
+      : { _tag: "Template", template }
+  }
+  return out
+}
+
+const placeholdersOf = (values: Readonly<Record<string, Value<SecretInput>>>): ReadonlyArray<Template.Placeholder> =>
+  Object.values(values).flatMap((v) => (v._tag === "Template" ? Template.placeholders(v.template) : []))
 
 const resolveResource = (
   resource: ResourceObject,
@@ -290,66 +393,224 @@ const resolveResource = (
   for (const key of laterResourceKeys) {
     if (resource[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
   }
-  if (resource.parallelized === true) notSupported(issues, `${path}.parallelized`, "'parallelized'")
   if (typeof resource.table_name === "function") notSupported(issues, `${path}.table_name`, "a table_name function")
 
   const endpoint: EndpointObject = asEndpoint(resource.endpoint) ?? { path: resource.name }
   const ep = `${path}.endpoint`
-  const endpointPath = endpoint.path ?? resource.name
-  if (/\{[^{}]*\}/.test(endpointPath.replace(/\{\{|\}\}/g, ""))) {
-    notSupported(issues, `${ep}.path`, `placeholder in path ${JSON.stringify(endpointPath)} (parent/child resources)`)
+  if (endpoint.data !== undefined) notSupported(issues, `${ep}.data`, "a form request body ('data'; use 'json')")
+  const method = endpoint.method === undefined ? "GET" : endpoint.method.toUpperCase() === "POST" ? "POST" : "GET"
+
+  // Parameters given in the legacy dlt forms become placeholders:
+  // { type: "resolve", resource, field } binds `{name}` in the path; { type: "incremental", ... } is the old incremental.
+  let rawPath = endpoint.path ?? resource.name
+  const rawParams: Record<string, unknown> = { ...endpoint.params }
+  let legacyIncremental: ResourceIncremental | undefined
+  for (const [key, value] of Object.entries(rawParams)) {
+    if (!isPlainObject(value)) continue
+    if (value.type === "resolve" && typeof value.resource === "string" && typeof value.field === "string") {
+      const placeholder = `{resources.${value.resource}.${value.field}}`
+      if (rawPath.includes(`{${key}}`)) {
+        rawPath = rawPath.split(`{${key}}`).join(placeholder)
+        delete rawParams[key]
+      } else {
+        rawParams[key] = placeholder
+      }
+    } else if (value.type === "incremental" && typeof value.cursor_path === "string") {
+      legacyIncremental = {
+        cursor_path: value.cursor_path,
+        ...(value.initial_value !== undefined ? { initial_value: value.initial_value } : {}),
+        ...(isFunction(value.convert) ? { convert: value.convert } : {})
+      }
+      rawParams[key] = "{incremental.start_value}"
+    }
   }
-  if (endpoint.method !== undefined && endpoint.method.toUpperCase() === "POST") notSupported(issues, `${ep}.method`, "method POST")
-  if (endpoint.json !== undefined) notSupported(issues, `${ep}.json`, "a JSON request body")
-  if (endpoint.data !== undefined) notSupported(issues, `${ep}.data`, "a form request body")
-  if (endpoint.response_actions !== undefined) notSupported(issues, `${ep}.response_actions`, "'response_actions'")
-  if (endpoint.incremental !== undefined) notSupported(issues, `${ep}.incremental`, "'incremental'")
-  if (endpoint.auth !== undefined) notSupported(issues, `${ep}.auth`, "a per-endpoint auth")
 
-  let dataSelector: DataSelector.DataSelector | undefined
-  if (endpoint.data_selector !== undefined) {
-    const parsed = DataSelector.parse(endpoint.data_selector)
-    if (Either.isLeft(parsed)) issues.push(issue(`${ep}.data_selector`, parsed.left.message))
-    else dataSelector = parsed.right
-  }
-
-  // Paginator precedence: endpoint (incl. resource_defaults.endpoint) > client.
-  const paginatorPath = endpoint.paginator !== undefined
-    ? `${ep}.paginator`
-    : "client.paginator"
-  const paginatorConfig = endpoint.paginator !== undefined ? endpoint.paginator : config.client.paginator
-  const paginator = resolvePaginator(paginatorConfig ?? undefined, paginatorPath, issues)
-
+  const pathTemplate = parseTemplate(rawPath, `${ep}.path`, issues)
+  const params = templated(resolveValues(rawParams, `${ep}.params`, issues), `${ep}.params`, issues)
   const headers: Record<string, Value<SecretInput>> = {}
   for (const [key, value] of Object.entries(endpoint.headers ?? {})) {
     headers[key] = typeof value === "string"
       ? { _tag: "Plain", value }
       : { _tag: "Secret", secret: secret(joinPath(`${ep}.headers`, key), value) }
   }
-  const params = resolveValues(endpoint.params, `${ep}.params`, issues)
+  const headerValues = templated(headers, `${ep}.headers`, issues)
+  let json: Template.JsonTemplate | undefined
+  if (endpoint.json !== undefined) {
+    const parsed = Template.parseJson(endpoint.json)
+    if (Either.isLeft(parsed)) issues.push(issue(`${ep}.json`, parsed.left.message))
+    else json = parsed.right
+  }
+
+  // dlt's single-entity rule: a path ending in a placeholder (`users/{id}`) is one object,
+  // unless the endpoint or resource_defaults say otherwise; it overrides the client paginator.
+  const lastSegment = rawPath.replace(/\{\{|\}\}/g, "").split("/").filter((x) => x !== "").pop() ?? ""
+  const singleEntity = /\{[^{}]+\}/.test(lastSegment)
+
+  let dataSelector: DataSelector.DataSelector | undefined
+  if (endpoint.data_selector !== undefined) {
+    const parsed = DataSelector.parse(endpoint.data_selector)
+    if (Either.isLeft(parsed)) issues.push(issue(`${ep}.data_selector`, parsed.left.message))
+    else dataSelector = parsed.right
+  } else if (singleEntity) {
+    dataSelector = DataSelector.root
+  }
+
+  // Paginator precedence: endpoint (incl. resource_defaults.endpoint) > single entity > client.
+  const paginatorPath = endpoint.paginator !== undefined ? `${ep}.paginator` : "client.paginator"
+  const paginatorConfig = endpoint.paginator !== undefined
+    ? endpoint.paginator
+    : singleEntity
+    ? "single_page"
+    : config.client.paginator
+  const makePaginator = resolvePaginator(paginatorConfig ?? undefined, paginatorPath, issues)
+
+  // Parent/child: every {resources.<parent>.<field>} must name the same parent.
+  const used = [
+    ...(pathTemplate === undefined ? [] : Template.placeholders(pathTemplate)),
+    ...placeholdersOf(params),
+    ...placeholdersOf(headerValues),
+    ...(json === undefined ? [] : Template.jsonPlaceholders(json))
+  ]
+  const parents = [...new Set(used.flatMap((p) => (p._tag === "Parent" ? [p.resource] : [])))]
+  if (parents.length > 1) {
+    issues.push(issue(ep, `a resource can have one parent, but its placeholders name ${parents.map((p) => `'${p}'`).join(" and ")}`))
+  }
+  const parent = parents[0]
+  const includeFromParent = resource.include_from_parent ?? []
+  if (includeFromParent.length > 0 && parent === undefined) {
+    issues.push(issue(`${path}.include_from_parent`, "include_from_parent needs a parent resource ({resources.<parent>.<field>} in the endpoint)"))
+  }
+
+  const incrementalConfig = endpoint.incremental ?? legacyIncremental
+  const incremental = incrementalConfig === undefined
+    ? undefined
+    : resolveIncremental(incrementalConfig, `${ep}.incremental`, keyList(resource.primary_key), issues)
+  if (incremental !== undefined && endpoint.incremental !== undefined) {
+    // dlt's older form: start_param/end_param name the query params that carry the values.
+    const inc = endpoint.incremental
+    if (inc.start_param !== undefined) params[inc.start_param] = templateValue("{incremental.start_value}")
+    if (inc.end_param !== undefined) params[inc.end_param] = templateValue("{incremental.end_value}")
+  }
+  if (incremental === undefined && used.some((p) => p._tag === "Incremental")) {
+    issues.push(issue(ep, "{incremental.*} placeholders need an 'incremental' on the endpoint"))
+  }
+
   const writeDisposition = dispositionOf(resource.write_disposition, `${path}.write_disposition`, issues)
   const primaryKey = keyList(resource.primary_key)
   if (writeDisposition === "merge" && primaryKey.length === 0) {
     issues.push(issue(`${path}.primary_key`, "write_disposition 'merge' needs a primary_key (a column name or a list of them)"))
   }
+  const auth = endpoint.auth === undefined
+    ? undefined
+    : endpoint.auth === null
+    ? null
+    : resolveAuth(endpoint.auth, `${ep}.auth`, issues)
 
-  if (issues.length > before || paginator === undefined) return undefined
+  if (issues.length > before || makePaginator === undefined || pathTemplate === undefined) return undefined
   return {
     name: resource.name,
     configPath: path,
     tableName: typeof resource.table_name === "string" ? resource.table_name : resource.name,
-    path: endpointPath,
+    method,
+    path: pathTemplate,
     params,
-    headers,
+    headers: headerValues,
+    json,
     dataSelector,
-    paginator,
+    makePaginator,
     primaryKey,
     writeDisposition,
     maxTableNesting: resource.max_table_nesting,
     selected: resource.selected ?? true,
-    schema: resource.schema
+    schema: resource.schema,
+    parent,
+    includeFromParent,
+    concurrency: resource.concurrency ?? 5,
+    incremental,
+    responseActions: resolveResponseActions(endpoint.response_actions, `${ep}.response_actions`, issues),
+    processingSteps: resolveProcessingSteps(resource.processing_steps),
+    auth
   }
 }
+
+const templateValue = (source: string): Value<SecretInput> => ({
+  _tag: "Template",
+  template: Either.getOrThrow(Template.parse(source))
+})
+
+type ResourceIncremental = NonNullable<EndpointConfig["incremental"]>
+
+const resolveIncremental = (
+  inc: ResourceIncremental,
+  path: string,
+  primaryKey: ReadonlyArray<string>,
+  issues: Array<ConfigIssue>
+): IncrementalSpec | undefined => {
+  const cursorPath = parsePath(inc.cursor_path, `${path}.cursor_path`, issues)
+  if (inc.end_value !== undefined && inc.initial_value === undefined) {
+    issues.push(issue(`${path}.end_value`, "end_value needs an initial_value"))
+  }
+  let lastValueFunc: IncrementalSpec["lastValueFunc"] = "max"
+  if (typeof inc.last_value_func === "string") {
+    if (inc.last_value_func === "max" || inc.last_value_func === "min") lastValueFunc = inc.last_value_func
+    else issues.push(issue(`${path}.last_value_func`, `expected "max", "min" or a function, found ${JSON.stringify(inc.last_value_func)}`))
+  } else if (inc.last_value_func !== undefined) {
+    const f = inc.last_value_func
+    lastValueFunc = (values) => Reflect.apply(f, undefined, [values])
+  }
+  const convert = inc.convert
+  const incrementalKey = Array.isArray(inc.primary_key)
+    ? inc.primary_key.filter((k): k is string => typeof k === "string")
+    : typeof inc.primary_key === "string"
+    ? [inc.primary_key]
+    : primaryKey
+  if (cursorPath === undefined) return undefined
+  return {
+    cursorPath,
+    initialValue: inc.initial_value,
+    endValue: inc.end_value,
+    lastValueFunc,
+    rowOrder: inc.row_order,
+    lag: inc.lag,
+    onCursorValueMissing: inc.on_cursor_value_missing ?? "raise",
+    rangeStart: inc.range_start ?? "closed",
+    rangeEnd: inc.range_end ?? "open",
+    primaryKey: incrementalKey,
+    convert: convert === undefined ? undefined : call1(convert)
+  }
+}
+
+const resolveResponseActions = (
+  actions: EndpointConfig["response_actions"],
+  path: string,
+  issues: Array<ConfigIssue>
+): ReadonlyArray<ResponseAction> =>
+  (actions ?? []).flatMap((action, i): ReadonlyArray<ResponseAction> => {
+    if (isFunction(action)) {
+      return [{ _tag: "Function", f: (response) => asActionKind(call1(action)(response)) }]
+    }
+    if (action.status_code === undefined && action.content === undefined) {
+      issues.push(issue(`${path}[${i}]`, "a response action needs a status_code, a content, or both"))
+      return []
+    }
+    if (typeof action.action !== "string") {
+      issues.push(issue(`${path}[${i}].action`, "functions that rewrite the response are not supported; use \"ignore\", \"retry\" or \"fail\", or a function of the response returning one of them"))
+      return []
+    }
+    return [{ _tag: "Match", statusCode: action.status_code, content: action.content, action: action.action }]
+  })
+
+const asActionKind = (u: unknown): ResponseActionKind | undefined =>
+  u === "ignore" || u === "retry" || u === "fail" ? u : undefined
+
+const resolveProcessingSteps = (steps: ResourceObject["processing_steps"]): ReadonlyArray<ProcessingStep> =>
+  (steps ?? []).map((step): ProcessingStep =>
+    "filter" in step
+      ? { _tag: "filter", f: call1(step.filter) }
+      : "map" in step
+      ? { _tag: "map", f: call1(step.map) }
+      : { _tag: "yield_map", f: call1(step.yield_map) }
+  )
 
 // ---------------------------------------------------------------- paginators
 
@@ -380,10 +641,14 @@ const parseCondition = (
   return { _tag: "Expression", expression: parsed.right }
 }
 
-type PaginatorObject = Exclude<PaginatorConfig, string>
+type PaginatorObject = Exclude<PaginatorConfig, string | CustomPaginatorConfig>
 
 /** The string form (`paginator: "cursor"`) is the object form with dlt's defaults. */
-const paginatorObject = (config: PaginatorConfig, path: string, issues: Array<ConfigIssue>): PaginatorObject | undefined => {
+const paginatorObject = (
+  config: Exclude<PaginatorConfig, CustomPaginatorConfig>,
+  path: string,
+  issues: Array<ConfigIssue>
+): PaginatorObject | undefined => {
   if (typeof config !== "string") return config
   if (config === "offset") {
     issues.push(issue(path, "the offset paginator needs 'limit': write it as { type: \"offset\", limit: N }"))
@@ -392,25 +657,38 @@ const paginatorObject = (config: PaginatorConfig, path: string, issues: Array<Co
   return { type: config }
 }
 
+/** A paginator factory: stateless paginators are shared, stateful ones are made per stream. */
 const resolvePaginator = (
   config: PaginatorConfig | undefined,
   path: string,
   issues: Array<ConfigIssue>
-): Paginator | undefined => {
-  if (config === undefined) {
-    issues.push(issue(
-      path,
-      "no paginator given: dlt's auto-detection is not supported yet; set one, e.g. \"single_page\" or { type: \"cursor\", ... }"
-    ))
-    return undefined
+): (() => Paginator) | undefined => {
+  if (config === undefined) return () => Auto.make()
+  if (typeof config === "function") {
+    const factory = config
+    // A factory that throws fails its stream, not the config.
+    return () => Custom.makeFromFactory(() => Custom.fromUnknown(Reflect.apply(factory, undefined, [])))
   }
+  if (typeof config === "object" && config.type === undefined) {
+    const custom = config
+    return () => Custom.make(Custom.fromUnknown(custom))
+  }
+  const paginator = resolveBuiltIn(config, path, issues)
+  return paginator === undefined ? undefined : paginator
+}
+
+const resolveBuiltIn = (
+  config: Exclude<PaginatorConfig, CustomPaginatorConfig>,
+  path: string,
+  issues: Array<ConfigIssue>
+): (() => Paginator) | undefined => {
   const spec = paginatorObject(config, path, issues)
   if (spec === undefined) return undefined
   const before = issues.length
   const stopCondition = parseCondition(spec.stop_condition, `${path}.stop_condition`, issues)
   const optPath = (source: string | null | undefined, key: string) =>
     source === undefined || source === null ? undefined : parsePath(source, `${path}.${key}`, issues)
-  const done = (paginator: Paginator) => (issues.length > before ? undefined : paginator)
+  const done = (paginator: Paginator) => (issues.length > before ? undefined : () => paginator)
   switch (spec.type) {
     case "single_page":
       return done(SinglePage.make())
@@ -479,10 +757,15 @@ const resolvePaginator = (
       }))
     }
     case "header_link":
+      return done(HeaderLink.make({ linksNextKey: spec.links_next_key ?? "next", stopCondition }))
     case "header_cursor":
+      return done(HeaderCursor.make({
+        cursorKey: spec.cursor_key ?? "next",
+        cursorPlacement: query(spec.cursor_param ?? "cursor"),
+        stopCondition
+      }))
     case "auto":
-      notSupported(issues, `${path}.type`, `paginator type '${spec.type}'`)
-      return undefined
+      return issues.length > before ? undefined : () => Auto.make()
   }
 }
 

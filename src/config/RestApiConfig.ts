@@ -51,13 +51,20 @@ const OAuth2ClientCredentials = Schema.Struct({
   default_token_expiration: opt(Schema.Number),
   access_token: opt(SecretString)
 })
+/** A TypeScript config's own auth: an object with an `authenticate(request)` function. */
+const CustomAuth = Schema.declare(
+  (u: unknown): u is { readonly authenticate: (...args: ReadonlyArray<never>) => unknown } =>
+    Predicate.hasProperty(u, "authenticate") && Predicate.isFunction(u.authenticate),
+  { identifier: "CustomAuth" }
+)
 export const AuthTypes = ["bearer", "api_key", "http_basic", "oauth2_client_credentials"] as const
 export const AuthConfig = Schema.Union(
   Schema.Literal(...AuthTypes),
   ApiKeyAuth,
   HttpBasicAuth,
   OAuth2ClientCredentials,
-  BearerAuth
+  BearerAuth,
+  CustomAuth
 )
 export type AuthConfig = typeof AuthConfig.Type
 
@@ -136,8 +143,20 @@ export const PaginatorTypes = [
 ] as const
 export type PaginatorType = (typeof PaginatorTypes)[number]
 
+/** A TypeScript config's own paginator: an object with `next(page)`, or a function making one per stream. */
+export type CustomPaginatorConfig =
+  | { readonly next: (...args: ReadonlyArray<never>) => unknown; readonly type?: undefined }
+  | ((...args: ReadonlyArray<never>) => unknown)
+const CustomPaginator = Schema.declare(
+  (u: unknown): u is CustomPaginatorConfig =>
+    (Predicate.hasProperty(u, "next") && Predicate.isFunction(u.next) && !Predicate.hasProperty(u, "type")) ||
+    Predicate.isFunction(u),
+  { identifier: "CustomPaginator" }
+)
+
 export const PaginatorConfig = Schema.Union(
   Schema.Literal(...PaginatorTypes),
+  CustomPaginator,
   CursorPaginator,
   JsonLinkPaginator,
   HeaderLinkPaginator,
@@ -176,7 +195,7 @@ const ResponseAction = Schema.Union(
   Schema.Struct({
     status_code: opt(Schema.Int),
     content: opt(Schema.String),
-    action: Schema.Union(Schema.String, AnyFunction, Schema.Array(AnyFunction))
+    action: Schema.Union(Schema.Literal("ignore", "retry", "fail"), AnyFunction, Schema.Array(AnyFunction))
   }),
   AnyFunction
 )
@@ -237,7 +256,13 @@ const resourceFields = {
   table_name: opt(Schema.Union(Schema.String, AnyFunction)),
   selected: opt(Schema.Boolean),
   include_from_parent: opt(Schema.Array(Schema.String)),
-  processing_steps: opt(Schema.Array(Schema.Unknown)),
+  processing_steps: opt(Schema.Array(Schema.Union(
+    Schema.Struct({ filter: AnyFunction }),
+    Schema.Struct({ map: AnyFunction }),
+    Schema.Struct({ yield_map: AnyFunction })
+  ))),
+  /** Our extension: parent records whose children are fetched at once (default 5). */
+  concurrency: opt(Schema.Int.pipe(Schema.positive())),
   max_table_nesting: opt(Schema.Int.pipe(Schema.nonNegative())),
   schema_contract: opt(Schema.Unknown),
   table_format: opt(Schema.Unknown),
@@ -263,6 +288,12 @@ export const ClientConfig = Schema.Struct({
   session: opt(Schema.Unknown),
   /** Our extension: retry policy (DESIGN.md §2). */
   retry: opt(RetryConfig),
+  /** Our extension: a request budget shared by every resource of this client. */
+  rate_limit: opt(Schema.Struct({
+    requests_per_second: opt(Schema.Number.pipe(Schema.positive())),
+    requests_per_minute: opt(Schema.Number.pipe(Schema.positive())),
+    respect_headers: opt(Schema.Boolean)
+  })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
   timeout: opt(Schema.Number.pipe(Schema.positive()))
 })

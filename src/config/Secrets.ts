@@ -65,7 +65,7 @@ export const resolveSecrets = (
       Effect.gen(function*() {
         const out: Record<string, Value<Secret>> = {}
         for (const [key, value] of Object.entries(record)) {
-          out[key] = value._tag === "Plain" ? value : { _tag: "Secret", secret: yield* take(value.secret) }
+          out[key] = value._tag === "Secret" ? { _tag: "Secret", secret: yield* take(value.secret) } : value
         }
         return out
       })
@@ -78,7 +78,8 @@ export const resolveSecrets = (
     }
     const resources: Array<ResolvedResource<Secret>> = []
     for (const resource of source.resources) {
-      resources.push({ ...resource, headers: yield* values(resource.headers), params: yield* values(resource.params) })
+      const auth = resource.auth === undefined || resource.auth === null ? resource.auth : yield* resolveAuth(resource.auth, take)
+      resources.push({ ...resource, headers: yield* values(resource.headers), params: yield* values(resource.params), auth })
     }
     if (issues.length > 0) return yield* Effect.fail(new ConfigError({ file, issues }))
     return { client, resources }
@@ -111,6 +112,7 @@ export const secretValues = (source: ResolvedSource<Secret>): ReadonlyArray<stri
   for (const r of source.resources) {
     collect(r.headers)
     collect(r.params)
+    if (r.auth !== undefined && r.auth !== null) Auth.mapSecrets(r.auth, (s) => out.push(Redacted.value(s)))
   }
   return out.filter((s) => s.length > 0)
 }

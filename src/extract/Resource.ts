@@ -1,33 +1,44 @@
 /**
  * A resource as an Effect Stream of pages: `Stream.paginateEffect` whose state is the next
  * request, so pages are fetched one at a time, only when the consumer pulls (memory does
- * not grow with the number of pages). Each page's records are picked by the data selector
- * and decoded by the resource's Schema, if it has one.
+ * not grow with the number of pages). Per page, in dlt's order: the data selector picks the
+ * records, the resource's Schema decodes them, parent fields are added, processing steps
+ * run, then the incremental cursor filters them.
  */
 import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
-import type { ResolvedResource } from "../config/Resolve.js"
+import type { ProcessingStep, ResolvedResource, Value } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
 import type { ApiClientService, ApiError } from "../http/ApiClient.js"
 import type { Redactor } from "../http/Redact.js"
-import { type PageRequest, sameRequest } from "../paginate/Paginator.js"
+import { type PageRequest, type Paginator, sameRequest } from "../paginate/Paginator.js"
 import * as DataSelector from "./DataSelector.js"
 import { detectSelector } from "./DetectSelector.js"
+import type { IncrementalRun } from "./Incremental.js"
+import * as Template from "./Template.js"
 
 /** A page that could not be paged on from, or whose records do not fit the resource's Schema. */
 export class ExtractError extends Data.TaggedError("ExtractError")<{
-  readonly reason: "Pagination" | "Decode"
+  readonly reason: "Pagination" | "Decode" | "Template" | "Processing" | "Incremental"
   readonly resource: string
-  /** Redacted URL of the page. */
+  readonly method?: string | undefined
+  /** Redacted URL of the page ("" when the request could not be built). */
   readonly url: string
   readonly page: number
-  /** Index of the record within its page, for decode errors. */
+  /** Index of the record within its page. */
   readonly recordIndex?: number | undefined
   readonly detail: string
 }> {
   override get message(): string {
     const record = this.recordIndex === undefined ? "" : `, record ${this.recordIndex}`
-    const what = this.reason === "Decode" ? "record does not match the resource's schema" : "pagination failed"
-    return `resource '${this.resource}', page ${this.page + 1} (GET ${this.url})${record}: ${what}: ${this.detail}`
+    const what = {
+      Decode: "record does not match the resource's schema",
+      Pagination: "pagination failed",
+      Template: "cannot build the request",
+      Processing: "a processing step failed",
+      Incremental: "incremental cursor"
+    }[this.reason]
+    const where = this.url === "" ? "" : ` (${this.method ?? "GET"} ${this.url})`
+    return `resource '${this.resource}', page ${this.page + 1}${where}${record}: ${what}: ${this.detail}`
   }
 }
 
@@ -41,42 +52,133 @@ export interface ResourcePage<A> {
   readonly attempts: number
 }
 
+/** What one run of a resource's stream is for: a parent record (children) and incremental values. */
+export interface StreamContext {
+  readonly parent?: { readonly name: string; readonly record: unknown } | undefined
+  readonly incremental?: IncrementalRun | undefined
+}
+
 interface State {
   readonly request: PageRequest
   readonly index: number
   readonly selector: DataSelector.DataSelector | undefined
+  /** Records before this page, for error messages and the incremental filter. */
+  readonly offset: number
 }
 
 const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) =>
   schema === undefined ? undefined : Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
 
-/** Streams the pages of one resource. */
+const renderValues = (
+  values: Readonly<Record<string, Value<Secret>>>,
+  context: Template.TemplateContext
+): Either.Either<Record<string, string>, Template.TemplateError> => {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(values)) {
+    if (value._tag === "Plain") out[key] = value.value
+    else if (value._tag === "Secret") out[key] = Redacted.value(value.secret)
+    else {
+      const rendered = Template.render(value.template, context)
+      if (Either.isLeft(rendered)) return Either.left(rendered.left)
+      out[key] = rendered.right
+    }
+  }
+  return Either.right(out)
+}
+
+/** The first request and the endpoint headers, rendered for this run. */
+const firstRequest = (resource: ResolvedResource<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
+  Either.gen(function*() {
+    const url = yield* Template.render(resource.path, context)
+    const params = yield* renderValues(resource.params, context)
+    const headers = yield* renderValues(resource.headers, context)
+    const json = resource.json === undefined ? undefined : yield* Template.renderJson(resource.json, context)
+    const request: PageRequest = { method: resource.method, url, params, ...(json === undefined ? {} : { json }) }
+    return { request: paginator.first(request), headers }
+  })
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const isIterable = (u: unknown): u is Iterable<unknown> =>
+  typeof u === "object" && u !== null && Symbol.iterator in u && typeof u !== "string"
+
+/** filter / map / yield_map, applied in order (dlt's processing_steps). */
+const applySteps = (steps: ReadonlyArray<ProcessingStep>, records: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
+  let out = records
+  for (const step of steps) {
+    switch (step._tag) {
+      case "filter":
+        out = out.filter((r) => Boolean(step.f(r)))
+        break
+      case "map":
+        out = out.map((r) => step.f(r))
+        break
+      case "yield_map":
+        out = out.flatMap((r) => {
+          const produced = step.f(r)
+          return isIterable(produced) ? [...produced] : [produced]
+        })
+        break
+    }
+  }
+  return out
+}
+
+/** Streams the pages of one resource (for one parent record, when it is a child). */
 export const pages = (
   resource: ResolvedResource<Secret>,
   client: ApiClientService,
-  redactor: Redactor
+  redactor: Redactor,
+  context: StreamContext = {}
 ): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> => {
   const decode = decoderFor(resource.schema)
-  const params: Record<string, string> = {}
-  for (const [k, v] of Object.entries(resource.params)) params[k] = v._tag === "Plain" ? v.value : Redacted.value(v.secret)
-  const first: State = {
-    request: resource.paginator.first({ method: "GET", url: resource.path, params }),
-    index: 0,
-    selector: resource.dataSelector
+  const paginator = resource.makePaginator()
+  const templateContext: Template.TemplateContext = {
+    parent: context.parent,
+    incremental: context.incremental === undefined ? undefined : context.incremental.placeholders
   }
+  const start = firstRequest(resource, paginator, templateContext)
+  if (Either.isLeft(start)) {
+    return Stream.fail(
+      new ExtractError({ reason: "Template", resource: resource.name, url: "", page: 0, detail: redactor.text(start.left.message) })
+    )
+  }
+  const headers = start.right.headers
+  const parentFields = context.parent === undefined ? [] : resource.includeFromParent.map((field) => {
+    const record = context.parent?.record
+    return [`_${context.parent?.name}_${field}`, isRecord(record) ? record[field] : undefined] as const
+  })
 
-  const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
+  const fetchPage = (
+    state: State
+  ): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
     Effect.gen(function*() {
-      const response = yield* client.get({
+      const response = yield* client.request({
         resource: resource.name,
         page: state.index,
+        method: state.request.method,
         url: state.request.url,
         params: state.request.params,
-        headers: resource.headers
+        headers,
+        json: state.request.json,
+        actions: resource.responseActions
       })
       const url = redactor.url(response.url)
-      const fail = (reason: "Pagination" | "Decode", detail: string, recordIndex?: number) =>
-        Effect.fail(new ExtractError({ reason, resource: resource.name, url, page: state.index, recordIndex, detail: redactor.text(detail) }))
+      const fail = (reason: ExtractError["reason"], detail: string, recordIndex?: number) =>
+        Effect.fail(
+          new ExtractError({
+            reason,
+            resource: resource.name,
+            method: state.request.method,
+            url,
+            page: state.index,
+            recordIndex,
+            detail: redactor.text(detail)
+          })
+        )
+      if (response.ignored) {
+        return [{ index: state.index, url, records: [], attempts: response.attempts }, Option.none()] as const
+      }
       // dlt detects the selector on the first page and keeps it for the rest.
       const selector = state.selector ?? detectSelector(response.body)
       const raw = DataSelector.select(selector, response.body)
@@ -90,7 +192,24 @@ export const pages = (
         }
         records = decoded
       }
-      const next = resource.paginator.next({
+      if (parentFields.length > 0) {
+        records = records.map((r) => (isRecord(r) ? { ...r, ...Object.fromEntries(parentFields) } : r))
+      }
+      if (resource.processingSteps.length > 0) {
+        try {
+          records = applySteps(resource.processingSteps, records)
+        } catch (e) {
+          return yield* fail("Processing", e instanceof Error ? e.message : String(e))
+        }
+      }
+      let stop = false
+      if (context.incremental !== undefined) {
+        const filtered = context.incremental.filter(records, state.offset)
+        if (Either.isLeft(filtered)) return yield* fail("Incremental", filtered.left.message, filtered.left.recordIndex)
+        records = filtered.right.records
+        stop = filtered.right.stop
+      }
+      const next = paginator.next({
         request: state.request,
         url: response.url,
         body: response.body,
@@ -103,8 +222,12 @@ export const pages = (
         return yield* fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
       }
       const page: ResourcePage<unknown> = { index: state.index, url, records, attempts: response.attempts }
-      return [page, Option.map(next.right, (request) => ({ request, index: state.index + 1, selector }))] as const
+      const following = stop ? Option.none() : next.right
+      return [
+        page,
+        Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length }))
+      ] as const
     })
 
-  return Stream.paginateEffect(first, fetchPage)
+  return Stream.paginateEffect({ request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }, fetchPage)
 }

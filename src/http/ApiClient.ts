@@ -1,24 +1,29 @@
 /**
- * ApiClient: one GET of one page, as JSON, with the client's base URL, headers, auth,
- * timeout and retry policy applied. Built over the `HttpClient` Tag of @effect/platform,
- * so the transport (undici, fetch, a scripted fake) is chosen by whoever provides it.
+ * ApiClient: one request for one page, as JSON, with the client's base URL, default headers,
+ * auth (the client's or an endpoint's own), timeout, rate limit, response actions and retry
+ * policy applied. Built over the `HttpClient` Tag of @effect/platform, so the transport
+ * (undici, fetch, a scripted fake) is chosen by whoever provides it. One ApiClient serves
+ * every resource of a run: they share its OAuth token and its request budget.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted, Ref } from "effect"
+import type { Scope } from "effect/Scope"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
-import type { ResolvedClient, Value } from "../config/Resolve.js"
+import type { ResolvedSource, ResponseAction, ResponseActionKind, ResponseInfo } from "../config/Resolve.js"
 import { type Secret, secretValues } from "../config/Secrets.js"
 import * as Auth from "./Auth.js"
+import * as RateLimit from "./RateLimit.js"
 import * as Redact from "./Redact.js"
 import type { Redactor } from "./Redact.js"
 import * as Retry from "./Retry.js"
 
-export type ApiErrorReason = "Status" | "RetriesExhausted" | "Transport" | "Timeout" | "MalformedJson"
+export type ApiErrorReason = "Status" | "RetriesExhausted" | "Transport" | "Timeout" | "MalformedJson" | "ResponseAction" | "Auth"
 
 /** A failed page request. `url` is always redacted. */
 export class ApiError extends Data.TaggedError("ApiError")<{
   readonly reason: ApiErrorReason
   readonly resource: string
+  readonly method: string
   readonly url: string
   readonly page: number
   readonly status?: number | undefined
@@ -28,7 +33,8 @@ export class ApiError extends Data.TaggedError("ApiError")<{
   override get message(): string {
     const status = this.status === undefined ? "" : ` HTTP ${this.status}`
     const tries = this.attempts > 1 ? ` after ${this.attempts} attempts` : ""
-    return `resource '${this.resource}', page ${this.page + 1}: GET ${this.url} failed${tries}:${status} ${this.detail}`.trimEnd()
+    return `resource '${this.resource}', page ${this.page + 1}: ${this.method} ${this.url} failed${tries}:${status} ${this.detail}`
+      .trimEnd()
   }
 }
 
@@ -38,28 +44,34 @@ export interface PageResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
   readonly body: unknown
+  /** A response action said "ignore": the page has no records and paging ends (dlt's rule). */
+  readonly ignored: boolean
   /** Attempts this page took (1 = no retry). */
   readonly attempts: number
 }
 
-export interface GetOptions {
+export interface RequestOptions {
   readonly resource: string
   readonly page: number
+  readonly method: "GET" | "POST"
   readonly url: string
   readonly params: Readonly<Record<string, string>>
-  readonly headers: Readonly<Record<string, Value<Secret>>>
+  /** Endpoint headers, rendered (they win over the client's defaults). */
+  readonly headers: Readonly<Record<string, string>>
+  readonly json?: unknown
+  readonly actions?: ReadonlyArray<ResponseAction> | undefined
 }
 
 export interface ApiClientService {
-  readonly get: (options: GetOptions) => Effect.Effect<PageResponse, ApiError>
+  readonly request: (options: RequestOptions) => Effect.Effect<PageResponse, ApiError>
 }
 
 /** The API of a config's `client`: base URL, default headers, auth, timeout and retry policy. */
 export class ApiClient extends Context.Tag("effect-rest-connector/ApiClient")<ApiClient, ApiClientService>() {
   /** Built from the decoded config over whatever `HttpClient` is provided. */
-  static readonly layer: Layer.Layer<ApiClient, never, ConnectorConfig | HttpClient.HttpClient> = Layer.effect(
+  static readonly layer: Layer.Layer<ApiClient, never, ConnectorConfig | HttpClient.HttpClient> = Layer.scoped(
     ApiClient,
-    Effect.flatMap(ConnectorConfig, (config) => make(config.client, Redact.make(secretValues(config))))
+    Effect.flatMap(ConnectorConfig, (config) => make(config, Redact.make(secretValues(config))))
   )
 }
 
@@ -70,13 +82,11 @@ export const joinUrl = (baseUrl: string, path: string): string => {
   return `${baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
 }
 
-const plain = (value: Value<Secret>): string => (value._tag === "Plain" ? value.value : Redacted.value(value.secret))
-
 /** A failure worth another attempt. */
 class Transient extends Data.TaggedError("Transient")<{
   readonly status: number | undefined
   readonly detail: string
-  readonly reason: "Status" | "Transport" | "Timeout"
+  readonly reason: "Status" | "Transport" | "Timeout" | "ResponseAction"
   readonly retryAfter: Option.Option<Duration.Duration>
 }> {}
 
@@ -85,31 +95,59 @@ const snippet = (text: string): string => {
   return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine
 }
 
-export const make = (
-  config: ResolvedClient<Secret>,
-  redactor: Redactor
-): Effect.Effect<ApiClientService, never, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const clientHeaders = Object.entries(config.headers).map(([k, v]) => [k, plain(v)] as const)
-    const applyAuth = config.auth === undefined ? (r: HttpClientRequest.HttpClientRequest) => r : Auth.apply(config.auth)
-    // Default headers and auth belong to the client, not to each call; an endpoint's own
-    // header wins over the client's default of the same name (dlt's rule).
-    const withDefaults = (request: HttpClientRequest.HttpClientRequest) =>
-      clientHeaders.reduce(
-        (r, [k, v]) => (k.toLowerCase() in r.headers ? r : HttpClientRequest.setHeader(r, k, v)),
-        request
-      )
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.mapRequest((request) => applyAuth(withDefaults(request))))
+/** The first response action that matches, in order (dlt: status and/or body substring). */
+export const matchAction = (actions: ReadonlyArray<ResponseAction>, response: ResponseInfo): ResponseActionKind | undefined => {
+  for (const action of actions) {
+    if (action._tag === "Function") {
+      const kind = action.f(response)
+      if (kind !== undefined) return kind
+      continue
+    }
+    const statusOk = action.statusCode === undefined || action.statusCode === response.status
+    const contentOk = action.content === undefined || response.text.includes(action.content)
+    if (statusOk && contentOk) return action.action
+  }
+  return undefined
+}
 
-    const get = (options: GetOptions): Effect.Effect<PageResponse, ApiError> =>
+const noAuth: Auth.Authenticator = { authenticate: Effect.succeed }
+
+export const make = (
+  source: ResolvedSource<Secret>,
+  redactor: Redactor
+): Effect.Effect<ApiClientService, never, HttpClient.HttpClient | Scope> =>
+  Effect.gen(function*() {
+    const config = source.client
+    const http = yield* HttpClient.HttpClient
+    const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
+      [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
+    )
+    const limiter = yield* RateLimit.make(config.rateLimit)
+    // One authenticator for the client and one per endpoint override, made once, so an
+    // OAuth2 token is fetched once and shared by every resource that uses it.
+    const clientAuth = config.auth === undefined ? noAuth : yield* Auth.makeAuthenticator(config.auth)
+    const endpointAuth = new Map<string, Auth.Authenticator>()
+    for (const resource of source.resources) {
+      if (resource.auth === null) endpointAuth.set(resource.name, noAuth)
+      else if (resource.auth !== undefined) endpointAuth.set(resource.name, yield* Auth.makeAuthenticator(resource.auth))
+    }
+    // URLs are described with what goes on the wire, an api_key in the query included.
+    const describeAuth = (name: string) => {
+      const auth = endpointAuth.has(name) ? source.resources.find((r) => r.name === name)?.auth : config.auth
+      return auth === undefined || auth === null ? (r: HttpClientRequest.HttpClientRequest) => r : Auth.describe(auth)
+    }
+
+    const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> =>
       Effect.gen(function*() {
-        let request = HttpClientRequest.get(joinUrl(config.baseUrl, options.url)).pipe(
+        const authenticator = endpointAuth.get(options.resource) ?? clientAuth
+        let req = HttpClientRequest.make(options.method)(joinUrl(config.baseUrl, options.url)).pipe(
           HttpClientRequest.acceptJson,
           HttpClientRequest.setUrlParams(options.params)
         )
-        for (const [k, v] of Object.entries(options.headers)) request = HttpClientRequest.setHeader(request, k, plain(v))
-        // What goes on the wire includes an api_key in the query: describe that URL (redacted).
-        const fullUrl = requestUrl(applyAuth(request))
+        for (const [k, v] of clientHeaders) req = HttpClientRequest.setHeader(req, k, v)
+        for (const [k, v] of Object.entries(options.headers)) req = HttpClientRequest.setHeader(req, k, v)
+        if (options.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, options.json)
+        const fullUrl = requestUrl(describeAuth(options.resource)(req))
         const attempts = yield* Ref.make(0)
         const fail = (reason: ApiErrorReason, detail: string, status?: number) =>
           Effect.flatMap(Ref.get(attempts), (n) =>
@@ -117,6 +155,7 @@ export const make = (
               new ApiError({
                 reason,
                 resource: options.resource,
+                method: options.method,
                 url: redactor.url(fullUrl),
                 page: options.page,
                 status,
@@ -129,7 +168,9 @@ export const make = (
         // outcome of a completed exchange, good or bad, is the success value.
         const attempt = Effect.gen(function*() {
           yield* Ref.update(attempts, (n) => n + 1)
-          const response = yield* http.execute(request).pipe(
+          yield* limiter.acquire
+          const signed = yield* authenticator.authenticate(req)
+          const response = yield* http.execute(signed).pipe(
             Effect.timeoutFail({
               duration: config.timeout,
               onTimeout: () =>
@@ -145,58 +186,81 @@ export const make = (
                 new Transient({ status: undefined, reason: "Transport", detail: transportDetail(e), retryAfter: Option.none() })
               )),
             Effect.catchTag("ResponseError", (e) =>
-              Effect.fail(new Transient({ status: e.response.status, reason: "Transport", detail: e.message, retryAfter: Option.none() })))
+              Effect.fail(
+                new Transient({ status: e.response.status, reason: "Transport", detail: e.message, retryAfter: Option.none() })
+              ))
           )
+          yield* limiter.observe(response.headers)
           const text = yield* response.text.pipe(
             Effect.catchAll((e) =>
               Effect.fail(
-                new Transient({ status: response.status, reason: "Transport", detail: `reading the body: ${e.message}`, retryAfter: Option.none() })
+                new Transient({
+                  status: response.status,
+                  reason: "Transport",
+                  detail: `reading the body: ${e.message}`,
+                  retryAfter: Option.none()
+                })
               )
             )
           )
-          if (config.retry.statusCodes.has(response.status)) {
-            const now = yield* Clock.currentTimeMillis
+          const action = options.actions === undefined || options.actions.length === 0
+            ? undefined
+            : matchAction(options.actions, { status: response.status, headers: response.headers, text, url: fullUrl })
+          const retryAfter = () =>
+            Effect.map(Clock.currentTimeMillis, (now) => Retry.parseRetryAfter(response.headers["retry-after"], now))
+          if (action === "retry") {
             return yield* Effect.fail(
               new Transient({
                 status: response.status,
-                reason: "Status",
-                detail: snippet(text),
-                retryAfter: Retry.parseRetryAfter(response.headers["retry-after"], now)
+                reason: "ResponseAction",
+                detail: `a response action asked for a retry: ${snippet(text)}`,
+                retryAfter: yield* retryAfter()
               })
             )
           }
-          return { response, text }
-        })
+          if (action === undefined && config.retry.statusCodes.has(response.status)) {
+            return yield* Effect.fail(
+              new Transient({ status: response.status, reason: "Status", detail: snippet(text), retryAfter: yield* retryAfter() })
+            )
+          }
+          return { response, text, action }
+        }).pipe(
+          Effect.catchTag("AuthError", (e) =>
+            Effect.succeed({ authError: e.message }))
+        )
 
-        const { response, text } = yield* attempt.pipe(
+        const outcome = yield* attempt.pipe(
           Effect.retry(Retry.schedule<Transient>(config.retry)),
           Effect.catchAll((last) =>
             fail(
-              last.reason === "Status" ? "RetriesExhausted" : last.reason,
+              last.reason === "Status" || last.reason === "ResponseAction" ? "RetriesExhausted" : last.reason,
               last.reason === "Status" ? `gave up: ${last.detail}` : last.detail,
               last.status
             )
           )
         )
+        if ("authError" in outcome) return yield* fail("Auth", outcome.authError)
+        const { response, text, action } = outcome
+        const count = yield* Ref.get(attempts)
+        if (action === "ignore") {
+          return { url: fullUrl, status: response.status, headers: response.headers, body: undefined, ignored: true, attempts: count }
+        }
+        if (action === "fail") return yield* fail("ResponseAction", `a response action failed the request: ${snippet(text)}`, response.status)
         if (response.status < 200 || response.status >= 300) {
           return yield* fail("Status", snippet(text), response.status)
         }
         const body = parseJson(text)
         if (Either.isLeft(body)) return yield* fail("MalformedJson", `the response is not valid JSON: ${body.left}`, response.status)
-        return {
-          url: fullUrl,
-          status: response.status,
-          headers: response.headers,
-          body: body.right,
-          attempts: yield* Ref.get(attempts)
-        }
+        return { url: fullUrl, status: response.status, headers: response.headers, body: body.right, ignored: false, attempts: count }
       })
 
-    return { get }
+    return { request }
   })
 
 /** The platform's message names only the method and URL; the cause says what happened. */
-const transportDetail = (e: { readonly reason: string; readonly cause?: unknown; readonly description?: string | undefined }): string => {
+const transportDetail = (
+  e: { readonly reason: string; readonly cause?: unknown; readonly description?: string | undefined }
+): string => {
   const causes: Array<string> = []
   let cause: unknown = e.cause
   for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {

@@ -1,14 +1,25 @@
 /**
- * Pipeline.run: extract → normalize → load, per resource. Pages stream through a small
- * buffer (the next page is fetched while the previous batch is written), records are
- * normalized in batches, rows go to staging, and `commit` makes a resource's rows visible
- * in one transaction. A failing resource does not undo the ones that committed.
+ * Pipeline.run: extract → normalize → load.
+ *
+ * Resources form trees (a child's requests name its parent's fields). Each tree is streamed
+ * once from its root: a root page's records go to the root's load and, for every record, to
+ * its children's streams (several parent records at a time, bounded), and so on down. So a
+ * parent is fetched once however many children it feeds. Pages stream through a small buffer
+ * (the next page is fetched while the previous batch is written); records are normalized in
+ * batches and staged; at the end each resource's `commit` makes its rows, its `_rc_loads` row
+ * and its incremental state visible in one transaction. A failing resource does not undo the
+ * ones that committed; a failing child does not stop its parent.
  */
 import type { HttpClient } from "@effect/platform"
-import { Chunk, Clock, Data, Effect, Either, Stream } from "effect"
-import type { ResolvedResource } from "../config/Resolve.js"
+import { Clock, Data, Effect, Either, Stream } from "effect"
+import type { Scope } from "effect/Scope"
+import type { IncrementalSpec, ResolvedResource } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
-import { Destination, type DestinationError } from "../load/Destination.js"
+import * as Incremental from "../extract/Incremental.js"
+import type { ResourcePage } from "../extract/Resource.js"
+import * as Template from "../extract/Template.js"
+import { ApiClient } from "../http/ApiClient.js"
+import { Destination, type DestinationError, type LoadResult, type ResourceLoad } from "../load/Destination.js"
 import * as Naming from "../normalize/Naming.js"
 import * as Normalizer from "../normalize/Normalizer.js"
 import * as SchemaColumns from "../normalize/SchemaColumns.js"
@@ -19,15 +30,24 @@ import * as Progress from "./Progress.js"
 export interface RunOptions {
   /** Postgres schema to load into. */
   readonly dataset: string
-  /** Only these resources (by name); default: every selected resource. */
+  /** Only these resources (by name); their parents are fetched too. Default: every selected resource. */
   readonly resources?: ReadonlyArray<string> | undefined
-  /** Resources loaded at the same time (default 3). */
+  /** Resource trees loaded at the same time (default 3). */
   readonly concurrency?: number | undefined
-  /** Records normalized and written per batch (default 5000). */
+  /** Records normalized and written per batch (default 1000). */
   readonly batchRows?: number | undefined
+  /** Ignore stored incremental state and start over (the new state replaces it). */
+  readonly fullRefresh?: boolean | undefined
 }
 
-export type ResourceError = SourceError | Normalizer.NormalizeError | DestinationError
+export type ResourceError = SourceError | Normalizer.NormalizeError | DestinationError | ParentFailed
+
+/** A child resource whose parent failed: its data would be incomplete, so it is not loaded. */
+export class ParentFailed extends Data.TaggedError("ParentFailed")<{ readonly resource: string; readonly parent: string }> {
+  override get message(): string {
+    return `resource '${this.resource}' was not loaded because its parent '${this.parent}' failed`
+  }
+}
 
 export interface ResourceLoadInfo {
   readonly resource: string
@@ -66,119 +86,380 @@ export const tableNameOf = (resource: ResolvedResource<Secret>): string =>
 
 const belongsTo = (root: string) => (table: TableSchema) => table.name === root || table.name.startsWith(`${root}__`)
 
-/** Loads every selected resource of a source into the dataset. */
+type Resource = ResolvedResource<Secret>
+
+/**
+ * Loads every selected resource of a source into the dataset, over the HttpClient in
+ * context. One ApiClient serves the whole run, so resources share its token and budget.
+ */
 export const run = (
   source: RestApiSource,
   options: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | HttpClient.HttpClient> =>
+  Effect.provide(runWithClient(source, options), source.apiClient)
+
+/** `run` over the ApiClient in context. */
+export const runWithClient = (
+  source: RestApiSource,
+  options: RunOptions
+): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   Effect.gen(function*() {
     const all = source.config.resources
+    const byName = new Map(all.map((r) => [r.name, r]))
     if (options.resources !== undefined) {
-      const unknown = options.resources.filter((name) => !all.some((r) => r.name === name))
+      const unknown = options.resources.filter((name) => !byName.has(name))
       if (unknown.length > 0) {
         return yield* Effect.fail(new UnknownResourceError({ names: unknown, available: all.map((r) => r.name) }))
       }
     }
-    const chosen = all.filter((r) =>
-      options.resources === undefined ? r.selected : options.resources.includes(r.name)
+    const loaded = new Set(
+      all.filter((r) => (options.resources === undefined ? r.selected : options.resources.includes(r.name))).map((r) => r.name)
     )
+    // A loaded child needs its ancestors' records, loaded or not.
+    const needed = new Set<string>()
+    for (const name of loaded) {
+      for (let r = byName.get(name); r !== undefined && !needed.has(r.name); r = r.parent === undefined ? undefined : byName.get(r.parent)) {
+        needed.add(r.name)
+      }
+    }
+    const roots = all.filter((r) => needed.has(r.name) && r.parent === undefined)
     const now = yield* Clock.currentTimeMillis
     const loadId = (now / 1000).toFixed(6)
     const destination = yield* Destination
     const stored = yield* destination.storedTables(options.dataset)
-    const results = yield* Effect.forEach(
-      chosen,
-      (resource) => loadResource(source, resource, { ...options, loadId, stored }),
-      { concurrency: options.concurrency ?? 3 }
-    )
-    return { loadId, dataset: options.dataset, resources: results, failed: results.some((r) => r.status === "failed") }
+    const context: RunContext = { source, options, loadId, stored, loaded, needed, byName }
+    const results = yield* Effect.forEach(roots, (root) => loadTree(context, root), { concurrency: options.concurrency ?? 3 })
+    const infos = results.flat()
+    return { loadId, dataset: options.dataset, resources: infos, failed: infos.some((r) => r.status === "failed") }
   })
 
-const loadResource = (
-  source: RestApiSource,
-  resource: ResolvedResource<Secret>,
-  options: RunOptions & { readonly loadId: string; readonly stored: ReadonlyArray<TableSchema> }
-): Effect.Effect<ResourceLoadInfo, never, Destination | HttpClient.HttpClient> =>
+interface RunContext {
+  readonly source: RestApiSource
+  readonly options: RunOptions
+  readonly loadId: string
+  readonly stored: ReadonlyArray<TableSchema>
+  readonly loaded: ReadonlySet<string>
+  readonly needed: ReadonlySet<string>
+  readonly byName: ReadonlyMap<string, Resource>
+}
+
+interface Counters {
+  rows: number
+  pages: number
+  requests: number
+  retries: number
+}
+
+/** Stored `_rc_state` of a resource: its incremental cursor, or one per parent record for a child. */
+interface ResourceState {
+  readonly incremental?: Incremental.IncrementalState | undefined
+  readonly perParent?: Readonly<Record<string, Incremental.IncrementalState>> | undefined
+}
+
+const readState = (u: unknown): ResourceState => {
+  if (typeof u !== "object" || u === null) return {}
+  const incremental = "incremental" in u ? Incremental.parseState(u.incremental) : undefined
+  const perParent: Record<string, Incremental.IncrementalState> = {}
+  if ("perParent" in u && typeof u.perParent === "object" && u.perParent !== null) {
+    for (const [key, value] of Object.entries(u.perParent)) {
+      const state = Incremental.parseState(value)
+      if (state !== undefined) perParent[key] = state
+    }
+  }
+  return { incremental, perParent }
+}
+
+/** A resource's part in a tree run. */
+interface Node {
+  readonly resource: Resource
+  readonly table: string
+  readonly counters: Counters
+  readonly startedMillis: number
+  readonly children: ReadonlyArray<Node>
+  /** Adds records to the load (undefined when the resource only feeds its children). */
+  readonly write: ((records: ReadonlyArray<unknown>) => Effect.Effect<void, Normalizer.NormalizeError | DestinationError>) | undefined
+  readonly finish: Effect.Effect<LoadResult, Normalizer.NormalizeError | DestinationError> | undefined
+  /** The incremental run for a top-level resource, or one per parent record for a child. */
+  readonly incrementalFor: (parent: unknown) => Incremental.IncrementalRun | undefined
+  readonly state: () => ResourceState | undefined
+  failure: ResourceError | undefined
+}
+
+/** The key of a parent record for a child's per-parent cursor: the parent fields its requests use. */
+const parentKey = (resource: Resource, record: unknown): string => {
+  const fields = new Set<string>()
+  const add = (t: Template.Template) => {
+    for (const p of Template.placeholders(t)) if (p._tag === "Parent") fields.add(p.field.source)
+  }
+  add(resource.path)
+  for (const v of [...Object.values(resource.params), ...Object.values(resource.headers)]) if (v._tag === "Template") add(v.template)
+  if (resource.json !== undefined) {
+    for (const p of Template.jsonPlaceholders(resource.json)) if (p._tag === "Parent") fields.add(p.field.source)
+  }
+  const values = [...fields].sort().map((f) => [f, typeof record === "object" && record !== null ? Reflect.get(record, f) : undefined])
+  return JSON.stringify(values)
+}
+
+const incrementalOptions = (spec: IncrementalSpec): Incremental.IncrementalOptions => ({
+  cursorPath: spec.cursorPath,
+  initialValue: spec.initialValue,
+  endValue: spec.endValue,
+  lastValueFunc: spec.lastValueFunc,
+  rowOrder: spec.rowOrder,
+  lag: spec.lag,
+  onCursorValueMissing: spec.onCursorValueMissing,
+  rangeStart: spec.rangeStart,
+  rangeEnd: spec.rangeEnd,
+  primaryKey: spec.primaryKey
+})
+
+/** dlt's `convert` changes the values put into requests, not the cursor kept in state. */
+const converted = (run: Incremental.IncrementalRun, spec: IncrementalSpec): Incremental.IncrementalRun => {
+  const convert = spec.convert
+  if (convert === undefined) return run
+  const p = run.placeholders
+  return {
+    ...run,
+    placeholders: {
+      start_value: convert(p.start_value),
+      initial_value: convert(p.initial_value),
+      last_value: convert(p.last_value),
+      end_value: convert(p.end_value)
+    }
+  }
+}
+
+const makeNode = (
+  context: RunContext,
+  resource: Resource
+): Effect.Effect<Node, DestinationError, Destination | Scope> =>
   Effect.gen(function*() {
-    const startedMillis = yield* Clock.currentTimeMillis
+    const destination = yield* Destination
+    const { options } = context
     const table = tableNameOf(resource)
-    const counters = { rows: 0, pages: 0, requests: 0, retries: 0 }
-    const seconds = Effect.map(Clock.currentTimeMillis, (t) => (t - startedMillis) / 1000)
-    const progress = (state: Progress.ResourceProgress["state"]) =>
-      Effect.flatMap(seconds, (s) => Progress.report({ resource: resource.name, table, ...counters, seconds: s, state }))
-
-    const work = Effect.scoped(
-      Effect.gen(function*() {
-        const destination = yield* Destination
-        const primaryKey = resource.primaryKey.map(Naming.normalizeIdentifier)
-        const declared = resource.schema === undefined
-          ? undefined
-          : SchemaColumns.tablesFromSchema(resource.schema, table, {
-            maxTableNesting: resource.maxTableNesting,
-            primaryKey
-          })
-        const normalizer = Normalizer.make({
-          rootTable: table,
-          loadId: options.loadId,
-          disposition: resource.writeDisposition,
-          primaryKey,
-          maxTableNesting: resource.maxTableNesting,
-          knownTables: options.stored.filter(belongsTo(table)),
-          declaredTables: declared
-        })
-        const load = yield* destination.startLoad({
-          dataset: options.dataset,
-          resource: resource.name,
-          loadId: options.loadId,
-          rootTable: table,
-          disposition: resource.writeDisposition,
-          primaryKey,
-          declaredTables: declared
-        })
-        yield* source.pages(resource).pipe(
-          Stream.tap((page) => {
-            counters.pages += 1
-            counters.requests += page.attempts
-            counters.retries += page.attempts - 1
-            return progress("running")
-          }),
-          // Fetch ahead while the previous batch is being written.
-          Stream.buffer({ capacity: 4 }),
-          Stream.mapConcat((page) => page.records),
-          Stream.grouped(options.batchRows ?? 1000),
-          Stream.mapEffect((chunk): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
-            const records = Chunk.toReadonlyArray(chunk)
-            const batch = normalizer.normalize(records, counters.rows)
-            if (Either.isLeft(batch)) return Effect.fail(batch.left)
-            counters.rows += records.length
-            return load.write(batch.right)
-          }),
-          Stream.runDrain
-        )
-        yield* progress("committing")
-        const startedAt = new Date(startedMillis)
-        return yield* load.commit({ startedAt })
-      })
-    )
-
-    const outcome = yield* Effect.either(work)
-    if (Either.isLeft(outcome) && outcome.left._tag === "ApiError") {
-      // The failed page's attempts were requests too.
-      counters.requests += outcome.left.attempts
-      counters.retries += Math.max(0, outcome.left.attempts - 1)
+    const counters: Counters = { rows: 0, pages: 0, requests: 0, retries: 0 }
+    const startedMillis = yield* Clock.currentTimeMillis
+    const children: Array<Node> = []
+    for (const child of context.byName.values()) {
+      if (child.parent === resource.name && context.needed.has(child.name)) children.push(yield* makeNode(context, child))
     }
-    const base = {
-      resource: resource.name,
-      table,
-      rows: counters.rows,
-      pages: counters.pages,
-      requests: counters.requests,
-      retries: counters.retries,
-      seconds: yield* seconds
+
+    // Incremental state: one cursor for a top-level resource, one per parent record for a child.
+    const stored = resource.incremental === undefined || options.fullRefresh === true
+      ? {}
+      : readState(yield* destination.loadState(options.dataset, resource.name))
+    const spec = resource.incremental
+    const topRun = spec === undefined || resource.parent !== undefined
+      ? undefined
+      : converted(Incremental.start(incrementalOptions(spec), stored.incremental), spec)
+    const perParent: Record<string, Incremental.IncrementalState> = { ...stored.perParent }
+    const runs: Array<readonly [string, Incremental.IncrementalRun]> = []
+    const incrementalFor = (parent: unknown): Incremental.IncrementalRun | undefined => {
+      if (spec === undefined) return undefined
+      if (resource.parent === undefined) return topRun
+      const key = parentKey(resource, parent)
+      const childRun = converted(Incremental.start(incrementalOptions(spec), perParent[key]), spec)
+      runs.push([key, childRun])
+      return childRun
     }
-    yield* progress(Either.isRight(outcome) ? "done" : "failed")
-    return Either.match(outcome, {
-      onLeft: (error): ResourceLoadInfo => ({ ...base, status: "failed", rowsPerTable: {}, error }),
-      onRight: (result): ResourceLoadInfo => ({ ...base, status: "committed", rowsPerTable: result.rowsPerTable })
+    const state = (): ResourceState | undefined => {
+      if (spec === undefined) return undefined
+      if (resource.parent === undefined) {
+        const s = topRun?.state()
+        return s === undefined ? undefined : { incremental: s }
+      }
+      const next: Record<string, Incremental.IncrementalState> = { ...perParent }
+      for (const [key, r] of runs) {
+        const s = r.state()
+        if (s !== undefined) next[key] = s
+      }
+      return { perParent: next }
+    }
+
+    if (!context.loaded.has(resource.name)) {
+      return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, state, failure: undefined }
+    }
+    const primaryKey = resource.primaryKey.map(Naming.normalizeIdentifier)
+    const declared = resource.schema === undefined
+      ? undefined
+      : SchemaColumns.tablesFromSchema(resource.schema, table, { maxTableNesting: resource.maxTableNesting, primaryKey })
+    const normalizer = Normalizer.make({
+      rootTable: table,
+      loadId: context.loadId,
+      disposition: resource.writeDisposition,
+      primaryKey,
+      maxTableNesting: resource.maxTableNesting,
+      knownTables: context.stored.filter(belongsTo(table)),
+      declaredTables: declared
     })
+    const load: ResourceLoad = yield* destination.startLoad({
+      dataset: options.dataset,
+      resource: resource.name,
+      loadId: context.loadId,
+      rootTable: table,
+      disposition: resource.writeDisposition,
+      primaryKey,
+      declaredTables: declared
+    })
+    // Children of many parent records write at once: one writer at a time per load.
+    const lock = yield* Effect.makeSemaphore(1)
+    const batchRows = options.batchRows ?? 1000
+    let buffer: Array<unknown> = []
+    const flush = Effect.suspend((): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
+      if (buffer.length === 0) return Effect.void
+      const records = buffer
+      buffer = []
+      const batch = normalizer.normalize(records, counters.rows)
+      if (Either.isLeft(batch)) return Effect.fail(batch.left)
+      counters.rows += records.length
+      return load.write(batch.right)
+    })
+    const write = (records: ReadonlyArray<unknown>) =>
+      lock.withPermits(1)(Effect.suspend(() => {
+        for (const r of records) buffer.push(r)
+        return buffer.length >= batchRows ? flush : Effect.void
+      }))
+    const finish = Effect.zipRight(
+      lock.withPermits(1)(flush),
+      Effect.suspend(() => load.commit({ startedAt: new Date(startedMillis), state: state() }))
+    )
+    return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, state, failure: undefined }
   })
+
+const countPage = (node: Node) => (page: ResourcePage<unknown>) => {
+  node.counters.pages += 1
+  node.counters.requests += page.attempts
+  node.counters.retries += page.attempts - 1
+  return report(node, "running")
+}
+
+const report = (node: Node, state: Progress.ResourceProgress["state"]) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Progress.report({ resource: node.resource.name, table: node.table, ...node.counters, seconds: (now - node.startedMillis) / 1000, state }))
+
+const countFailure = (node: Node, error: ResourceError) => {
+  if (error._tag === "ApiError") {
+    // The failed page's attempts were requests too.
+    node.counters.requests += error.attempts
+    node.counters.retries += Math.max(0, error.attempts - 1)
+  }
+}
+
+/** Streams one tree from its root and commits every resource in it that did not fail. */
+const loadTree = (
+  context: RunContext,
+  root: Resource
+): Effect.Effect<ReadonlyArray<ResourceLoadInfo>, never, Destination | ApiClient> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const client = yield* ApiClient
+      const { source } = context
+      const built = yield* Effect.either(makeNode(context, root))
+      if (Either.isLeft(built)) {
+        const now = yield* Clock.currentTimeMillis
+        return [failedInfo(root, tableNameOf(root), { rows: 0, pages: 0, requests: 0, retries: 0 }, now, now, built.left)]
+      }
+      const tree = built.right
+
+      /** Hands a page's records to the node's load and to its children. */
+      const consume = (node: Node, records: ReadonlyArray<unknown>): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> =>
+        Effect.gen(function*() {
+          if (node.write !== undefined && records.length > 0) yield* node.write(records)
+          for (const child of node.children) {
+            if (child.failure !== undefined) continue
+            yield* Effect.forEach(records, (record) => runChild(child, node, record), {
+              concurrency: child.resource.concurrency,
+              discard: true
+            })
+          }
+        })
+
+      /** A child's pages for one parent record. Its failure is its own: the parent goes on. */
+      const runChild = (node: Node, parent: Node, record: unknown): Effect.Effect<void> =>
+        Effect.suspend(() => {
+          if (node.failure !== undefined) return Effect.void
+          return source.pages(node.resource, {
+            parent: { name: parent.resource.name, record },
+            incremental: node.incrementalFor(record)
+          }).pipe(
+            Stream.tap(countPage(node)),
+            Stream.runForEach((page) => consume(node, page.records)),
+            Effect.provideService(ApiClient, client),
+            Effect.catchAll((error: ResourceError) =>
+              Effect.sync(() => {
+                if (node.failure === undefined) {
+                  countFailure(node, error)
+                  node.failure = error
+                }
+              })
+            )
+          )
+        })
+
+      const rootRun = yield* Effect.either(
+        source.pages(tree.resource, { incremental: tree.incrementalFor(undefined) }).pipe(
+          Stream.tap(countPage(tree)),
+          // Fetch ahead while the previous page is being written.
+          Stream.buffer({ capacity: 4 }),
+          Stream.runForEach((page) => consume(tree, page.records)),
+          Effect.provideService(ApiClient, client)
+        )
+      )
+      if (Either.isLeft(rootRun)) {
+        countFailure(tree, rootRun.left)
+        tree.failure = rootRun.left
+      }
+
+      // Commit parents before children; a child whose ancestor failed is not committed.
+      const infos: Array<ResourceLoadInfo> = []
+      const commit = (node: Node, ancestorFailed: string | undefined): Effect.Effect<void> =>
+        Effect.gen(function*() {
+          if (ancestorFailed !== undefined && node.failure === undefined) {
+            node.failure = new ParentFailed({ resource: node.resource.name, parent: ancestorFailed })
+          }
+          let result: LoadResult | undefined
+          if (node.failure === undefined && node.finish !== undefined) {
+            const outcome = yield* Effect.either(node.finish)
+            if (Either.isLeft(outcome)) node.failure = outcome.left
+            else result = outcome.right
+          }
+          const now = yield* Clock.currentTimeMillis
+          if (context.loaded.has(node.resource.name)) {
+            yield* report(node, node.failure === undefined ? "done" : "failed")
+            infos.push(
+              node.failure === undefined
+                ? {
+                  resource: node.resource.name,
+                  table: node.table,
+                  status: "committed",
+                  rowsPerTable: result?.rowsPerTable ?? {},
+                  ...node.counters,
+                  seconds: (now - node.startedMillis) / 1000
+                }
+                : failedInfo(node.resource, node.table, node.counters, node.startedMillis, now, node.failure)
+            )
+          }
+          const failedHere = node.failure === undefined ? ancestorFailed : ancestorFailed ?? node.resource.name
+          for (const child of node.children) yield* commit(child, failedHere)
+        })
+      yield* commit(tree, undefined)
+      return infos
+    })
+  )
+
+const failedInfo = (
+  resource: Resource,
+  table: string,
+  counters: Counters,
+  startedMillis: number,
+  now: number,
+  error: ResourceError
+): ResourceLoadInfo => ({
+  resource: resource.name,
+  table,
+  status: "failed",
+  rowsPerTable: {},
+  ...counters,
+  seconds: (now - startedMillis) / 1000,
+  error
+})

@@ -49,7 +49,7 @@ describe("config decoding", () => {
     expect(resource.name).toBe("appointment_links")
     expect(resource.primaryKey).toEqual(["id"])
     expect(resource.writeDisposition).toBe("merge")
-    expect(resource.paginator.type).toBe("cursor")
+    expect(resource.makePaginator().type).toBe("cursor")
     expect(resource.dataSelector?.source).toBe("data")
   })
 
@@ -77,29 +77,41 @@ describe("config decoding", () => {
 
   it("recognises later keys and refuses them clearly", () => {
     const error = errorOf(withResources([
-      { name: "a", endpoint: { path: "a", incremental: { cursor_path: "updated_at" } } },
-      { name: "b", processing_steps: [], include_from_parent: ["id"] },
-      { name: "c", endpoint: { path: "c/{resources.a.id}" } },
-      { name: "d", endpoint: { path: "d", paginator: { type: "header_link" } } },
-      { name: "e", endpoint: { path: "e", method: "POST", json: { q: 1 } } }
+      { name: "a", merge_key: "id", columns: { id: { data_type: "bigint" } } },
+      { name: "b", schema_contract: "freeze" },
+      { name: "c", endpoint: { path: "c", method: "POST", data: { q: 1 } } },
+      { name: "d", write_disposition: { disposition: "merge", strategy: "scd2" }, primary_key: "id" }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
-    expect(byPath.get("resources[0].endpoint.incremental")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[1].processing_steps")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[1].include_from_parent")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[2].endpoint.path")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[3].endpoint.paginator.type")).toMatch(/header_link.*not supported yet/)
-    expect(byPath.get("resources[4].endpoint.method")).toMatch(/POST.*not supported yet/)
-    expect(byPath.get("resources[4].endpoint.json")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[0].merge_key")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[0].columns")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[1].schema_contract")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[2].endpoint.data")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[3].write_disposition.strategy")).toMatch(/scd2.*not supported yet/)
   })
 
-  it("refuses oauth2 and cookie api keys until they are built", () => {
-    const oauth = errorOf(withResources(["a"], {
+  it("accepts oauth2_client_credentials and api_key in a cookie", () => {
+    const result = resolveConfig(withResources(["a"], {
       auth: { type: "oauth2_client_credentials", access_token_url: "https://x/token", client_id: "id", client_secret: "s" }
     }))
-    expect(oauth.issues[0]).toEqual({ path: "client.auth.type", message: expect.stringMatching(/not supported yet/) })
-    const cookie = errorOf(withResources(["a"], { auth: { type: "api_key", api_key: "k", location: "cookie" } }))
-    expect(cookie.issues[0].path).toBe("client.auth.location")
+    assert(Either.isRight(result))
+    expect(result.right.client.auth?._tag).toBe("OAuth2ClientCredentials")
+    const cookie = resolveConfig(withResources(["a"], { auth: { type: "api_key", api_key: "k", location: "cookie" } }))
+    assert(Either.isRight(cookie))
+  })
+
+  it("parent/child: one parent per resource, placeholders checked at config time", () => {
+    const two = errorOf(withResources([
+      "a",
+      "b",
+      { name: "c", endpoint: { path: "x/{resources.a.id}/{resources.b.id}" } }
+    ]))
+    expect(two.issues[0].message).toMatch(/one parent.*'a' and 'b'/)
+    const unknown = errorOf(withResources([{ name: "c", endpoint: { path: "x/{id}" } }]))
+    expect(unknown.issues[0].path).toBe("resources[0].endpoint.path")
+    expect(unknown.issues[0].message).toMatch(/unknown placeholder '\{id\}'/)
+    const noIncremental = errorOf(withResources([{ name: "c", endpoint: { params: { since: "{incremental.start_value}" } } }]))
+    expect(noIncremental.issues[0].message).toMatch(/need an 'incremental'/)
   })
 
   it("parses stop_condition at config time: syntax errors and unknown names are config errors", () => {
@@ -129,16 +141,17 @@ describe("config decoding", () => {
     expect(paths).toEqual(expect.arrayContaining(["resources[0].primary_key", "resources[1].name"]))
   })
 
-  it("refuses a missing paginator (auto-detection comes later) with a hint", () => {
-    const error = errorOf({ client: { base_url: "https://api.test/" }, resources: ["a"] })
-    expect(error.issues[0].path).toBe("client.paginator")
-    expect(error.issues[0].message).toMatch(/single_page/)
+  it("no paginator means dlt's auto-detection", () => {
+    const result = resolveConfig({ client: { base_url: "https://api.test/" }, resources: ["a"] })
+    assert(Either.isRight(result))
+    expect(result.right.resources[0].makePaginator().type).toBe("auto")
   })
 
   it("a string resource is name, path and table at once", () => {
     const result = resolveConfig(withResources(["users"]))
     assert(Either.isRight(result))
-    expect(result.right.resources[0]).toMatchObject({ name: "users", path: "users", tableName: "users" })
+    expect(result.right.resources[0]).toMatchObject({ name: "users", tableName: "users" })
+    expect(result.right.resources[0].path.source).toBe("users")
   })
 
   it("parses every paginator with its parameters", () => {
@@ -150,7 +163,7 @@ describe("config decoding", () => {
       { name: "e", endpoint: { paginator: "single_page" } }
     ]))
     assert(Either.isRight(result))
-    expect(result.right.resources.map((r) => r.paginator.type)).toEqual(["json_link", "offset", "page_number", "cursor", "single_page"])
+    expect(result.right.resources.map((r) => r.makePaginator().type)).toEqual(["json_link", "offset", "page_number", "cursor", "single_page"])
   })
 })
 
@@ -196,10 +209,10 @@ describe("resource_defaults merging (dlt's rules)", () => {
       ]
     })
     assert(Either.isRight(result))
-    expect(result.right.resources.map((r) => r.paginator.type)).toEqual(["json_link", "offset"])
+    expect(result.right.resources.map((r) => r.makePaginator().type)).toEqual(["json_link", "offset"])
     const clientOnly = resolveConfig(withResources(["a"]))
     assert(Either.isRight(clientOnly))
-    expect(clientOnly.right.resources[0].paginator.type).toBe("single_page")
+    expect(clientOnly.right.resources[0].makePaginator().type).toBe("single_page")
   })
 })
 

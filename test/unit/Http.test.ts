@@ -192,7 +192,7 @@ describe("layers", () => {
         client: { ...config({}, { type: "bearer", token: { secret: "API_KEY" } }).client, headers: { "X-Client": "c", "X-Both": "client" } }
       }
       const response = yield* Effect.flatMap(ApiClient, (api) =>
-        api.get({ resource: "items", page: 0, url: "items", params: { a: "1" }, headers: { "X-Both": { _tag: "Plain", value: "endpoint" } } })).pipe(
+        api.request({ resource: "items", page: 0, method: "GET", url: "items", params: { a: "1" }, headers: { "X-Both": "endpoint" } })).pipe(
           Effect.provide(
             ApiClient.layer.pipe(Layer.provide(ConnectorConfig.layer(cfg)), Layer.provide(http.layer), Layer.provide(Layer.setConfigProvider(secrets)))
           )

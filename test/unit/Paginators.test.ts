@@ -7,7 +7,7 @@ import type { Page, PageRequest, Paginator } from "../../src/paginate/Paginator.
 const paginatorOf = (paginator: unknown): Paginator => {
   const result = resolveConfig({ client: { base_url: "https://api.test/v1/" }, resources: [{ name: "r", endpoint: { path: "items", paginator } }] })
   if (Either.isLeft(result)) throw new Error(result.left.message)
-  return result.right.resources[0].paginator
+  return result.right.resources[0].makePaginator()
 }
 
 const page = (

@@ -1,0 +1,215 @@
+/**
+ * Proactive rate limiting for one API client, shared by every resource that uses it.
+ *
+ * Two mechanisms, applied in this order on every `acquire`:
+ * 1. a header-driven gate: the server's `RateLimit-Remaining`/`-Reset` (or `X-RateLimit-*`)
+ *    headers block all requests until the reset once the budget is spent, and spread the
+ *    last few requests of a window evenly up to the reset;
+ * 2. fixed budgets from the config (`requests_per_second`, `requests_per_minute`), built on
+ *    Effect's `RateLimiter`.
+ * Both read time through `Clock`, so `TestClock` drives them.
+ */
+import { Clock, Duration, Effect, Ref, RateLimiter as EffectRateLimiter } from "effect"
+import type { Scope } from "effect"
+
+/** client.rate_limit in the config (our extension). */
+export interface RateLimitOptions {
+  readonly requestsPerSecond?: number | undefined
+  readonly requestsPerMinute?: number | undefined
+  /** Honour RateLimit-Remaining / RateLimit-Reset (and X-RateLimit-*) response headers (default true). */
+  readonly respectHeaders?: boolean | undefined
+}
+
+export interface RateLimiter {
+  /** Waits until a request may be sent. */
+  readonly acquire: Effect.Effect<void>
+  /** Learns from a response's headers (names lower-cased); may make later `acquire`s wait. */
+  readonly observe: (headers: Readonly<Record<string, string>>) => Effect.Effect<void>
+}
+
+/** A limiter that never waits and ignores headers. */
+export const unlimited: RateLimiter = {
+  acquire: Effect.void,
+  observe: () => Effect.void
+}
+
+/** No header may make us wait longer than this (a bad or hostile reset value must not hang a sync). */
+export const maxHeaderWait = Duration.minutes(15)
+
+// ---------------------------------------------------------------------------
+// Header parsing
+
+/** What a response said about the server's budget. */
+export interface BudgetHeaders {
+  readonly remaining: number
+  /** Milliseconds from now until the window resets, capped and never negative; undefined if not sent. */
+  readonly resetInMillis: number | undefined
+  readonly limit: number | undefined
+}
+
+// IETF draft first, then the common vendor spellings (GitHub/GitLab `x-ratelimit-*`, Twitter `x-rate-limit-*`).
+const prefixes = ["ratelimit-", "x-ratelimit-", "x-rate-limit-"] as const
+
+/** The leading number of a header value; draft values may carry parameters (`10;w=60`). */
+const leadingNumber = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined
+  const match = /^\s*(\d+(?:\.\d+)?)/.exec(value)
+  return match === null ? undefined : Number(match[1])
+}
+
+const firstNumber = (headers: Readonly<Record<string, string>>, suffix: string): number | undefined => {
+  for (const prefix of prefixes) {
+    const n = leadingNumber(headers[prefix + suffix])
+    if (n !== undefined) return n
+  }
+  return undefined
+}
+
+/**
+ * A reset value in milliseconds from `nowMillis`. The IETF draft sends delta seconds, GitHub
+ * sends epoch seconds and a few APIs epoch milliseconds; a delta that large would be decades,
+ * so magnitude tells them apart.
+ */
+export const resetDelayMillis = (value: number, nowMillis: number): number => {
+  const raw = value > 1e12 ? value - nowMillis : value > 1e9 ? value * 1000 - nowMillis : value * 1000
+  return Math.min(Math.max(0, Math.ceil(raw)), Duration.toMillis(maxHeaderWait))
+}
+
+/** Reads the budget headers (names lower-cased); undefined when no remaining count was sent. */
+export const parseHeaders = (
+  headers: Readonly<Record<string, string>>,
+  nowMillis: number
+): BudgetHeaders | undefined => {
+  const remaining = firstNumber(headers, "remaining")
+  if (remaining === undefined) return undefined
+  const reset = firstNumber(headers, "reset")
+  return {
+    remaining,
+    resetInMillis: reset === undefined ? undefined : resetDelayMillis(reset, nowMillis),
+    limit: firstNumber(headers, "limit")
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Header-driven gate
+
+interface GateState {
+  /** Epoch ms before which no request may start (budget spent). */
+  readonly blockedUntil: number
+  /** Pacing: gap between requests while the budget is low, 0 when not pacing. */
+  readonly spacingMillis: number
+  /** Pacing stops at the window's reset. */
+  readonly pacedUntil: number
+  /** The next free paced slot; each `acquire` takes one and moves it on by `spacingMillis`. */
+  readonly nextSlot: number
+}
+
+const initialGate: GateState = { blockedUntil: 0, spacingMillis: 0, pacedUntil: 0, nextSlot: 0 }
+
+/** Remaining counts at or below this are "low": 10% of the advertised limit, else 10 requests. */
+const lowWatermark = (limit: number | undefined): number =>
+  limit !== undefined && limit > 0 ? Math.max(1, Math.ceil(limit * 0.1)) : 10
+
+/** The gate's new state after a response (pure, so `Ref.update` keeps it atomic). */
+const learn = (state: GateState, budget: BudgetHeaders, now: number): GateState => {
+  const reset = budget.resetInMillis
+  // Without a reset time we can't know how long to hold off; the retry layer handles any 429.
+  if (reset === undefined) return state
+  if (budget.remaining <= 0) {
+    // Keep the later block: a response that was in flight earlier may report an older window.
+    return { ...state, blockedUntil: Math.max(state.blockedUntil, now + reset) }
+  }
+  if (budget.remaining <= lowWatermark(budget.limit) && reset > 0) {
+    const spacingMillis = reset / budget.remaining
+    // Slots already handed out stay; the next one is at least a full gap after this response.
+    const nextSlot = Math.max(state.spacingMillis > 0 && now < state.pacedUntil ? state.nextSlot : 0, now + spacingMillis)
+    return { ...state, spacingMillis, pacedUntil: now + reset, nextSlot }
+  }
+  return { ...state, spacingMillis: 0 }
+}
+
+/** Takes the next paced slot (if pacing) and returns how long to wait for it. */
+const reserve = (state: GateState, now: number): readonly [number, GateState] => {
+  if (state.spacingMillis <= 0 || now >= state.pacedUntil) return [0, state]
+  const slot = Math.max(now, state.nextSlot)
+  return [slot - now, { ...state, nextSlot: slot + state.spacingMillis }]
+}
+
+const sleepMillis = (millis: number): Effect.Effect<void> =>
+  millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void
+
+const makeGate = Effect.gen(function*() {
+  const state = yield* Ref.make(initialGate)
+
+  // Re-checked after every sleep: another response may have extended the block meanwhile.
+  const waitUnblocked: Effect.Effect<void> = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const { blockedUntil } = yield* Ref.get(state)
+    if (now < blockedUntil) {
+      yield* sleepMillis(blockedUntil - now)
+      yield* waitUnblocked
+    }
+  })
+
+  const acquire = Effect.gen(function*() {
+    yield* waitUnblocked
+    const now = yield* Clock.currentTimeMillis
+    const wait = yield* Ref.modify(state, (s) => reserve(s, now))
+    if (wait > 0) {
+      yield* sleepMillis(wait)
+      yield* waitUnblocked
+    }
+  })
+
+  const observe = (headers: Readonly<Record<string, string>>): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const budget = parseHeaders(headers, now)
+      return budget === undefined ? Effect.void : Ref.update(state, (s) => learn(s, budget, now))
+    })
+
+  return { acquire, observe } satisfies RateLimiter
+})
+
+// ---------------------------------------------------------------------------
+// Fixed budgets
+
+/**
+ * `rate` requests per `intervalMillis` as an Effect `RateLimiter`. Its semaphore needs a whole
+ * limit, so fractional rates become `floor(rate)` per proportionally shorter interval
+ * (2.5/s -> 2 per 800 ms, 0.5/s -> 1 per 2 s). Fixed windows, so a full limit may be sent at
+ * once and the next request waits for the window to end.
+ */
+const fixedBudget = (
+  rate: number | undefined,
+  intervalMillis: number
+): Effect.Effect<EffectRateLimiter.RateLimiter | undefined, never, Scope.Scope> => {
+  if (rate === undefined || !Number.isFinite(rate) || rate <= 0) return Effect.succeed(undefined)
+  const limit = Math.max(1, Math.floor(rate))
+  return EffectRateLimiter.make({
+    limit,
+    interval: Duration.millis(Math.ceil((intervalMillis * limit) / rate)),
+    algorithm: "fixed-window"
+  })
+}
+
+/**
+ * The client's limiter. Scoped because Effect's `RateLimiter` runs a refill fiber; build it
+ * once per client so every resource draws on the same budget.
+ */
+export const make = (options: RateLimitOptions | undefined): Effect.Effect<RateLimiter, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const perSecond = yield* fixedBudget(options?.requestsPerSecond, 1_000)
+    const perMinute = yield* fixedBudget(options?.requestsPerMinute, 60_000)
+    // The outer limiter takes its permit first: the scarcer per-minute permit, so a per-second
+    // window isn't used up by a fiber that then waits a minute.
+    let budgets: Effect.Effect<void> = Effect.void
+    if (perSecond !== undefined) budgets = perSecond(budgets)
+    if (perMinute !== undefined) budgets = perMinute(budgets)
+
+    if (options?.respectHeaders === false) {
+      return perSecond === undefined && perMinute === undefined ? unlimited : { acquire: budgets, observe: unlimited.observe }
+    }
+    const gate = yield* makeGate
+    // Gate first: waiting out a reset while holding fixed-window permits would waste them.
+    return { acquire: Effect.zipRight(gate.acquire, budgets), observe: gate.observe }
+  })
