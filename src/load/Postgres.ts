@@ -269,6 +269,10 @@ const tableExistsSql = "SELECT to_regclass($1) IS NOT NULL AS present"
 // Errors
 // ---------------------------------------------------------------------------
 
+/** unique_violation on a catalog, duplicate_schema, duplicate_table, duplicate_object. */
+const isCatalogRace = (e: DestinationError): boolean =>
+  /SQLSTATE (42P06|42P07|42710)\)/.test(e.message) || (/SQLSTATE 23505\)/.test(e.message) && /"pg_\w+_index"/.test(e.message))
+
 /** The database's own message (and SQLSTATE); never statement parameters or connection strings. */
 const describe = (u: unknown): string => {
   if (u instanceof SqlError) {
@@ -410,7 +414,11 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
           Cause.isInterruptedOnly(cause)
             ? Effect.interrupt
             : Effect.fail(destinationError(what, dataset)(Cause.squash(cause)))
-        )
+        ),
+        // `CREATE ... IF NOT EXISTS` can still collide with another session's fresh commit:
+        // a session keeps a stale "does not exist" in its catalog cache until its next
+        // transaction. The transaction rolled back whole, so running it again is safe.
+        Effect.retry({ times: 2, while: isCatalogRace })
       )
 
     const readCatalog = (dataset: string): Effect.Effect<Catalog, DestinationError> =>
