@@ -193,7 +193,34 @@ const resolve = (config: RestApiConfig, issues: Array<ConfigIssue>): ResolvedSou
     const resolved = resolveResource(mergeDefaults(own, config.resource_defaults), path, config, issues)
     return resolved === undefined ? [] : [resolved]
   })
+  checkParents(config, resources, issues)
   return { client, resources }
+}
+
+/** Every parent must be a resource of the config, and parents must not form a cycle. */
+const checkParents = (
+  config: RestApiConfig,
+  resources: ReadonlyArray<ResolvedResource<SecretInput>>,
+  issues: Array<ConfigIssue>
+) => {
+  const names = new Set(config.resources.map((r) => (typeof r === "string" ? r : r.name)))
+  const byName = new Map(resources.map((r) => [r.name, r]))
+  for (const resource of resources) {
+    const parent = resource.parent
+    if (parent === undefined) continue
+    if (!names.has(parent)) {
+      issues.push(issue(`${resource.configPath}.endpoint`, `{resources.${parent}.…} names no resource of this config (resources: ${[...names].join(", ")})`))
+      continue
+    }
+    const chain = [resource.name]
+    for (let p: string | undefined = parent; p !== undefined; p = byName.get(p)?.parent) {
+      if (chain.includes(p)) {
+        issues.push(issue(`${resource.configPath}.endpoint`, `parent/child cycle: ${[...chain, p].join(" → ")}`))
+        break
+      }
+      chain.push(p)
+    }
+  }
 }
 
 const secret = (path: string, input: SecretString): SecretInput => ({ path, input })

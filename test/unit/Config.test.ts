@@ -110,6 +110,13 @@ describe("config decoding", () => {
     const unknown = errorOf(withResources([{ name: "c", endpoint: { path: "x/{id}" } }]))
     expect(unknown.issues[0].path).toBe("resources[0].endpoint.path")
     expect(unknown.issues[0].message).toMatch(/unknown placeholder '\{id\}'/)
+    const unknownParent = errorOf(withResources([{ name: "c", endpoint: { path: "x/{resources.nope.id}" } }]))
+    expect(unknownParent.issues[0].message).toMatch(/names no resource of this config/)
+    const cycle = errorOf(withResources([
+      { name: "a", endpoint: { path: "a/{resources.b.id}" } },
+      { name: "b", endpoint: { path: "b/{resources.a.id}" } }
+    ]))
+    expect(cycle.issues[0].message).toMatch(/cycle: a → b → a/)
     const noIncremental = errorOf(withResources([{ name: "c", endpoint: { params: { since: "{incremental.start_value}" } } }]))
     expect(noIncremental.issues[0].message).toMatch(/need an 'incremental'/)
   })
