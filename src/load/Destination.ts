@@ -25,7 +25,30 @@ export interface StartLoadOptions {
   readonly primaryKey: ReadonlyArray<string>
   /** Tables to create even when no row arrives (resources with a Schema). */
   readonly declaredTables?: ReadonlyArray<TableSchema> | undefined
+  /** How `merge` merges (dlt's strategies); default `upsert` semantics when absent. */
+  readonly merge?: MergeOptions | undefined
 }
+
+export type MergeStrategy = "delete-insert" | "upsert" | "insert-only" | "scd2"
+
+export interface MergeOptions {
+  readonly strategy: MergeStrategy
+  /**
+   * delete-insert: final rows whose merge_key equals a staged row's are deleted before the
+   * insert (besides rows with the same primary key, i.e. `_rc_id`). Normalized root columns.
+   */
+  readonly mergeKey: ReadonlyArray<string>
+  /** delete-insert: which duplicate of a primary key survives within a load (dlt's dedup_sort). */
+  readonly dedupSort?: { readonly column: string; readonly order: "asc" | "desc" } | undefined
+  /**
+   * dlt's hard_delete: a root column; a staged row whose value is true (boolean column) or
+   * not null (other types) deletes the final row with its key instead of being inserted.
+   */
+  readonly hardDelete?: string | undefined
+}
+
+/** scd2 validity columns on root tables (dlt's `_dlt_valid_from` / `_dlt_valid_to`). */
+export const Scd2Columns = { validFrom: "_rc_valid_from", validTo: "_rc_valid_to" } as const
 
 export interface Batch {
   /** Current schema of every table that has rows in this batch (columns only ever grow). */
@@ -39,6 +62,8 @@ export interface LoadResult {
   readonly resource: string
   /** Rows written per final table in this load. */
   readonly rowsPerTable: Readonly<Record<string, number>>
+  /** Hash of the tables' schema the load used (stored in `_rc_loads` and `_rc_version`). */
+  readonly schemaVersion?: string | undefined
 }
 
 /** A resource's load in progress: rows stream into staging; `commit` makes them visible at once. */

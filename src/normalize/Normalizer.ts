@@ -33,6 +33,37 @@ export interface NormalizerOptions {
   readonly knownTables?: ReadonlyArray<TableSchema> | undefined
   /** Tables from an Effect Schema (see SchemaColumns): their columns exist up front with these types. */
   readonly declaredTables?: ReadonlyArray<TableSchema> | undefined
+  /** dlt's `columns` hints for the root table (and `a__b` flattened names), normalized names. */
+  readonly columnHints?: ReadonlyArray<ColumnHint> | undefined
+  /** dlt's `schema_contract`; default evolve everywhere. */
+  readonly contract?: SchemaContract | undefined
+  /**
+   * How root `_rc_id` is made: `key` = hash of the primary key (merge upsert/delete-insert/
+   * insert-only), `content` = hash of the row's data (scd2: a changed row is a new version),
+   * `random` (append/replace). Default: `key` for merge, else `random`.
+   */
+  readonly rootId?: "key" | "content" | "random" | undefined
+}
+
+export interface ColumnHint {
+  /** Normalized column name in the root table (`a__b` for nested fields). */
+  readonly name: string
+  readonly dataType?: DataType | undefined
+  readonly nullable?: boolean | undefined
+  readonly primaryKey?: boolean | undefined
+  readonly hardDelete?: boolean | undefined
+  readonly dedupSort?: "asc" | "desc" | undefined
+}
+
+export type ContractMode = "evolve" | "freeze" | "discard_row" | "discard_value"
+
+export interface SchemaContract {
+  /** A new table (a new child table, or the root table on a first load). */
+  readonly tables: ContractMode
+  /** A new column in an existing table. */
+  readonly columns: ContractMode
+  /** A value that does not fit its column (dlt's variant columns). */
+  readonly dataType: ContractMode
 }
 
 export interface NormalizedBatch {
