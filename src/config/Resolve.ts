@@ -20,6 +20,7 @@ import { body, type Paginator, type Placement, query, type StopCondition } from 
 import * as Range from "../paginate/Range.js"
 import * as SinglePage from "../paginate/SinglePage.js"
 import * as Template from "../extract/Template.js"
+import type { DataType } from "../normalize/TableSchema.js"
 import { ConfigError, type ConfigIssue, fromParseError, issue, joinPath } from "./ConfigError.js"
 import {
   type AuthConfig,
@@ -58,6 +59,21 @@ export interface ResolvedClient<S> {
 
 export type WriteDisposition = "append" | "replace" | "merge"
 
+export type MergeStrategy = "delete-insert" | "upsert" | "insert-only" | "scd2"
+
+/** A `columns` hint, column name still as the API spells it (normalized by the loader). */
+export interface ColumnHintSpec {
+  readonly name: string
+  readonly dataType: DataType | undefined
+  readonly nullable: boolean | undefined
+  readonly primaryKey: boolean | undefined
+  readonly mergeKey: boolean | undefined
+  readonly hardDelete: boolean | undefined
+  readonly dedupSort: "asc" | "desc" | undefined
+}
+
+export type ContractMode = "evolve" | "freeze" | "discard_row" | "discard_value"
+
 export interface ResolvedResource<S> {
   readonly name: string
   /** Where in the config the resource is defined, e.g. `resources[2]`. */
@@ -75,6 +91,11 @@ export interface ResolvedResource<S> {
   readonly makePaginator: () => Paginator
   readonly primaryKey: ReadonlyArray<string>
   readonly writeDisposition: WriteDisposition
+  /** For `merge`: dlt's strategy (default `delete-insert`, as dlt). */
+  readonly mergeStrategy: MergeStrategy
+  readonly mergeKey: ReadonlyArray<string>
+  readonly columnHints: ReadonlyArray<ColumnHintSpec>
+  readonly contract: { readonly tables: ContractMode; readonly columns: ContractMode; readonly dataType: ContractMode }
   readonly maxTableNesting: number | undefined
   readonly selected: boolean
   readonly schema: Schema.Schema.AnyNoContext | undefined
@@ -337,25 +358,88 @@ const resolveAuth = (auth: AuthConfig, path: string, issues: Array<ConfigIssue>)
   }
 }
 
+const mergeStrategies: ReadonlyArray<MergeStrategy> = ["delete-insert", "upsert", "insert-only", "scd2"]
+
 const dispositionOf = (
   value: WriteDispositionConfig | undefined,
   path: string,
   issues: Array<ConfigIssue>
-): WriteDisposition => {
-  if (value === undefined) return "append"
-  if (typeof value === "string") return value
-  const strategy = value.strategy
-  if (strategy !== undefined) {
-    if (value.disposition !== "merge") {
-      if (value.disposition === "replace" && ["truncate-and-insert", "insert-from-staging", "staging-optimized"].includes(strategy)) {
-        return "replace" // all three end in the same table contents; ours is always atomic
-      }
-      issues.push(issue(`${path}.strategy`, `strategy '${strategy}' does not apply to '${value.disposition}'`))
-    } else if (strategy !== "upsert" && strategy !== "delete-insert") {
-      notSupported(issues, `${path}.strategy`, `merge strategy '${strategy}'`)
-    }
+): { readonly disposition: WriteDisposition; readonly strategy: MergeStrategy } => {
+  if (value === undefined) return { disposition: "append", strategy: "delete-insert" }
+  if (typeof value === "string") return { disposition: value, strategy: "delete-insert" }
+  for (const key of ["validity_column_names", "active_record_timestamp", "boundary_timestamp", "row_version_column_name"] as const) {
+    if (value[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
   }
-  return value.disposition
+  const strategy = value.strategy
+  if (strategy === undefined) return { disposition: value.disposition, strategy: "delete-insert" }
+  if (value.disposition !== "merge") {
+    if (value.disposition === "replace" && ["truncate-and-insert", "insert-from-staging", "staging-optimized"].includes(strategy)) {
+      // All three end in the same table contents; ours is always atomic.
+      return { disposition: "replace", strategy: "delete-insert" }
+    }
+    issues.push(issue(`${path}.strategy`, `strategy '${strategy}' does not apply to '${value.disposition}'`))
+    return { disposition: value.disposition, strategy: "delete-insert" }
+  }
+  const known = mergeStrategies.find((s) => s === strategy)
+  if (known === undefined) {
+    issues.push(issue(`${path}.strategy`, `expected one of ${mergeStrategies.join(", ")}, found '${strategy}'`))
+    return { disposition: "merge", strategy: "delete-insert" }
+  }
+  return { disposition: "merge", strategy: known }
+}
+
+const dataTypeOf = (dlt: string | undefined, path: string, issues: Array<ConfigIssue>): DataType | undefined => {
+  switch (dlt) {
+    case undefined:
+      return undefined
+    case "text":
+    case "date":
+    case "time":
+      return "text"
+    case "double":
+      return "double"
+    case "bool":
+      return "boolean"
+    case "timestamp":
+      return "timestamptz"
+    case "bigint":
+      return "bigint"
+    case "json":
+    case "complex":
+      return "jsonb"
+    case "decimal":
+    case "wei":
+      return "numeric"
+    default:
+      notSupported(issues, path, `data_type '${dlt}'`)
+      return undefined
+  }
+}
+
+const resolveColumns = (
+  columns: ResourceObject["columns"],
+  path: string,
+  issues: Array<ConfigIssue>
+): ReadonlyArray<ColumnHintSpec> => {
+  if (columns === undefined) return []
+  const entries = Array.isArray(columns)
+    ? columns.map((c, i) => [c.name, c, `${path}[${i}]`] as const)
+    : Object.entries(columns).map(([name, c]) => [name, c, joinPath(path, name)] as const)
+  return entries.map(([name, c, at]) => ({
+    name,
+    dataType: dataTypeOf(c.data_type, `${at}.data_type`, issues),
+    nullable: c.nullable,
+    primaryKey: c.primary_key,
+    mergeKey: c.merge_key,
+    hardDelete: c.hard_delete,
+    dedupSort: c.dedup_sort
+  }))
+}
+
+const contractOf = (contract: ResourceObject["schema_contract"]): ResolvedResource<SecretInput>["contract"] => {
+  if (contract === undefined) return { tables: "evolve", columns: "evolve", dataType: "evolve" }
+  if (typeof contract === "string") return { tables: contract, columns: contract, dataType: contract }
+  return { tables: contract.tables ?? "evolve", columns: contract.columns ?? "evolve", dataType: contract.data_type ?? "evolve" }
 }
 
 const keyList = (key: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
@@ -363,9 +447,6 @@ const keyList = (key: string | ReadonlyArray<string> | undefined): ReadonlyArray
 
 /** Keys recognised by the config contract whose behaviour comes in a later version. */
 const laterResourceKeys = [
-  "merge_key",
-  "columns",
-  "schema_contract",
   "table_format",
   "file_format",
   "references",
@@ -522,10 +603,20 @@ const resolveResource = (
     issues.push(issue(ep, "{incremental.*} placeholders need an 'incremental' on the endpoint"))
   }
 
-  const writeDisposition = dispositionOf(resource.write_disposition, `${path}.write_disposition`, issues)
-  const primaryKey = keyList(resource.primary_key)
-  if (writeDisposition === "merge" && primaryKey.length === 0) {
-    issues.push(issue(`${path}.primary_key`, "write_disposition 'merge' needs a primary_key (a column name or a list of them)"))
+  const { disposition: writeDisposition, strategy: mergeStrategy } = dispositionOf(
+    resource.write_disposition,
+    `${path}.write_disposition`,
+    issues
+  )
+  const columnHints = resolveColumns(resource.columns, `${path}.columns`, issues)
+  // dlt: a column hint `primary_key: true` / `merge_key: true` adds to the keys.
+  const primaryKey = [...new Set([...keyList(resource.primary_key), ...columnHints.filter((c) => c.primaryKey === true).map((c) => c.name)])]
+  const mergeKey = [...new Set([...keyList(resource.merge_key), ...columnHints.filter((c) => c.mergeKey === true).map((c) => c.name)])]
+  if (writeDisposition === "merge" && mergeStrategy !== "scd2" && primaryKey.length === 0 && mergeKey.length === 0) {
+    issues.push(issue(`${path}.primary_key`, `write_disposition 'merge' (${mergeStrategy}) needs a primary_key (a column name or a list of them)`))
+  }
+  if (mergeStrategy === "upsert" && mergeKey.length > 0) {
+    issues.push(issue(`${path}.merge_key`, "the upsert strategy takes no merge_key (dlt's rule); use delete-insert"))
   }
   const auth = endpoint.auth === undefined
     ? undefined
@@ -547,6 +638,10 @@ const resolveResource = (
     makePaginator,
     primaryKey,
     writeDisposition,
+    mergeStrategy,
+    mergeKey,
+    columnHints,
+    contract: contractOf(resource.schema_contract),
     maxTableNesting: resource.max_table_nesting,
     selected: resource.selected ?? true,
     schema: resource.schema,

@@ -237,8 +237,39 @@ export const WriteDispositionConfig = Schema.Union(
   Schema.Literal("append", "replace", "merge"),
   Schema.Struct({
     disposition: Schema.Literal("append", "replace", "merge"),
-    strategy: opt(Schema.String)
+    strategy: opt(Schema.String),
+    validity_column_names: opt(Schema.Array(Schema.String)),
+    active_record_timestamp: opt(Schema.Unknown),
+    boundary_timestamp: opt(Schema.Unknown),
+    row_version_column_name: opt(Schema.String),
+    deduplicated: opt(Schema.Boolean)
   })
+)
+
+/** dlt's column hints (`columns`), as a dict by column name or a list with `name`. */
+const ColumnHintConfig = {
+  data_type: opt(Schema.Literal("text", "double", "bool", "timestamp", "bigint", "json", "complex", "decimal", "wei", "date", "time", "binary")),
+  nullable: opt(Schema.Boolean),
+  primary_key: opt(Schema.Boolean),
+  merge_key: opt(Schema.Boolean),
+  hard_delete: opt(Schema.Boolean),
+  dedup_sort: opt(Schema.Literal("asc", "desc")),
+  unique: opt(Schema.Boolean),
+  precision: opt(Schema.Int),
+  scale: opt(Schema.Int),
+  timezone: opt(Schema.Boolean),
+  description: opt(Schema.String)
+}
+export const ColumnsConfig = Schema.Union(
+  Schema.Record({ key: Schema.String, value: Schema.Struct(ColumnHintConfig) }),
+  Schema.Array(Schema.Struct({ name: Schema.String, ...ColumnHintConfig }))
+)
+export type ColumnsConfig = typeof ColumnsConfig.Type
+
+const ContractMode = Schema.Literal("evolve", "freeze", "discard_row", "discard_value")
+export const SchemaContractConfig = Schema.Union(
+  ContractMode,
+  Schema.Struct({ tables: opt(ContractMode), columns: opt(ContractMode), data_type: opt(ContractMode) })
 )
 export type WriteDispositionConfig = typeof WriteDispositionConfig.Type
 
@@ -252,7 +283,7 @@ const resourceFields = {
   write_disposition: opt(WriteDispositionConfig),
   primary_key: opt(Key),
   merge_key: opt(Key),
-  columns: opt(Schema.Unknown),
+  columns: opt(ColumnsConfig),
   table_name: opt(Schema.Union(Schema.String, AnyFunction)),
   selected: opt(Schema.Boolean),
   include_from_parent: opt(Schema.Array(Schema.String)),
@@ -264,7 +295,7 @@ const resourceFields = {
   /** Our extension: parent records whose children are fetched at once (default 5). */
   concurrency: opt(Schema.Int.pipe(Schema.positive())),
   max_table_nesting: opt(Schema.Int.pipe(Schema.nonNegative())),
-  schema_contract: opt(Schema.Unknown),
+  schema_contract: opt(SchemaContractConfig),
   table_format: opt(Schema.Unknown),
   file_format: opt(Schema.Unknown),
   references: opt(Schema.Unknown),

@@ -279,7 +279,11 @@ const makeNode = (
     if (!context.loaded.has(resource.name)) {
       return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, state, failure: undefined }
     }
-    const primaryKey = resource.primaryKey.map(Naming.normalizeIdentifier)
+    const column = (name: string) => Naming.shorten(name.split("__").map(Naming.normalizeIdentifier).join("__"))
+    const primaryKey = resource.primaryKey.map(column)
+    const hints = resource.columnHints.map((h) => ({ ...h, name: column(h.name) }))
+    const dedupSort = hints.find((h) => h.dedupSort !== undefined)
+    const hardDelete = hints.find((h) => h.hardDelete === true)
     const declared = resource.schema === undefined
       ? undefined
       : SchemaColumns.tablesFromSchema(resource.schema, table, { maxTableNesting: resource.maxTableNesting, primaryKey })
@@ -290,7 +294,10 @@ const makeNode = (
       primaryKey,
       maxTableNesting: resource.maxTableNesting,
       knownTables: context.stored.filter(belongsTo(table)),
-      declaredTables: declared
+      declaredTables: declared,
+      columnHints: hints,
+      contract: resource.contract,
+      rootId: resource.writeDisposition === "merge" && resource.mergeStrategy === "scd2" ? "content" : undefined
     })
     const load: ResourceLoad = yield* destination.startLoad({
       dataset: options.dataset,
@@ -299,7 +306,13 @@ const makeNode = (
       rootTable: table,
       disposition: resource.writeDisposition,
       primaryKey,
-      declaredTables: declared
+      declaredTables: declared,
+      merge: resource.writeDisposition !== "merge" ? undefined : {
+        strategy: resource.mergeStrategy,
+        mergeKey: resource.mergeKey.map(column),
+        dedupSort: dedupSort?.dedupSort === undefined ? undefined : { column: dedupSort.name, order: dedupSort.dedupSort },
+        hardDelete: hardDelete?.name
+      }
     })
     // Children of many parent records write at once: one writer at a time per load.
     const lock = yield* Effect.makeSemaphore(1)

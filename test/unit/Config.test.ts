@@ -77,17 +77,45 @@ describe("config decoding", () => {
 
   it("recognises later keys and refuses them clearly", () => {
     const error = errorOf(withResources([
-      { name: "a", merge_key: "id", columns: { id: { data_type: "bigint" } } },
-      { name: "b", schema_contract: "freeze" },
+      { name: "a", table_format: "iceberg", file_format: "parquet" },
+      { name: "b", nested_hints: {} },
       { name: "c", endpoint: { path: "c", method: "POST", data: { q: 1 } } },
-      { name: "d", write_disposition: { disposition: "merge", strategy: "scd2" }, primary_key: "id" }
+      { name: "d", write_disposition: { disposition: "merge", strategy: "scd2", validity_column_names: ["from", "to"] } },
+      { name: "e", columns: { blob: { data_type: "binary" } } }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
-    expect(byPath.get("resources[0].merge_key")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[0].columns")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[1].schema_contract")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[0].table_format")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[0].file_format")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[1].nested_hints")).toMatch(/not supported yet/)
     expect(byPath.get("resources[2].endpoint.data")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[3].write_disposition.strategy")).toMatch(/scd2.*not supported yet/)
+    expect(byPath.get("resources[3].write_disposition.validity_column_names")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[4].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
+  })
+
+  it("merge strategies, merge keys, column hints and schema contracts", () => {
+    const result = resolveConfig(withResources([
+      { name: "a", write_disposition: "merge", primary_key: "id" },
+      { name: "b", write_disposition: { disposition: "merge", strategy: "scd2" } },
+      {
+        name: "c",
+        write_disposition: { disposition: "merge", strategy: "delete-insert" },
+        merge_key: "day",
+        columns: { id: { primary_key: true }, deleted: { hard_delete: true }, updated: { dedup_sort: "desc", data_type: "timestamp" } },
+        schema_contract: { columns: "freeze" }
+      }
+    ]))
+    assert(Either.isRight(result))
+    const [a, b, c] = result.right.resources
+    expect(a.mergeStrategy).toBe("delete-insert") // dlt's default
+    expect(b.mergeStrategy).toBe("scd2")
+    expect(c.primaryKey).toEqual(["id"])
+    expect(c.mergeKey).toEqual(["day"])
+    expect(c.columnHints.find((h) => h.name === "updated")).toMatchObject({ dataType: "timestamptz", dedupSort: "desc" })
+    expect(c.contract).toEqual({ tables: "evolve", columns: "freeze", dataType: "evolve" })
+    const upsertWithKey = errorOf(withResources([
+      { name: "x", primary_key: "id", merge_key: "day", write_disposition: { disposition: "merge", strategy: "upsert" } }
+    ]))
+    expect(upsertWithKey.issues[0].message).toMatch(/upsert strategy takes no merge_key/)
   })
 
   it("accepts oauth2_client_credentials and api_key in a cookie", () => {
