@@ -12,12 +12,14 @@ import * as Crypto from "node:crypto"
 import { BigDecimal, Data, DateTime, Either, Option } from "effect"
 import { normalizeIdentifier, PathSeparator, shorten } from "./Naming.js"
 import type { Cell, ColumnSchema, DataType, Row, TableSchema, WriteDisposition } from "./TableSchema.js"
-import { SystemColumns } from "./TableSchema.js"
+import { DataTypes, SystemColumns } from "./TableSchema.js"
 
 export class NormalizeError extends Data.TaggedError("NormalizeError")<{
   readonly message: string
   readonly table: string
   readonly recordIndex: number
+  /** The column at fault, when there is one (contract violations, not-null hints, keys). */
+  readonly column?: string | undefined
 }> {}
 
 export interface NormalizerOptions {
@@ -190,8 +192,13 @@ const isIterable = (u: object): u is Iterable<unknown> => Symbol.iterator in u
 
 /** Thrown inside the normalizer, turned into a NormalizeError by `normalize`. */
 class Failure {
-  constructor(readonly message: string, readonly table: string) {}
+  constructor(readonly message: string, readonly table: string, readonly column?: string) {}
 }
+
+/** Thrown to abandon the row being flattened (schema_contract `discard_row`); never escapes `make`. */
+const DropRow: unique symbol = Symbol("DropRow")
+
+const evolveEverywhere: SchemaContract = { tables: "evolve", columns: "evolve", dataType: "evolve" }
 
 /** Copy of a value that JSON.stringify can write (bigint, BigDecimal, Option, DateTime); copies only what changes. */
 const toJsonValue = (u: unknown, table: string): unknown => {
@@ -472,6 +479,36 @@ const keyText = (cell: Cell): string =>
 export const mergeRowId = (keyValues: ReadonlyArray<Cell>): string =>
   sha256Base64url(JSON.stringify(keyValues.map(keyText))).slice(0, 22)
 
+/** JSON with object keys sorted at every level, so equal jsonb cells hash alike whatever their key order. */
+const stableJson = (u: unknown): string => {
+  if (u instanceof Date) return JSON.stringify(u.toISOString())
+  if (Array.isArray(u)) return "[" + u.map((v) => (v === undefined ? "null" : stableJson(v))).join(",") + "]"
+  if (isRecord(u)) {
+    const parts: Array<string> = []
+    for (const key of Object.keys(u).sort()) {
+      const v = u[key]
+      if (v !== undefined) parts.push(JSON.stringify(key) + ":" + stableJson(v))
+    }
+    return "{" + parts.join(",") + "}"
+  }
+  return JSON.stringify(u) ?? "null"
+}
+
+/**
+ * Root row id from the row's data (dlt's scd2 row hash): its data columns in name order, system
+ * columns left out, so an unchanged record keeps its id across loads and a changed one gets a new
+ * one. Cells are hashed in their stored form (`5` and `"5"` in a bigint column alike).
+ */
+export const contentRowId = (row: Row): string => {
+  const parts: Array<string> = []
+  for (const name of Object.keys(row).sort()) {
+    const cell = row[name]
+    if (cell === null || cell === undefined || systemNames.has(name)) continue
+    parts.push(JSON.stringify(name), typeof cell === "object" && !(cell instanceof Date) ? stableJson(cell) : JSON.stringify(keyText(cell)))
+  }
+  return sha256Base64url("[" + parts.join(",") + "]").slice(0, 22)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Internal state
 
@@ -487,6 +524,13 @@ class TableState {
   readonly node: PathNode
   /** Shown by `tables()` (declared, known for this resource, or has had rows). */
   visible = false
+  /**
+   * Existed before this run (known, declared, or a root with typed column hints). Only such
+   * tables get the `columns` contract: dlt lets a new table's columns evolve for the whole run.
+   */
+  preexisting = false
+  /** May hold rows: preexisting, or let through by the `tables` contract. */
+  created = false
   snapshot: TableSchema | undefined = undefined
   /** Rows of the batch being normalized. */
   pending: Array<MutableRow> | undefined = undefined
@@ -531,6 +575,16 @@ export const make = (options: NormalizerOptions): Normalizer => {
   const isMerge = disposition === "merge"
   const primaryKey = options.primaryKey
   const pkSet: ReadonlySet<string> = new Set(isMerge ? primaryKey : [])
+  // Without key columns there is nothing to hash: ids are random, as dlt appends then.
+  const idMode = options.rootId ?? (isMerge ? "key" : "random")
+  const rootIdMode = idMode === "key" && primaryKey.length === 0 ? "random" : idMode
+  const contract = options.contract ?? evolveEverywhere
+  /** Some contract mode is not `evolve`: rows may be dropped. False keeps the hot path as it was. */
+  const strict = contract.tables !== "evolve" || contract.columns !== "evolve" || contract.dataType !== "evolve"
+  const hints = (options.columnHints ?? []).map((h) => ({ ...h, name: shorten(h.name) })).filter((h) => !systemNames.has(h.name))
+  /** Root columns that must hold a value in every record (`nullable: false` hints). */
+  const notNullHints: ReadonlyArray<string> = hints.filter((h) => h.nullable === false).map((h) => h.name)
+  const notNullRoot: ReadonlySet<string> = new Set([...pkSet, ...notNullHints])
 
   const tablesByName = new Map<string, TableState>()
   /** Visible tables in the order they became visible. */
@@ -586,12 +640,22 @@ export const make = (options: NormalizerOptions): Normalizer => {
     }
     for (const c of schema.columns) if (!t.byName.has(c.name)) addColumn(t, c)
     ensureSystemColumns(t)
+    t.preexisting = true
+    t.created = true
     if (declared || isOwnTable(schema.name)) show(t)
   }
   for (const t of options.knownTables ?? []) adopt(t, false)
   for (const t of options.declaredTables ?? []) adopt(t, true)
 
   const root = tableFor(rootTable, rootTable, undefined)
+  // A typed hint fixes its column up front; stored and declared types win (the table has them).
+  for (const h of hints) {
+    if (h.dataType === undefined || root.byName.has(h.name)) continue
+    addColumn(root, { name: h.name, type: h.dataType, nullable: !notNullRoot.has(h.name) })
+    // dlt: a table with a complete (typed) column is an existing table for the contract.
+    root.preexisting = true
+    root.created = true
+  }
 
   const snapshotOf = (t: TableState): TableSchema => {
     if (t.snapshot === undefined) t.snapshot = { name: t.name, parent: t.parent, columns: t.columns.slice() }
@@ -617,16 +681,44 @@ export const make = (options: NormalizerOptions): Normalizer => {
     return field.child
   }
 
-  const columnOf = (t: TableState, field: Field, type: DataType): ColumnSchema => {
+  /**
+   * Applies a non-evolve contract mode to a violation: freeze fails the batch, discard_row
+   * abandons the row, discard_value returns (the caller drops the value).
+   */
+  const violate = (mode: ContractMode, what: string, t: TableState, column: string): void => {
+    if (mode === "freeze") throw new Failure(`schema_contract freeze: ${what}`, t.name, column)
+    if (mode === "discard_row") throw DropRow
+  }
+
+  /** `tables` contract for a table that does not exist yet: true = create it, false = drop its rows. */
+  const admitTable = (t: TableState): boolean => {
+    if (contract.tables === "evolve") {
+      t.created = true
+      return true
+    }
+    if (contract.tables === "freeze") throw new Failure(`schema_contract freeze: new table '${t.name}'`, t.name)
+    return false
+  }
+
+  /** The field's column, created with `type` if new; undefined when the contract discards the value. */
+  const columnOf = (t: TableState, field: Field, type: DataType): ColumnSchema | undefined => {
     const existing = t.byName.get(field.column)
     if (existing !== undefined) return existing
-    return addColumn(t, { name: field.column, type, nullable: !(t.isRoot && pkSet.has(field.column)) })
+    if (t.preexisting && contract.columns !== "evolve") {
+      violate(contract.columns, `new column '${field.column}' in table '${t.name}'`, t, field.column)
+      return undefined
+    }
+    return addColumn(t, { name: field.column, type, nullable: !(t.isRoot && notNullRoot.has(field.column)) })
   }
 
   /** Stores a scalar (or a jsonb value) whose natural type is `natural` and cell form `cell`. */
   const put = (t: TableState, field: Field, natural: DataType, cell: Cell, row: MutableRow): void => {
     let col = field.col
-    if (col === undefined) field.col = col = columnOf(t, field, natural)
+    if (col === undefined) {
+      col = columnOf(t, field, natural)
+      if (col === undefined) return
+      field.col = col
+    }
     if (col.type === natural) {
       row[col.name] = cell
       return
@@ -641,7 +733,15 @@ export const make = (options: NormalizerOptions): Normalizer => {
     let variant = field.variants[natural]
     if (variant === undefined) {
       const name = variantColumnName(field.column, natural)
-      variant = t.byName.get(name) ?? addColumn(t, { name, type: natural, nullable: true })
+      variant = t.byName.get(name)
+      if (variant === undefined) {
+        // dlt's data_type contract guards new variant columns; existing ones take their values.
+        if (contract.dataType !== "evolve") {
+          violate(contract.dataType, `value of column '${field.column}' in table '${t.name}' is ${natural} and does not fit its type ${col.type}`, t, field.column)
+          return
+        }
+        variant = addColumn(t, { name, type: natural, nullable: true })
+      }
       field.variants[natural] = variant
     }
     if (variant.type === natural) {
@@ -805,7 +905,47 @@ export const make = (options: NormalizerOptions): Normalizer => {
     pendingTop = start
   }
 
+  /** Drops what a discarded row left behind: its pending lists and the columns it created. */
+  const undoRow = (t: TableState, columnMark: number, pendingMark: number): void => {
+    pendingTop = pendingMark
+    if (t.columns.length <= columnMark) return
+    const removed = new Set(t.columns.splice(columnMark))
+    for (const c of removed) t.byName.delete(c.name)
+    t.snapshot = undefined
+    forgetColumns(t.node, removed)
+  }
+
+  /** Clears the fields' cached references to removed columns (the row that made them was dropped). */
+  const forgetColumns = (node: PathNode, removed: ReadonlySet<ColumnSchema>): void => {
+    for (const field of node.fields.values()) {
+      if (field.col !== undefined && removed.has(field.col)) field.col = undefined
+      if (field.variants !== undefined) {
+        for (const type of DataTypes) {
+          const v = field.variants[type]
+          if (v !== undefined && removed.has(v)) delete field.variants[type]
+        }
+      }
+      if (field.sub !== undefined) forgetColumns(field.sub, removed)
+    }
+  }
+
+  /** Fills a child row from one list item. */
+  const fillChildRow = (child: TableState, item: unknown, row: MutableRow, level: number): void => {
+    if (isRecord(item) && !Array.isArray(item) && isPlainObject(item)) {
+      flatten(child, child.node, item, row, level)
+    } else if (Array.isArray(item)) {
+      // A list in a list: this row stands for the inner list, whose items go to `<table>__list` (dlt).
+      child.listField ??= fieldOf(child.node, ListKey)
+      write(child, child.listField, item, row, level + 1)
+    } else {
+      child.valueField ??= fieldOf(child.node, ValueColumn)
+      write(child, child.valueField, item, row, level)
+    }
+  }
+
   const writeListRows = (child: TableState, items: ReadonlyArray<unknown>, level: number, parentId: string): void => {
+    // A table the contract keeps out: its rows (and so their own lists) are dropped.
+    if (!child.created && !admitTable(child)) return
     let rehash = false
     for (let idx = 0; idx < items.length; idx++) {
       const item = items[idx]
@@ -818,15 +958,18 @@ export const make = (options: NormalizerOptions): Normalizer => {
       const id = encodeDigest()
       const row = childRow(id, parentId, idx)
       const start = pendingTop
-      if (isRecord(item) && !Array.isArray(item) && isPlainObject(item)) {
-        flatten(child, child.node, item, row, level)
-      } else if (Array.isArray(item)) {
-        // A list in a list: this row stands for the inner list, whose items go to `<table>__list` (dlt).
-        child.listField ??= fieldOf(child.node, ListKey)
-        write(child, child.listField, item, row, level + 1)
+      if (!strict) {
+        fillChildRow(child, item, row, level)
       } else {
-        child.valueField ??= fieldOf(child.node, ValueColumn)
-        write(child, child.valueField, item, row, level)
+        const columnMark = child.columns.length
+        try {
+          fillChildRow(child, item, row, level)
+        } catch (e) {
+          if (e !== DropRow) throw e
+          // dlt drops just this nested row (and, never emitted, its own lists); the parent stays.
+          undoRow(child, columnMark, start)
+          continue
+        }
       }
       emit(child, row)
       if (pendingTop > start) {
@@ -837,23 +980,44 @@ export const make = (options: NormalizerOptions): Normalizer => {
   }
 
   const rootRow = (record: Record<string, unknown>, index: number): void => {
+    if (!root.created && !admitTable(root)) return
     const row: MutableRow = {}
     row[SystemColumns.id] = ""
     row[SystemColumns.loadId] = loadId
     row[SystemColumns.seq] = index
     seq = index
     const start = pendingTop
-    flatten(root, root.node, record, row, 0)
-    if (isMerge) {
+    if (!strict) {
+      flatten(root, root.node, record, row, 0)
+    } else {
+      const columnMark = root.columns.length
+      try {
+        flatten(root, root.node, record, row, 0)
+      } catch (e) {
+        if (e !== DropRow) throw e
+        // The record is dropped; its lists were only collected, so no child row is orphaned.
+        undoRow(root, columnMark, start)
+        return
+      }
+    }
+    for (let i = 0; i < notNullHints.length; i++) {
+      const v = row[notNullHints[i]]
+      if (v === undefined || v === null) {
+        throw new Failure(`column ${notNullHints[i]} is not nullable (columns hint) but the record has no value for it, or its value does not fit the column's type`, root.name, notNullHints[i])
+      }
+    }
+    if (rootIdMode === "key") {
       const key: Array<Cell> = []
       for (const name of primaryKey) {
         const v = row[name]
         if (v === undefined || v === null) {
-          throw new Failure(`primary key column ${name} is missing or null${root.byName.has(name) ? "" : " (no such column)"}, or its value does not fit the column's type`, root.name)
+          throw new Failure(`primary key column ${name} is missing or null${root.byName.has(name) ? "" : " (no such column)"}, or its value does not fit the column's type`, root.name, name)
         }
         key.push(v)
       }
       rootId = mergeRowId(key)
+    } else if (rootIdMode === "content") {
+      rootId = contentRowId(row)
     } else {
       rootId = idPrefix + (rowCounter++).toString(36)
     }
@@ -897,7 +1061,14 @@ export const make = (options: NormalizerOptions): Normalizer => {
     } catch (e) {
       reset()
       if (e instanceof Failure) {
-        return Either.left(new NormalizeError({ message: `${e.message} (table ${e.table}, record ${index})`, table: e.table, recordIndex: index }))
+        return Either.left(
+          new NormalizeError({
+            message: `${e.message} (table ${e.table}${e.column === undefined ? "" : `, column ${e.column}`}, record ${index})`,
+            table: e.table,
+            recordIndex: index,
+            column: e.column
+          })
+        )
       }
       throw e
     }

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BigDecimal, DateTime, Either, Option, Schema } from "effect"
 import * as Normalizer from "../../src/normalize/Normalizer.js"
+import * as Naming from "../../src/normalize/Naming.js"
 import { tablesFromSchema } from "../../src/normalize/SchemaColumns.js"
 import type { ColumnSchema, Row, TableSchema } from "../../src/normalize/TableSchema.js"
 
@@ -522,5 +523,140 @@ describe("Normalizer with declared tables", () => {
     const batch = ok(n, [{ ratio: 3, label: "2024-01-01T00:00:00Z" }, { ratio: 3.5, label: "x" }])
     assert.deepStrictEqual(dataColumns(tableOf(batch.tables, "items")), ["ratio:double", "label:text"])
     assert.deepStrictEqual(rowsOf(batch, "items").map(data), [{ ratio: 3, label: "2024-01-01T00:00:00Z" }, { ratio: 3.5, label: "x" }])
+  })
+})
+
+describe("Normalizer: column hints", () => {
+  it("creates a column with a hinted type from the first batch, before any value arrives", () => {
+    const n = make({ columnHints: [{ name: "price", dataType: "numeric" }, { name: "meta__score", dataType: "double" }] })
+    const batch = ok(n, [{ id: 1 }])
+    const root = tableOf(batch.tables, "items")
+    assert.deepStrictEqual(dataColumns(root), ["price:numeric", "meta__score:double", "id:bigint"])
+    // Values are coerced to the hinted type, or go to a variant column as usual.
+    const next = ok(n, [{ id: 2, price: 12, meta: { score: 3 } }, { id: 3, price: "abc" }])
+    assert.deepStrictEqual(rowsOf(next, "items").map(data), [
+      { id: 2, price: "12", meta__score: 3 },
+      { id: 3, price__v_text: "abc" }
+    ])
+  })
+
+  it("keeps stored and declared types over a hint", () => {
+    const known: TableSchema = { name: "items", columns: [...Normalizer.rootSystemColumns, { name: "price", type: "text", nullable: true }] }
+    const n = make({ knownTables: [known], columnHints: [{ name: "price", dataType: "bigint" }] })
+    assert.deepStrictEqual(dataColumns(tableOf(ok(n, [{ price: 5 }]).tables, "items")), ["price:text"])
+  })
+
+  it("makes nullable: false columns NOT NULL and fails records without a value, naming column and record", () => {
+    const n = make({ columnHints: [{ name: "sku", dataType: "text", nullable: false }, { name: "qty", nullable: false }] })
+    const batch = ok(n, [{ sku: "a", qty: 1 }])
+    const root = tableOf(batch.tables, "items")
+    assert.isFalse(column(root, "sku").nullable)
+    assert.isFalse(column(root, "qty").nullable)
+    const missing = fail(n, [{ sku: "b", qty: 2 }, { qty: 3 }], 7)
+    assert.strictEqual(missing.recordIndex, 8)
+    assert.strictEqual(missing.column, "sku")
+    assert.include(missing.message, "sku")
+    assert.include(missing.message, "record 8")
+    assert.strictEqual(fail(n, [{ sku: "c", qty: null }]).column, "qty")
+    // A value that goes to a variant column leaves the column empty too.
+    assert.strictEqual(fail(n, [{ sku: "c", qty: "many" }]).column, "qty")
+  })
+
+  it("creates key, hard-delete and dedup-sort columns up front when typed", () => {
+    const n = make({
+      disposition: "merge",
+      primaryKey: ["id"],
+      columnHints: [
+        { name: "id", dataType: "bigint", primaryKey: true },
+        { name: "deleted", dataType: "boolean", hardDelete: true },
+        { name: "updated_at", dataType: "timestamptz", dedupSort: "desc" }
+      ]
+    })
+    const root = tableOf(ok(n, [{ id: 1 }]).tables, "items")
+    assert.deepStrictEqual(dataColumns(root), ["id:bigint", "deleted:boolean", "updated_at:timestamptz"])
+    assert.isFalse(column(root, "id").nullable)
+    assert.isTrue(column(root, "deleted").nullable)
+  })
+
+  it("ignores hints on system columns and shortens long hint names like column names", () => {
+    const long = "x".repeat(80)
+    const n = make({ columnHints: [{ name: "_rc_id", dataType: "bigint" }, { name: long, dataType: "text" }] })
+    const root = tableOf(ok(n, [{ [long]: 1 }]).tables, "items")
+    assert.strictEqual(column(root, "_rc_id").type, "text")
+    const [row] = rowsOf(ok(n, [{ [long]: 2 }]), "items")
+    assert.deepStrictEqual(data(row), { [Naming.shorten(long)]: "2" })
+  })
+})
+
+describe("Normalizer: root ids", () => {
+  const scd2 = (loadId: string) => make({ disposition: "merge", primaryKey: ["id"], rootId: "content", loadId })
+
+  it("content: same data gives the same id across loads, changed data a new one", () => {
+    const a = ok(scd2("load_1"), [{ id: 1, name: "a", meta: { x: 1, y: [1, 2] }, tags: ["t"] }], 0)
+    // Key order and row position do not matter; system columns are left out.
+    const b = ok(scd2("load_2"), [{ id: 2, name: "b" }, { tags: ["t"], meta: { y: [1, 2], x: 1 }, name: "a", id: 1 }], 50)
+    const c = ok(scd2("load_3"), [{ id: 1, name: "A", meta: { x: 1, y: [1, 2] }, tags: ["t"] }])
+    const idA = rowsOf(a, "items")[0]._rc_id
+    assert.strictEqual(rowsOf(b, "items")[1]._rc_id, idA)
+    assert.notStrictEqual(rowsOf(b, "items")[0]._rc_id, idA)
+    assert.notStrictEqual(rowsOf(c, "items")[0]._rc_id, idA)
+    // Child ids stay derived from the parent id.
+    assert.strictEqual(rowsOf(b, "items__tags")[0]._rc_id, Normalizer.childRowId(String(idA), "items__tags", 0))
+    assert.strictEqual(rowsOf(a, "items__tags")[0]._rc_parent_id, idA)
+    // Values are hashed in their stored form: "1" in a bigint column is 1.
+    const same = rowsOf(ok(scd2("x"), [{ id: 1, n: 5 }, { id: 1, n: "5" }]), "items")
+    assert.strictEqual(same[0]._rc_id, same[1]._rc_id)
+  })
+
+  it("content: jsonb cells hash alike whatever their key order", () => {
+    const n = make({ rootId: "content", maxTableNesting: 0 })
+    const rows = rowsOf(ok(n, [{ doc: { a: 1, b: { c: 2, d: 3 } } }, { doc: { b: { d: 3, c: 2 }, a: 1 } }, { doc: { a: 2 } }]), "items")
+    assert.strictEqual(rows[0]._rc_id, rows[1]._rc_id)
+    assert.notStrictEqual(rows[0]._rc_id, rows[2]._rc_id)
+  })
+
+  it("key and random modes, and key without key columns falls back to random", () => {
+    const keyed = rowsOf(ok(make({ rootId: "key", primaryKey: ["id"] }), [{ id: 1 }, { id: 1 }]), "items")
+    assert.strictEqual(keyed[0]._rc_id, keyed[1]._rc_id)
+    const random = rowsOf(ok(make({ disposition: "merge", primaryKey: ["id"], rootId: "random" }), [{ id: 1 }, { id: 1 }]), "items")
+    assert.notStrictEqual(random[0]._rc_id, random[1]._rc_id)
+    const noKey = rowsOf(ok(make({ disposition: "merge", primaryKey: [] }), [{ x: 1 }, { x: 1 }]), "items")
+    assert.notStrictEqual(noKey[0]._rc_id, noKey[1]._rc_id)
+  })
+})
+
+describe("Normalizer: long identifiers", () => {
+  const bytes = (s: string) => Buffer.byteLength(s, "utf8")
+  const key100 = "customField" + "Abc".repeat(29) + "End" // 101 chars
+  const similar = "customField" + "Abc".repeat(14) + "Xyz" + "Abc".repeat(14) + "End"
+
+  it("shortens 100-char keys to 63 bytes, stably and without collisions", () => {
+    const a = tableOf(ok(make(), [{ [key100]: 1, [similar]: 2 }]).tables, "items")
+    const names = dataColumns(a).map((c) => c.split(":")[0])
+    assert.strictEqual(names.length, 2)
+    assert.notStrictEqual(names[0], names[1])
+    for (const name of names) assert.isAtMost(bytes(name), 63)
+    // Stable across normalizers (runs).
+    const b = tableOf(ok(make(), [{ [key100]: 1, [similar]: 2 }]).tables, "items")
+    assert.deepStrictEqual(dataColumns(b), dataColumns(a))
+  })
+
+  it("shortens variant columns and child table names too", () => {
+    const n = make()
+    const batch = ok(n, [{ [key100]: 1, [similar]: ["a"], nested: { [key100]: [{ v: 1 }] } }, { [key100]: "text" }])
+    for (const t of batch.tables) {
+      assert.isAtMost(bytes(t.name), 63)
+      for (const c of t.columns) assert.isAtMost(bytes(c.name), 63)
+    }
+    const root = tableOf(batch.tables, "items")
+    const variant = root.columns.find((c) => c.name.endsWith("__v_text"))
+    assert.isDefined(variant)
+    assert.strictEqual(variant?.name, Normalizer.variantColumnName(Naming.shorten(Naming.normalizeIdentifier(key100)), "text"))
+    const children = batch.tables.filter((t) => t.parent === "items").map((t) => t.name)
+    assert.strictEqual(children.length, 2)
+    assert.notStrictEqual(children[0], children[1])
+    // Multi-byte keys are cut on code points, within 63 bytes.
+    const wide = tableOf(ok(make(), [{ ["ключ".repeat(20)]: 1 }]).tables, "items")
+    for (const c of wide.columns) assert.isAtMost(bytes(c.name), 63)
   })
 })
