@@ -1,7 +1,8 @@
 /**
  * `Destination` over `SqlClient`: the same SQL runs on a Postgres server and on the embedded
  * PGlite. Rows stream into per-load staging tables in `<dataset>_staging`; `commit` moves them
- * into the final tables in one transaction (DESIGN §4).
+ * into the final tables in one transaction (DESIGN §4), merging with dlt's strategies
+ * (`planMerge`) and recording the resource's schema version in `_rc_version`.
  */
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
@@ -10,8 +11,8 @@ import type { Scope } from "effect/Scope"
 import { createHash } from "node:crypto"
 import type { ColumnSchema, DataType, Row, TableSchema } from "../normalize/TableSchema.js"
 import { SystemColumns } from "../normalize/TableSchema.js"
-import type { Batch, LoadResult, ResourceLoad, StartLoadOptions } from "./Destination.js"
-import { Destination, DestinationError } from "./Destination.js"
+import type { Batch, LoadResult, MergeOptions, ResourceLoad, StartLoadOptions } from "./Destination.js"
+import { Destination, DestinationError, Scd2Columns } from "./Destination.js"
 
 // ---------------------------------------------------------------------------
 // Names
@@ -59,9 +60,12 @@ export const stagingTableName = (table: string, loadId: string, resource: string
 const registryTable = "_rc_staging_tables"
 const loadsTable = "_rc_loads"
 const stateTable = "_rc_state"
-const systemTables: ReadonlySet<string> = new Set([loadsTable, stateTable])
+const versionTable = "_rc_version"
+const systemTables: ReadonlySet<string> = new Set([loadsTable, stateTable, versionTable])
 
 const rootIndexName = (table: string) => fitIdentifier(table, "__rc_id_key")
+/** scd2 keeps several versions per `_rc_id` (a row that changes back), so its index is not unique. */
+const versionIndexName = (table: string) => fitIdentifier(table, "__rc_id_idx")
 const childIndexName = (table: string) => fitIdentifier(table, "__rc_root_idx")
 
 // ---------------------------------------------------------------------------
@@ -161,50 +165,6 @@ const copySql = (
 
 const deleteAllSql = (schema: string, table: string) => `DELETE FROM ${qualified(schema, table)}`
 
-/** The surviving root record per `_rc_id`: the last one of the load (highest `_rc_seq`). */
-const lastRootsSql = (stagingSchema: string, rootStaging: string, columns: ReadonlyArray<string>) =>
-  `SELECT DISTINCT ON (${ident(SystemColumns.id)}) ${columnList(columns)} FROM ${
-    qualified(stagingSchema, rootStaging)
-  } ORDER BY ${ident(SystemColumns.id)}, ${ident(SystemColumns.seq)} DESC NULLS LAST`
-
-const upsertRootSql = (
-  schema: string,
-  table: string,
-  stagingSchema: string,
-  rootStaging: string,
-  columns: ReadonlyArray<string>,
-  updateColumns: ReadonlyArray<string>
-) =>
-  `INSERT INTO ${qualified(schema, table)} (${columnList(columns)}) ${
-    lastRootsSql(stagingSchema, rootStaging, columns)
-  } ON CONFLICT (${ident(SystemColumns.id)}) DO ${
-    updateColumns.length === 0
-      ? "NOTHING"
-      : `UPDATE SET ${updateColumns.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`).join(", ")}`
-  }`
-
-const deleteMergedChildrenSql = (schema: string, child: string, stagingSchema: string, rootStaging: string) =>
-  `DELETE FROM ${qualified(schema, child)} WHERE ${ident(SystemColumns.rootId)} IN (SELECT ${
-    ident(SystemColumns.id)
-  } FROM ${qualified(stagingSchema, rootStaging)})`
-
-/** Child rows of surviving roots only: same root id and same root ordinal. */
-const insertMergedChildrenSql = (
-  schema: string,
-  child: string,
-  stagingSchema: string,
-  childStaging: string,
-  rootStaging: string,
-  columns: ReadonlyArray<string>
-) =>
-  `INSERT INTO ${qualified(schema, child)} (${columnList(columns)}) SELECT ${columnList(columns, "c")} FROM ${
-    qualified(stagingSchema, childStaging)
-  } AS c JOIN (${
-    lastRootsSql(stagingSchema, rootStaging, [SystemColumns.id, SystemColumns.seq])
-  }) AS r ON c.${ident(SystemColumns.rootId)} = r.${ident(SystemColumns.id)} AND c.${ident(SystemColumns.seq)} = r.${
-    ident(SystemColumns.seq)
-  }`
-
 const createIndexSql = (schema: string, table: string, name: string, column: string, unique: boolean) =>
   `CREATE ${unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS ${ident(name)} ON ${qualified(schema, table)} (${ident(column)})`
 
@@ -217,15 +177,25 @@ const loadsColumns: ReadonlyArray<ColumnSchema> = [
   { name: "started_at", type: "timestamptz", nullable: true },
   { name: "finished_at", type: "timestamptz", nullable: true },
   { name: "rows", type: "jsonb", nullable: true },
-  { name: "status", type: "text", nullable: false }
+  { name: "status", type: "text", nullable: false },
+  { name: "schema_version", type: "text", nullable: true }
 ]
+
+const createVersionSql = (schema: string) =>
+  `CREATE TABLE IF NOT EXISTS ${
+    qualified(schema, versionTable)
+  } (version_hash text PRIMARY KEY, resource text NOT NULL, schema jsonb NOT NULL, inserted_at timestamptz NOT NULL)`
+
+const insertVersionSql = (schema: string) =>
+  `INSERT INTO ${qualified(schema, versionTable)} (version_hash, resource, schema, inserted_at)
+  VALUES ($1, $2, $3::jsonb, clock_timestamp()) ON CONFLICT (version_hash) DO NOTHING`
 
 const createStateSql = (schema: string) =>
   `CREATE TABLE IF NOT EXISTS ${qualified(schema, stateTable)} (resource text PRIMARY KEY, state jsonb, load_id text, updated_at timestamptz)`
 
 const insertLoadSql = (schema: string) =>
-  `INSERT INTO ${qualified(schema, loadsTable)} (load_id, resource, started_at, finished_at, rows, status)
-  VALUES ($1, $2, $3::timestamptz, clock_timestamp(), $4::jsonb, 'committed')`
+  `INSERT INTO ${qualified(schema, loadsTable)} (load_id, resource, started_at, finished_at, rows, status, schema_version)
+  VALUES ($1, $2, $3::timestamptz, clock_timestamp(), $4::jsonb, 'committed', $5)`
 
 const upsertStateSql = (schema: string) =>
   `INSERT INTO ${qualified(schema, stateTable)} (resource, state, load_id, updated_at)
@@ -315,7 +285,8 @@ interface TableSpec {
   readonly name: string
   readonly columns: ReadonlyArray<ColumnSchema>
   readonly child: boolean
-  readonly uniqueId: boolean
+  /** Index on root `_rc_id`: unique for key-based merge tables, plain for scd2 (versions share ids). */
+  readonly idIndex: "unique" | "plain" | "none"
 }
 
 interface Ddl {
@@ -329,10 +300,16 @@ const isChildOf = (root: string, table: string) => table.startsWith(`${root}__`)
 const planDdl = (dataset: string, catalog: Catalog, specs: ReadonlyArray<TableSpec>): ReadonlyArray<Ddl> => {
   const ddl: Array<Ddl> = []
   if (!catalog.schemaExists) ddl.push({ sql: `CREATE SCHEMA IF NOT EXISTS ${ident(dataset)}` })
-  if (!catalog.tables.has(loadsTable)) {
+  const loads = catalog.tables.get(loadsTable)
+  if (loads === undefined) {
     ddl.push({ sql: createTableSql(dataset, loadsTable, loadsColumns, { unlogged: false }), table: loadsTable })
+  } else {
+    // Datasets written by older versions lack newer `_rc_loads` columns.
+    const missing = loadsColumns.filter((c) => !loads.has(c.name))
+    if (missing.length > 0) ddl.push({ sql: addColumnsSql(dataset, loadsTable, missing), table: loadsTable })
   }
   if (!catalog.tables.has(stateTable)) ddl.push({ sql: createStateSql(dataset), table: stateTable })
+  if (!catalog.tables.has(versionTable)) ddl.push({ sql: createVersionSql(dataset), table: versionTable })
   for (const spec of specs) {
     const stored = catalog.tables.get(spec.name)
     if (stored === undefined) {
@@ -342,11 +319,23 @@ const planDdl = (dataset: string, catalog: Catalog, specs: ReadonlyArray<TableSp
       if (missing.length > 0) ddl.push({ sql: addColumnsSql(dataset, spec.name, missing), table: spec.name })
     }
     const hasColumn = (name: string) => spec.columns.some((c) => c.name === name) || (stored?.has(name) ?? false)
-    if (spec.uniqueId && !catalog.indexes.has(rootIndexName(spec.name))) {
+    if (spec.idIndex === "unique" && !catalog.indexes.has(rootIndexName(spec.name))) {
       ddl.push({
         sql: createIndexSql(dataset, spec.name, rootIndexName(spec.name), SystemColumns.id, true),
         table: spec.name
       })
+    }
+    if (spec.idIndex === "plain") {
+      // A table switched to scd2 would fail on its first re-activated version otherwise.
+      if (catalog.indexes.has(rootIndexName(spec.name))) {
+        ddl.push({ sql: `DROP INDEX IF EXISTS ${qualified(dataset, rootIndexName(spec.name))}`, table: spec.name })
+      }
+      if (!catalog.indexes.has(versionIndexName(spec.name))) {
+        ddl.push({
+          sql: createIndexSql(dataset, spec.name, versionIndexName(spec.name), SystemColumns.id, false),
+          table: spec.name
+        })
+      }
     }
     if (spec.child && hasColumn(SystemColumns.rootId) && !catalog.indexes.has(childIndexName(spec.name))) {
       ddl.push({
@@ -368,6 +357,270 @@ const rowCountOf = (result: unknown): number | undefined =>
 const maxRowsPerStatement = 50_000
 
 // ---------------------------------------------------------------------------
+// Merge strategies: set-based statements over the staging tables, run in the commit
+// transaction. Plain INSERT ... ON CONFLICT / DELETE / UPDATE (no MERGE), so PGlite runs them too.
+// ---------------------------------------------------------------------------
+
+/** One statement of a commit; `counts` adds its row count to `rowsPerTable[table]`. */
+interface Statement {
+  readonly sql: string
+  readonly params: ReadonlyArray<string>
+  readonly table: string
+  readonly what: string
+  readonly counts: boolean
+}
+
+interface MergePlanInput {
+  readonly dataset: string
+  readonly stagingSchema: string
+  readonly rootTable: string
+  readonly root: StagedTable
+  /** Staged child tables of the resource. */
+  readonly children: ReadonlyArray<StagedTable>
+  /** Stored child tables (after DDL) that have `_rc_root_id`. */
+  readonly storedChildren: ReadonlyArray<string>
+  /** Stored root columns (after DDL). */
+  readonly finalRoot: ReadonlyMap<string, unknown>
+  readonly primaryKey: ReadonlyArray<string>
+  readonly merge: MergeOptions
+  /** scd2 boundary: `_rc_valid_from` of new versions and `_rc_valid_to` of retired ones (ISO text). */
+  readonly boundary: string
+}
+
+const isValidityColumn = (name: string) => name === Scd2Columns.validFrom || name === Scd2Columns.validTo
+
+/**
+ * One root row per `_rc_id`: the first by `dedupSort` (dlt: "desc" keeps the highest value, "asc"
+ * the lowest; rows without a value lose), ties and the default going to the last row of the load.
+ */
+const survivorsSql = (stagedRoot: string, root: StagedTable, dedupSort: MergeOptions["dedupSort"]) => {
+  const sort = dedupSort !== undefined && root.columns.has(dedupSort.column)
+    ? `${ident(dedupSort.column)} ${dedupSort.order === "asc" ? "ASC" : "DESC"} NULLS LAST, `
+    : ""
+  return `SELECT DISTINCT ON (${ident(SystemColumns.id)}) * FROM ${stagedRoot} ORDER BY ${
+    ident(SystemColumns.id)
+  }, ${sort}${ident(SystemColumns.seq)} DESC NULLS LAST`
+}
+
+/** dlt's hard_delete test on a staged row: `IS TRUE` for a boolean column, else `IS NOT NULL`. */
+const deletedCondition = (root: StagedTable, column: string | undefined) => {
+  const found = column === undefined ? undefined : root.columns.get(column)
+  if (found === undefined) return undefined
+  const test = found.type === "boolean" ? "IS TRUE" : "IS NOT NULL"
+  return (alias: string) => `${alias}.${ident(found.name)} ${test}`
+}
+
+/**
+ * Final row `f` has the key of some staged row passing `filter` (NULL equals NULL). The staged
+ * keys are made DISTINCT first: IS NOT DISTINCT FROM cannot hash-join, and merge keys are
+ * usually few partitions. A key column absent on one side is NULL there.
+ */
+const keyMatchSql = (
+  keys: ReadonlyArray<string>,
+  stagedRoot: string,
+  root: StagedTable,
+  finalRoot: ReadonlyMap<string, unknown>,
+  filter: string
+) => {
+  const staged = keys.filter((k) => root.columns.has(k))
+  const equal = keys.map((k) => {
+    const f = finalRoot.has(k) ? `f.${ident(k)}` : undefined
+    const s = root.columns.has(k) ? `k.${ident(k)}` : undefined
+    if (f !== undefined && s !== undefined) return `${f} IS NOT DISTINCT FROM ${s}`
+    if (f !== undefined) return `${f} IS NULL`
+    return s === undefined ? "TRUE" : `${s} IS NULL`
+  })
+  const distinct = `SELECT DISTINCT ${staged.length === 0 ? "1" : columnList(staged)} FROM ${stagedRoot} AS s WHERE ${filter}`
+  return `EXISTS (SELECT 1 FROM (${distinct}) AS k WHERE ${equal.join(" AND ")})`
+}
+
+const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
+  const { dataset, finalRoot, merge, root, rootTable, stagingSchema } = input
+  const id = ident(SystemColumns.id)
+  const seq = ident(SystemColumns.seq)
+  const rootId = ident(SystemColumns.rootId)
+  const final = qualified(dataset, rootTable)
+  const stagedRoot = qualified(stagingSchema, root.staging)
+  const scd2 = merge.strategy === "scd2"
+  const survivors = survivorsSql(stagedRoot, root, merge.dedupSort)
+  // dlt applies hard_delete to every strategy but insert-only.
+  const deleted = merge.strategy === "insert-only" ? undefined : deletedCondition(root, merge.hardDelete)
+  const notDeleted = (alias: string) => deleted === undefined ? "TRUE" : `NOT (${deleted(alias)})`
+  const rootColumns = [...root.columns.keys()].filter((c) =>
+    c !== SystemColumns.seq && !(scd2 && isValidityColumn(c))
+  )
+  const statement = (sql: string, table: string, what: string, counts = false, params: ReadonlyArray<string> = []) => ({
+    sql,
+    params,
+    table,
+    what,
+    counts
+  })
+
+  /** Staged child rows of the surviving roots that pass `rootFilter` (on alias `s`). */
+  const insertChildren = (child: StagedTable, rootFilter: string, rowFilter?: string) => {
+    const columns = [...child.columns.keys()].filter((c) => c !== SystemColumns.seq)
+    // Same root id and same root ordinal: the children of that very duplicate.
+    const parents = `SELECT s.${id}, s.${seq} FROM (${survivors}) AS s WHERE ${rootFilter}`
+    return statement(
+      `INSERT INTO ${qualified(dataset, child.table)} (${columnList(columns)}) SELECT ${
+        columnList(columns, "c")
+      } FROM ${qualified(stagingSchema, child.staging)} AS c JOIN (${parents}) AS r ON c.${rootId} = r.${id} AND c.${seq} = r.${seq}${
+        rowFilter === undefined ? "" : ` WHERE ${rowFilter}`
+      }`,
+      child.table,
+      "merging child rows",
+      true
+    )
+  }
+  const deleteChildren = (rootIds: string) =>
+    input.storedChildren.map((child) =>
+      statement(
+        `DELETE FROM ${qualified(dataset, child)} WHERE ${rootId} IN (${rootIds})`,
+        child,
+        "deleting child rows of merged records"
+      )
+    )
+  const insertRoots = (filter: string, conflict = "") =>
+    statement(
+      `INSERT INTO ${final} (${columnList(rootColumns)}) SELECT ${
+        columnList(rootColumns, "s")
+      } FROM (${survivors}) AS s WHERE ${filter}${conflict}`,
+      rootTable,
+      "merging rows",
+      true
+    )
+
+  switch (merge.strategy) {
+    case "upsert": {
+      // Every stored column but the key: the new record replaces the old one whole.
+      const update = [...finalRoot.keys()].filter((c) => c !== SystemColumns.id)
+      return [
+        // Children of every staged root go: survivors bring their own, hard deletes none.
+        ...deleteChildren(`SELECT ${id} FROM ${stagedRoot}`),
+        ...(deleted === undefined ? [] : [
+          statement(
+            `DELETE FROM ${final} WHERE ${id} IN (SELECT s.${id} FROM (${survivors}) AS s WHERE ${deleted("s")})`,
+            rootTable,
+            "deleting hard-deleted rows"
+          )
+        ]),
+        insertRoots(
+          notDeleted("s"),
+          ` ON CONFLICT (${id}) DO ${
+            update.length === 0
+              ? "NOTHING"
+              : `UPDATE SET ${update.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`).join(", ")}`
+          }`
+        ),
+        ...input.children.map((child) => insertChildren(child, notDeleted("s")))
+      ]
+    }
+    case "delete-insert": {
+      // Staged rows delete by primary key (`_rc_id`) or merge key, hard-deleted ones included.
+      const target = `f.${id} IN (SELECT ${id} FROM ${stagedRoot})${
+        merge.mergeKey.length === 0 ? "" : ` OR ${keyMatchSql(merge.mergeKey, stagedRoot, root, finalRoot, "TRUE")}`
+      }`
+      return [
+        ...deleteChildren(`SELECT f.${id} FROM ${final} AS f WHERE ${target}`),
+        statement(`DELETE FROM ${final} AS f WHERE ${target}`, rootTable, "deleting merged rows"),
+        insertRoots(notDeleted("s")),
+        ...input.children.map((child) => insertChildren(child, notDeleted("s")))
+      ]
+    }
+    case "insert-only": {
+      const isNew = `NOT EXISTS (SELECT 1 FROM ${final} AS f WHERE f.${id} = s.${id})`
+      // Children first: once the roots are in, "new" can no longer be told apart.
+      return [...input.children.map((child) => insertChildren(child, isNew)), insertRoots(isNew)]
+    }
+    case "scd2": {
+      const from = ident(Scd2Columns.validFrom)
+      const to = ident(Scd2Columns.validTo)
+      const boundary = [input.boundary]
+      const retire = (condition: string, what: string) =>
+        statement(
+          `UPDATE ${final} AS f SET ${to} = $1::timestamptz WHERE f.${to} IS NULL AND (${condition})`,
+          rootTable,
+          what,
+          false,
+          boundary
+        )
+      const hardDeletes = deleted === undefined ? [] : [
+        retire(
+          `f.${id} IN (SELECT s.${id} FROM ${stagedRoot} AS s WHERE ${deleted("s")})${
+            // The id is a content hash, so the primary key is what names the deleted record.
+            input.primaryKey.length === 0
+              ? ""
+              : ` OR ${keyMatchSql(input.primaryKey, stagedRoot, root, finalRoot, deleted("s"))}`
+          }`,
+          "retiring hard-deleted rows"
+        )
+      ]
+      // Absent from the extract: retired; with a merge key only within the staged partitions (dlt).
+      const absent = retire(
+        `NOT EXISTS (SELECT 1 FROM ${stagedRoot} AS s WHERE s.${id} = f.${id})${
+          merge.mergeKey.length === 0 ? "" : ` AND ${keyMatchSql(merge.mergeKey, stagedRoot, root, finalRoot, "TRUE")}`
+        }`,
+        "retiring absent rows"
+      )
+      const activeSame = `SELECT 1 FROM ${final} AS f WHERE f.${id} = s.${id} AND f.${to} IS NULL`
+      const isNewVersion = `${notDeleted("s")} AND NOT EXISTS (${activeSame})`
+      return [
+        ...hardDeletes,
+        absent,
+        // Children first (same "new version" test); a re-activated version already has its
+        // children (same ids), and children of versions are never deleted.
+        ...input.children.map((child) =>
+          insertChildren(
+            child,
+            isNewVersion,
+            `NOT EXISTS (SELECT 1 FROM ${qualified(dataset, child.table)} AS x WHERE x.${id} = c.${id})`
+          )
+        ),
+        statement(
+          `INSERT INTO ${final} (${columnList(rootColumns)}, ${from}, ${to}) SELECT ${
+            columnList(rootColumns, "s")
+          }, $1::timestamptz, NULL FROM (${survivors}) AS s WHERE ${isNewVersion}`,
+          rootTable,
+          "inserting new versions",
+          true,
+          boundary
+        )
+      ]
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Schema version
+// ---------------------------------------------------------------------------
+
+export interface SchemaVersion {
+  readonly hash: string
+  /** The hashed document, stored in `_rc_version.schema`. */
+  readonly json: string
+}
+
+/** Stable hash of a resource's stored tables: names sorted, columns in stored order. */
+export const schemaVersionOf = (
+  resource: string,
+  tables: ReadonlyArray<{
+    readonly name: string
+    readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string; readonly nullable: boolean }>
+  }>
+): SchemaVersion => {
+  const sorted = [...tables].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  const json = JSON.stringify({
+    resource,
+    tables: sorted.map((t) => ({
+      name: t.name,
+      columns: t.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }))
+    }))
+  })
+  return { hash: createHash("sha256").update(json).digest("base64url"), json }
+}
+
+// ---------------------------------------------------------------------------
 // Destination
 // ---------------------------------------------------------------------------
 
@@ -381,6 +634,12 @@ interface StagedTable {
 }
 
 const seqColumn: ColumnSchema = { name: SystemColumns.seq, type: "bigint", nullable: true }
+
+/** NULL `_rc_valid_to` marks the active version (dlt's default). */
+const validityColumns: ReadonlyArray<ColumnSchema> = [
+  { name: Scd2Columns.validFrom, type: "timestamptz", nullable: true },
+  { name: Scd2Columns.validTo, type: "timestamptz", nullable: true }
+]
 
 export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlClient.SqlClient> = Effect.gen(
   function*() {
@@ -510,6 +769,9 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
     const startLoad = (options: StartLoadOptions): Effect.Effect<ResourceLoad, DestinationError, Scope> =>
       Effect.gen(function*() {
         const { dataset, loadId, resource, rootTable } = options
+        const isMerge = options.disposition === "merge"
+        // No strategy given: upsert, what merge did before strategies existed.
+        const merge: MergeOptions = options.merge ?? { strategy: "upsert", mergeKey: [] }
         const stagingSchema = stagingSchemaName(dataset)
         // Leftovers of killed runs (and of an earlier attempt with this load id) would add stale rows.
         yield* dropStaging(dataset, resource, undefined)
@@ -634,11 +896,12 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
           }
           for (const t of options.declaredTables ?? []) add(t.name, t.parent, t.columns)
           for (const t of staged.values()) add(t.table, t.parent, t.columns.values())
+          if (isMerge && merge.strategy === "scd2") add(rootTable, undefined, validityColumns)
           return [...specs.entries()].map(([name, spec]) => ({
             name,
             columns: [...spec.columns.values()],
             child: spec.child,
-            uniqueId: options.disposition === "merge" && name === rootTable
+            idIndex: !isMerge || name !== rootTable ? "none" : merge.strategy === "scd2" ? "plain" : "unique"
           }))
         }
 
@@ -696,49 +959,54 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
                 if (root === undefined) break
                 // DISTINCT ON sorts the whole load; the 4 MB default spills it to disk. Reset at COMMIT.
                 yield* exec(mergeWorkMemSql, [], "merging rows", dataset)
-                for (const child of storedChildren) {
-                  if (catalog.tables.get(child)?.has(SystemColumns.rootId) === true) {
-                    yield* exec(
-                      deleteMergedChildrenSql(dataset, child, stagingSchema, root.staging),
-                      [],
-                      "deleting child rows of merged records",
-                      dataset,
-                      child
-                    )
-                  }
-                }
-                const rootColumns = finalColumns(root)
-                // Every stored column but the key: the new record replaces the old one whole.
-                const updateColumns = [...(catalog.tables.get(rootTable)?.keys() ?? [])].filter((c) =>
-                  c !== SystemColumns.id
-                )
-                yield* copy(
+                const statements = planMerge({
+                  dataset,
+                  stagingSchema,
+                  rootTable,
                   root,
-                  upsertRootSql(dataset, rootTable, stagingSchema, root.staging, rootColumns, updateColumns),
-                  "merging rows"
-                )
-                for (const entry of staged.values()) {
-                  if (entry.table === rootTable) continue
-                  yield* copy(
-                    entry,
-                    insertMergedChildrenSql(
-                      dataset,
-                      entry.table,
-                      stagingSchema,
-                      entry.staging,
-                      root.staging,
-                      finalColumns(entry)
-                    ),
-                    "merging child rows"
-                  )
+                  children: [...staged.values()].filter((t) => t.table !== rootTable),
+                  storedChildren: storedChildren.filter((t) =>
+                    catalog.tables.get(t)?.has(SystemColumns.rootId) === true
+                  ),
+                  finalRoot: catalog.tables.get(rootTable) ?? new Map<string, StoredColumnInfo>(),
+                  primaryKey: options.primaryKey,
+                  merge,
+                  boundary: startedAt.toISOString()
+                })
+                for (const statement of statements) {
+                  const result = yield* exec(statement.sql, statement.params, statement.what, dataset, statement.table)
+                  if (statement.counts) {
+                    rowsPerTable[statement.table] = (rowsPerTable[statement.table] ?? 0) + (rowCountOf(result) ?? 0)
+                  }
                 }
                 break
               }
             }
 
+            // The resource's tables as stored now (DDL above only ever adds to them).
+            const ownTables = new Set([rootTable, ...storedChildren, ...specs.map((t) => t.name)])
+            const version = schemaVersionOf(
+              resource,
+              [...catalog.tables.entries()].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
+                name,
+                columns: [...columns.entries()].map(([column, info]) => ({
+                  name: column,
+                  type: info.type,
+                  nullable: !info.required
+                }))
+              }))
+            )
+            yield* exec(
+              insertVersionSql(dataset),
+              [version.hash, resource, version.json],
+              "recording the schema version",
+              dataset,
+              versionTable
+            )
+
             yield* exec(
               insertLoadSql(dataset),
-              [loadId, resource, startedAt.toISOString(), JSON.stringify(rowsPerTable)],
+              [loadId, resource, startedAt.toISOString(), JSON.stringify(rowsPerTable), version.hash],
               "recording the load",
               dataset,
               loadsTable
@@ -758,15 +1026,19 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
               yield* exec(dropTablesSql(stagingSchema, tables), [], "dropping staging tables", dataset)
               yield* exec(unregisterStagingSql(stagingSchema), [resource, loadId], "dropping staging tables", dataset)
             }
-            return rowsPerTable
+            return { rowsPerTable, schemaVersion: version.hash }
           })
 
         const commit: ResourceLoad["commit"] = ({ startedAt, state }) =>
           lock.withPermits(1)(Effect.gen(function*() {
             yield* ensureOpen("commit")
-            const rowsPerTable = yield* unitOfWork(`committing ${resource}`, dataset, commitWork(startedAt, state))
+            const { rowsPerTable, schemaVersion } = yield* unitOfWork(
+              `committing ${resource}`,
+              dataset,
+              commitWork(startedAt, state)
+            )
             status = "committed"
-            const result: LoadResult = { loadId, resource, rowsPerTable }
+            const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }
             return result
           })).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId } }))
 

@@ -1,6 +1,6 @@
 import { assert, describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect, Exit, Layer, Scope } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
 import type { Batch, StartLoadOptions } from "../../src/load/Destination.js"
 import { Destination } from "../../src/load/Destination.js"
 import * as Postgres from "../../src/load/Postgres.js"
@@ -186,6 +186,60 @@ forEachDatabase((target) => {
         yield* load(options(dataset, "l3", "replace"), [])
         expect(yield* countRows(dataset, "users")).toBe(0)
       }))
+
+    it.scoped("a replace with zero rows empties the root and every child table", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "replace"), [
+          batch([users, [user("l1", 0, "a", "ann", 1)]], [usersTags, [tag(0, "a", 0, "x"), tag(0, "a", 1, "y")]])
+        ])
+        const result = yield* load(options(dataset, "l2", "replace"), [])
+        expect(result.rowsPerTable).toEqual({})
+        expect(yield* countRows(dataset, "users")).toBe(0)
+        expect(yield* countRows(dataset, "users__tags")).toBe(0)
+        expect(yield* select(dataset, "_rc_loads", ["load_id"], "load_id")).toEqual([{ load_id: "l1" }, { load_id: "l2" }])
+      }))
+
+    // A second session is needed to watch the swap: PGlite has one.
+    it.scoped.runIf(target.name === "postgres server")(
+      "replace is atomic: another connection sees the old rows until the commit's COMMIT",
+      () =>
+        Effect.gen(function*() {
+          const dataset = yield* freshDataset()
+          const sql = yield* SqlClient.SqlClient
+          const three = [user("l1", 0, "a", "ann", 1), user("l1", 1, "b", "bob", 2), user("l1", 2, "c", "cid", 3)]
+          yield* load(options(dataset, "l1", "replace"), [batch([users, three])])
+
+          // Another transaction holds a lock that the commit's INSERT INTO _rc_loads waits for,
+          // which it reaches only after its DELETE and INSERT on users.
+          const locked = yield* Deferred.make<void>()
+          const release = yield* Deferred.make<void>()
+          const holder = yield* sql.withTransaction(Effect.gen(function*() {
+            yield* sql.unsafe(`LOCK TABLE ${Postgres.ident(dataset)}."_rc_loads" IN SHARE MODE`)
+            yield* Deferred.succeed(locked, undefined)
+            yield* Deferred.await(release)
+          })).pipe(Effect.fork)
+          yield* Deferred.await(locked)
+          const committing = yield* load(options(dataset, "l2", "replace"), [batch([users, [user("l2", 0, "d", "dan", 4)]])])
+            .pipe(Effect.fork)
+
+          const waiting = sql.unsafe<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)`,
+            [`${Postgres.ident(dataset)}."_rc_loads"`]
+          ).pipe(Effect.map((rows) => (rows[0]?.n ?? 0) > 0))
+          yield* waiting.pipe(
+            Effect.repeat({ until: (blocked) => blocked, schedule: Schedule.spaced("20 millis") }),
+            Effect.timeout("20 seconds")
+          )
+          // The commit has replaced the rows in its transaction; this session still sees the old ones.
+          expect(yield* countRows(dataset, "users")).toBe(3)
+
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(holder)
+          yield* Fiber.join(committing)
+          expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "d" }])
+        })
+    )
 
     it.scoped("merge upserts, last duplicate wins, children are replaced for merged parents", () =>
       Effect.gen(function*() {
