@@ -201,7 +201,7 @@ forEachDatabase((target) => {
       }))
 
     // A second session is needed to watch the swap: PGlite has one.
-    it.scoped.runIf(target.name === "postgres server")(
+    if (target.name === "postgres server") it.scoped(
       "replace is atomic: another connection sees the old rows until the commit's COMMIT",
       () =>
         Effect.gen(function*() {
