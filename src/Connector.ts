@@ -37,11 +37,7 @@ export interface StorageOptions {
 
 /** The Destination over a Postgres server or the embedded database. */
 export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, SqlError> =>
-  Postgres.layer.pipe(
-    Layer.provide(
-      Embedded.databaseLayer({
-        databaseUrl: options.databaseUrl,
-        dataDir: options.databaseUrl === undefined ? options.dataDir ?? ".rest-connector" : undefined
-      })
-    )
-  )
+  options.databaseUrl === undefined
+    ? Postgres.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
+    : // A server: staging rows go in by COPY.
+      Postgres.layerCopy(options.databaseUrl).pipe(Layer.provide(Embedded.databaseLayer({ databaseUrl: options.databaseUrl })))

@@ -6,12 +6,14 @@
  */
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
-import { Cause, Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Layer, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import { createHash } from "node:crypto"
 import type { ColumnSchema, DataType, Row, TableSchema } from "../normalize/TableSchema.js"
 import { SystemColumns } from "../normalize/TableSchema.js"
 import type { Batch, LoadResult, MergeOptions, ResourceLoad, StartLoadOptions } from "./Destination.js"
+import * as Copy from "./Copy.js"
+import type { CopyWriter } from "./Copy.js"
 import { Destination, DestinationError, Scd2Columns } from "./Destination.js"
 
 // ---------------------------------------------------------------------------
@@ -641,8 +643,23 @@ const validityColumns: ReadonlyArray<ColumnSchema> = [
   { name: Scd2Columns.validTo, type: "timestamptz", nullable: true }
 ]
 
-export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlClient.SqlClient> = Effect.gen(
-  function*() {
+export interface MakeOptions {
+  /**
+   * Bulk-loads staging rows with COPY over its own connections (a Postgres server); without
+   * it rows go in as one `INSERT ... SELECT FROM json_to_recordset` per table and batch, which
+   * also works on the embedded database. Final tables are always written through SqlClient.
+   */
+  readonly copy?: CopyWriter | undefined
+}
+
+export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlClient.SqlClient> = Effect.suspend(() =>
+  makeWith({})
+)
+
+export const makeWith = (
+  makeOptions: MakeOptions
+): Effect.Effect<Context.Tag.Service<Destination>, never, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
     /** Runs one statement, mapping its failure to a `DestinationError` that names dataset and table. */
@@ -843,6 +860,14 @@ export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlCli
 
         const insertRows = (entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) =>
           Effect.gen(function*() {
+            const copy = makeOptions.copy
+            if (copy !== undefined) {
+              yield* copy.copy(stagingSchema, entry.staging, columns.map((c) => c.name), rows).pipe(
+                Effect.mapError((e) => new DestinationError({ message: `writing rows to staging: ${e.message}`, dataset, table: entry.table }))
+              )
+              entry.rows += rows.length
+              return
+            }
             const text = insertFromJsonSql(stagingSchema, entry.staging, columns)
             for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
               const chunk = rows.length <= maxRowsPerStatement ? rows : rows.slice(i, i + maxRowsPerStatement)
@@ -1064,3 +1089,7 @@ const parentOf = (name: string, tables: ReadonlyMap<string, unknown>): string | 
 }
 
 export const layer: Layer.Layer<Destination, never, SqlClient.SqlClient> = Layer.effect(Destination, make)
+
+/** The destination for a Postgres server, staging rows with COPY (`url` is the server's). */
+export const layerCopy = (url: Redacted.Redacted<string> | string): Layer.Layer<Destination, never, SqlClient.SqlClient> =>
+  Layer.scoped(Destination, Effect.flatMap(Copy.make(url), (copy) => makeWith({ copy })))

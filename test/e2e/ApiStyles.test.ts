@@ -51,7 +51,7 @@ const configFor = (baseUrl: string, disposition: "merge" | "replace" | "append" 
   })
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(Postgres.layer, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("loads every paging style completely, and a second merge run leaves the same rows", () =>

@@ -51,7 +51,7 @@ const config = (baseUrl: string, contract?: "freeze") => ({
 })
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(Postgres.layer, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("new fields add columns, misfits go to variant columns, hard_delete removes rows, a frozen contract refuses change", () =>

@@ -47,7 +47,7 @@ const githubConfig = (api: ParityApi) =>
 const secrets = ConfigProvider.fromMap(new Map([["GITHUB_TOKEN", PARITY_GITHUB_TOKEN]]))
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(Postgres.layer, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 120_000 })((it) => {
     it.scoped("GitHub-like: Link headers, bearer auth, repo → issues children, a 404 child ignored, incremental per parent", () =>

@@ -138,7 +138,7 @@ describe("schemaVersionOf", () => {
 // --- the suite, once per database ----------------------------------------------
 
 forEachDatabase((target) => {
-  const Live = Postgres.layer.pipe(Layer.provideMerge(target.layer))
+  const Live = target.destination.pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true })((it) => {
     it.scoped("delete-insert: last duplicate wins, matched rows and their children are replaced", () =>

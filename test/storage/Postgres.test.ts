@@ -134,7 +134,7 @@ describe("Postgres names", () => {
 // --- the storage suite, once per database --------------------------------------
 
 forEachDatabase((target) => {
-  const Live = Postgres.layer.pipe(Layer.provideMerge(target.layer))
+  const Live = target.destination.pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true })((it) => {
     it.scoped("append twice gives twice the rows, one _rc_loads row per commit", () =>

@@ -10,21 +10,29 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import * as EmbeddedDatabase from "../../src/load/Embedded.js"
+import type { Destination } from "../../src/load/Destination.js"
+import * as Postgres from "../../src/load/Postgres.js"
 import { ident, stagingSchemaName } from "../../src/load/Postgres.js"
 
 export interface DatabaseTarget {
   readonly name: string
   readonly layer: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError>
+  /** The destination as the CLI builds it for this database (COPY staging on a server). */
+  readonly destination: Layer.Layer<Destination, never, SqlClient.SqlClient>
 }
 
 // Hoisted: layers are memoized by reference (STYLE pitfall 5).
-const pglite: DatabaseTarget = { name: "pglite", layer: EmbeddedDatabase.layer({}) }
+const pglite: DatabaseTarget = { name: "pglite", layer: EmbeddedDatabase.layer({}), destination: Postgres.layer }
 
 const serverUrl = process.env["TEST_DATABASE_URL"]
 
 export const databaseTargets: ReadonlyArray<DatabaseTarget> = serverUrl === undefined || serverUrl === ""
   ? [pglite]
-  : [pglite, { name: "postgres server", layer: PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 4 }) }]
+  : [pglite, {
+    name: "postgres server",
+    layer: PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 4 }),
+    destination: Postgres.layerCopy(serverUrl)
+  }]
 
 /** Runs `f` inside one `describe` per database target. */
 export const forEachDatabase = (f: (target: DatabaseTarget) => void): void => {

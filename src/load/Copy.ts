@@ -1,0 +1,309 @@
+/**
+ * Bulk writer for staging tables on a Postgres SERVER: `COPY ... FROM STDIN` (text format) over
+ * its own small `pg.Pool`, independent of the Effect `SqlClient` (staging writes need no
+ * transaction with the commit).
+ *
+ * Rows are encoded lazily into 256 KiB chunks that are piped into the copy stream with
+ * backpressure (at most ~1 MB in flight), so a 100k-row batch never becomes one giant string.
+ *
+ * Values are encoded by the column's type as the server reports it (looked up once per table
+ * and cached; a column the cache does not know triggers a fresh look-up):
+ * - json/jsonb columns: `JSON.stringify` of the value (strings, numbers and booleans become JSON
+ *   scalars; Dates ISO strings), as `json_to_recordset` would store them.
+ * - other columns: strings as they are, numbers/bigints as decimal text, booleans `true`/`false`,
+ *   Dates `toISOString()`, objects/arrays as JSON text. Non-finite numbers are `NaN`/`Infinity`
+ *   for float and numeric columns and NULL elsewhere (what JSON would give); invalid Dates are NULL.
+ * - `null`/`undefined`/missing: NULL.
+ *
+ * Error messages name schema, table, SQLSTATE and the failing line/column, never row data, the
+ * URL or its password.
+ *
+ * Server only: over the embedded PGlite socket (`Embedded.ts`) `COPY ... FROM STDIN` fails with
+ * "protocol synchronization was lost" and leaves the one shared PGlite session unusable.
+ */
+import { Data, Effect, Redacted } from "effect"
+import type * as Scope from "effect/Scope"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import pg from "pg"
+import { from as copyFrom } from "pg-copy-streams"
+
+export interface CopyWriter {
+  readonly copy: (
+    schema: string,
+    table: string,
+    columns: ReadonlyArray<string>,
+    rows: ReadonlyArray<Readonly<Record<string, unknown>>>
+  ) => Effect.Effect<void, CopyError>
+}
+
+export class CopyError extends Data.TaggedError("CopyError")<{ readonly message: string; readonly table: string }> {}
+
+export interface CopyOptions {
+  /** Pool size (clamped to 2..4); default 3. */
+  readonly maxConnections?: number | undefined
+  /**
+   * Characters per chunk written to the copy stream; default 256 Ki (up to 4 chunks in flight,
+   * ~1 MB). Smaller chunks overlap our encoding with the server's parsing better than 1 MiB ones.
+   */
+  readonly chunkChars?: number | undefined
+}
+
+// ---------------------------------------------------------------------------
+// Encoding (COPY text format)
+// ---------------------------------------------------------------------------
+
+/** How a column's values are encoded. */
+export type ColumnKind = "json" | "float" | "other"
+
+const NULL = "\\N"
+const needsEscape = /[\\\n\r\t]/
+const escapeAll = /[\\\n\r\t]/g
+const escapes: Readonly<Record<string, string>> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" }
+const escapeChar = (c: string): string => escapes[c] ?? c
+
+/** Escapes backslash, newline, carriage return and tab for the COPY text format. */
+export const escapeText = (s: string): string => needsEscape.test(s) ? s.replace(escapeAll, escapeChar) : s
+
+/** A value that cannot be encoded; its message names no data. */
+class EncodeError extends Error {}
+
+const bigintAsString = (_key: string, value: unknown): unknown => typeof value === "bigint" ? value.toString() : value
+
+const jsonText = (value: unknown): string | undefined => {
+  if (typeof value === "bigint") return value.toString()
+  try {
+    return JSON.stringify(value)
+  } catch {
+    try {
+      // Nested bigints (JSON.stringify throws on them) become JSON strings, as exact as we can.
+      return JSON.stringify(value, bigintAsString)
+    } catch {
+      throw new EncodeError("a value cannot be serialized as JSON (circular structure?)")
+    }
+  }
+}
+
+/** One value in COPY text format (already escaped), or `\N`. */
+export const encodeValue = (value: unknown, kind: ColumnKind): string => {
+  if (value === null || value === undefined) return NULL
+  if (kind === "json") {
+    const text = jsonText(value)
+    return text === undefined ? NULL : escapeText(text)
+  }
+  switch (typeof value) {
+    case "string":
+      return escapeText(value)
+    case "number":
+      if (Number.isFinite(value)) return String(value)
+      if (kind !== "float") return NULL
+      return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity"
+    case "boolean":
+      return value ? "true" : "false"
+    case "bigint":
+      return value.toString()
+    case "object": {
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? NULL : value.toISOString()
+      const text = jsonText(value)
+      return text === undefined ? NULL : escapeText(text)
+    }
+    default:
+      // functions, symbols: what JSON.stringify drops
+      return NULL
+  }
+}
+
+const kindOfType = (typname: string): ColumnKind =>
+  typname === "json" || typname === "jsonb"
+    ? "json"
+    : typname === "float4" || typname === "float8" || typname === "numeric"
+    ? "float"
+    : "other"
+
+/**
+ * The rows as COPY text, in chunks of about `chunkChars` characters (generated lazily).
+ * Column names that `Object.prototype` also has are read as own properties only.
+ */
+export function* encodeRows(
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  columns: ReadonlyArray<string>,
+  kinds: ReadonlyArray<ColumnKind>,
+  chunkChars: number
+): Generator<string, void, undefined> {
+  const n = columns.length
+  const inherited = columns.map((c) => c in Object.prototype)
+  let buffer = ""
+  for (const row of rows) {
+    let line = ""
+    for (let i = 0; i < n; i++) {
+      const column = columns[i]
+      const value = inherited[i] && !Object.hasOwn(row, column) ? undefined : row[column]
+      line += i === 0 ? encodeValue(value, kinds[i]) : "\t" + encodeValue(value, kinds[i])
+    }
+    buffer += line + "\n"
+    if (buffer.length >= chunkChars) {
+      yield buffer
+      buffer = ""
+    }
+  }
+  if (buffer.length > 0) yield buffer
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+const ident = (name: string): string => `"${name.replaceAll("\"", "\"\"")}"`
+
+const stringField = (u: object, key: string): string | undefined => {
+  const v: unknown = Reflect.get(u, key)
+  return typeof v === "string" ? v : undefined
+}
+
+/**
+ * The server's message without row data: data exceptions (SQLSTATE class 22) quote the
+ * offending value, so everything in quotes is dropped; the position comes from `where`
+ * ("COPY t, line 3, column c: <value>"), of which only line and column are kept.
+ */
+export const describeFailure = (u: unknown): string => {
+  if (u instanceof EncodeError) return u.message
+  if (typeof u !== "object" || u === null) return "unknown error"
+  const code = stringField(u, "code")
+  let message = stringField(u, "message") ?? ""
+  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) {
+    // Not from the server: the driver's or the OS's (ECONNREFUSED arrives as an AggregateError with no message).
+    if (u instanceof Error && u.name === "AbortError") return "interrupted"
+    if (code === undefined) return message.length > 0 ? message : "unknown error"
+    return message.length === 0 ? code : message.includes(code) ? message : `${message} (${code})`
+  }
+  if (code.startsWith("22")) message = message.replace(/"[\s\S]*"/, "\"…\"")
+  const where = stringField(u, "where")
+  const at = where === undefined ? null : /\bline (\d+)(?:, column ([^:]*))?/.exec(where)
+  const position = at === null ? "" : `, line ${at[1]}${at[2] === undefined ? "" : `, column ${at[2]}`}`
+  return `${message} (SQLSTATE ${code}${position})`
+}
+
+// ---------------------------------------------------------------------------
+// Writer
+// ---------------------------------------------------------------------------
+
+const ignoreError = (): void => undefined
+
+const columnTypesSql = `SELECT a.attname AS name, t.typname AS type
+FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`
+
+interface ColumnTypeRow {
+  readonly name: string
+  readonly type: string
+}
+
+/** Removes the URL and its password from a message (drivers should never echo them; belt and braces). */
+const scrubber = (url: string): (message: string) => string => {
+  let password = ""
+  try {
+    password = decodeURIComponent(new URL(url).password)
+  } catch {
+    password = ""
+  }
+  return (message) => {
+    let out = url.length > 0 ? message.replaceAll(url, "<database url>") : message
+    if (password.length >= 4) out = out.replaceAll(password, "<redacted>")
+    return out
+  }
+}
+
+export const make = (
+  url: Redacted.Redacted<string> | string,
+  options: CopyOptions = {}
+): Effect.Effect<CopyWriter, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const connectionString = Redacted.isRedacted(url) ? Redacted.value(url) : url
+    const scrub = scrubber(connectionString)
+    const chunkChars = Math.max(1024, options.chunkChars ?? 1 << 18)
+    const max = Math.min(4, Math.max(2, options.maxConnections ?? 3))
+
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const p = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 })
+        // An idle client's connection error must not crash the process; the next checkout reconnects.
+        p.on("error", () => undefined)
+        return p
+      }),
+      (p) => Effect.promise(() => p.end().catch(() => undefined))
+    )
+
+    /** schema.table (quoted) → column → kind */
+    const kindsCache = new Map<string, ReadonlyMap<string, ColumnKind>>()
+
+    const columnKinds = async (
+      client: pg.PoolClient,
+      target: string,
+      columns: ReadonlyArray<string>
+    ): Promise<ReadonlyArray<ColumnKind>> => {
+      let known = kindsCache.get(target)
+      if (known === undefined || columns.some((c) => !known?.has(c))) {
+        const result = await client.query<ColumnTypeRow>(columnTypesSql, [target])
+        const fresh = new Map(result.rows.map((r) => [r.name, kindOfType(r.type)] as const))
+        if (fresh.size === 0) throw new EncodeError("the table does not exist")
+        kindsCache.set(target, fresh)
+        known = fresh
+      }
+      const kinds = known
+      return columns.map((c) => {
+        const kind = kinds.get(c)
+        if (kind === undefined) throw new EncodeError(`column ${ident(c)} does not exist`)
+        return kind
+      })
+    }
+
+    const run = async (
+      target: string,
+      columns: ReadonlyArray<string>,
+      rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+      signal: AbortSignal
+    ): Promise<void> => {
+      const client = await pool.connect()
+      let failure: Error | undefined
+      // A checked-out client has no error listener of the pool's; without ours, a connection
+      // error outside an active query would be an unhandled 'error' event.
+      const onClientError = (e: Error) => {
+        failure ??= e
+      }
+      client.on("error", onClientError)
+      try {
+        const kinds = await columnKinds(client, target, columns)
+        // Room for a few chunks ahead: the next chunk is encoded while the server parses the last.
+        const stream = client.query(
+          copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkChars })
+        )
+        const source = Readable.from(encodeRows(rows, columns, kinds, chunkChars), { highWaterMark: 1 })
+        await pipeline(source, stream, { signal })
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error("COPY failed")
+        // The table may have changed under us; look its columns up again next time.
+        kindsCache.delete(target)
+        throw e
+      } finally {
+        client.removeListener("error", onClientError)
+        if (failure !== undefined) client.on("error", ignoreError)
+        // A failed or interrupted COPY leaves the connection in doubt: discard it.
+        client.release(failure)
+      }
+    }
+
+    const copy: CopyWriter["copy"] = (schema, table, columns, rows) => {
+      const name = `${schema}.${table}`
+      if (rows.length === 0) return Effect.void
+      if (columns.length === 0) {
+        return Effect.fail(new CopyError({ message: `COPY into ${name}: no columns given`, table }))
+      }
+      const target = `${ident(schema)}.${ident(table)}`
+      return Effect.tryPromise({
+        try: (signal) => run(target, columns, rows, signal),
+        catch: (e) => new CopyError({ message: scrub(`COPY into ${name} failed: ${describeFailure(e)}`), table })
+      }).pipe(Effect.withSpan("CopyWriter.copy", { attributes: { schema, table, rows: rows.length } }))
+    }
+
+    return { copy }
+  })
