@@ -1,8 +1,24 @@
 /**
- * npm run bench [-- --rows N] [--quick]
- * Starts the demo API (a separate process) with N records per resource, syncs the analytics
- * example into Postgres (DATABASE_URL, else a fresh embedded database) and prints rows/s per
- * table and overall, pages/s and the peak RSS of this process. The last line is machine-readable.
+ * npm run bench [-- --rows N] [--quick] [--no-baseline]
+ * Starts the demo API (a separate process) with N records per resource (default 100 000;
+ * `--quick`: 2 000), syncs the analytics example into Postgres (DATABASE_URL, else a fresh
+ * embedded database) and prints rows/s per table and overall, pages/s and the peak RSS of this
+ * process.
+ *
+ * Then (unless `--no-baseline`) it times the baseline, bench/baseline.ts (plain fetch +
+ * JSON.parse + one COPY per 20 pages into a table per resource), against the same demo API, in
+ * a child process, so its memory never counts as ours. With DATABASE_URL it writes into its
+ * own schema on that server; without it, into a PGlite of its own (COPY FROM STDIN does not
+ * work over the embedded database's socket).
+ *
+ * The baseline writes one row per record (nested values as jsonb) while we also write child
+ * tables, so rows/s are compared on the same source data: `baseline_rows_per_s` is our row
+ * count over the baseline's time, and `ratio` = rows_per_s / baseline_rows_per_s = baseline
+ * seconds / our seconds (> 1: we are faster).
+ *
+ * The last line is machine-readable:
+ *   bench: rows=<total rows> rows_per_s=<ours> baseline_rows_per_s=<baseline> ratio=<ours/baseline> peak_rss_mb=<ours>
+ * (`na` for the baseline values with `--no-baseline` or when the baseline failed).
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
@@ -23,6 +39,7 @@ const argValue = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined
 }
 const quick = process.argv.includes("--quick")
+const withBaseline = !process.argv.includes("--no-baseline")
 const rows = Number(argValue("rows") ?? (quick ? 2000 : 100_000))
 const databaseUrl = process.env["DATABASE_URL"] || undefined
 
@@ -39,6 +56,44 @@ const startDemo = (): Promise<{ baseUrl: string; token: string; stop: () => void
     })
   })
 
+interface BaselineRun {
+  readonly rows: number
+  readonly pages: number
+  readonly seconds: number
+  readonly peakRssMb: number
+  readonly database: string
+}
+
+const isBaselineRun = (u: unknown): u is BaselineRun =>
+  typeof u === "object" && u !== null && "rows" in u && typeof u.rows === "number" && "pages" in u &&
+  typeof u.pages === "number" && "seconds" in u && typeof u.seconds === "number" && "peakRssMb" in u &&
+  typeof u.peakRssMb === "number" && "database" in u && typeof u.database === "string"
+
+/** bench/baseline.ts in a child process (DATABASE_URL is inherited); its last stdout line is JSON. */
+const runBaseline = (demo: { baseUrl: string; token: string }, dataDir: string | undefined): Promise<BaselineRun> =>
+  new Promise((resolve, reject) => {
+    const args = ["--import", "tsx", path.join(root, "bench/baseline.ts"), "--base-url", demo.baseUrl, "--token", demo.token]
+    if (dataDir !== undefined) args.push("--data-dir", dataDir)
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] })
+    let out = ""
+    child.stdout.setEncoding("utf8")
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk
+    })
+    child.on("error", reject)
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").at(-1) ?? ""
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(last)
+      } catch {
+        parsed = undefined
+      }
+      if (code === 0 && isBaselineRun(parsed)) resolve(parsed)
+      else reject(new Error(`baseline exited with code ${code}`))
+    })
+  })
+
 let peakRss = process.memoryUsage().rss
 let peakHeap = 0
 let peakExternal = 0
@@ -52,6 +107,9 @@ const sampler = setInterval(() => {
 const main = async () => {
   const demo = await startDemo()
   const dataDir = databaseUrl === undefined ? await mkdtemp(path.join(tmpdir(), "rc-bench-")) : undefined
+  const baselineDir = databaseUrl === undefined && withBaseline
+    ? await mkdtemp(path.join(tmpdir(), "rc-bench-baseline-"))
+    : undefined
   const dataset = `bench_${Date.now().toString(36)}`
   const database = Embedded.databaseLayer({ databaseUrl, dataDir })
   try {
@@ -90,10 +148,45 @@ const main = async () => {
     const peakMb = peakRss / 1024 / 1024
     console.log(`peak heap used ${(peakHeap / 1048576).toFixed(0)} MB, peak external + array buffers ${(peakExternal / 1048576).toFixed(0)} MB`)
     console.log(`records ${records} (${(records / seconds).toFixed(0)}/s), rows ${totalRows} (${(totalRows / seconds).toFixed(0)}/s), pages ${pages} (${(pages / seconds).toFixed(1)}/s), peak RSS ${peakMb.toFixed(0)} MB`)
-    console.log(`bench: rows=${totalRows} records=${records} rows_per_s=${(totalRows / seconds).toFixed(0)} pages_per_s=${(pages / seconds).toFixed(1)} peak_rss_mb=${peakMb.toFixed(0)}`)
+    const oursPerS = totalRows / seconds
+    let baselinePerS = "na"
+    let ratio = "na"
+    if (withBaseline) {
+      try {
+        const baseline = await runBaseline(demo, baselineDir)
+        // Same source data: the baseline loaded what we loaded, in baseline.seconds.
+        const equivalent = totalRows / baseline.seconds
+        baselinePerS = equivalent.toFixed(0)
+        ratio = (oursPerS / equivalent).toFixed(3)
+        console.log(
+          `baseline (fetch + JSON.parse + COPY per 20 pages, child process, ${
+            baseline.database === "server" ? "same Postgres server, own schema" : "its own PGlite"
+          }): ${baseline.rows} records = ${baseline.rows} rows (nested values as jsonb) in ${
+            baseline.seconds.toFixed(2)
+          } s, ${(baseline.rows / baseline.seconds).toFixed(0)} records/s, ${
+            (baseline.pages / baseline.seconds).toFixed(1)
+          } pages/s, peak RSS ${baseline.peakRssMb} MB`
+        )
+        console.log(
+          `ours vs baseline on the same ${records} records: ${seconds.toFixed(2)} s vs ${
+            baseline.seconds.toFixed(2)
+          } s, ${(records / seconds).toFixed(0)} vs ${(baseline.rows / baseline.seconds).toFixed(0)} records/s, ratio ${ratio}`
+        )
+        if (baseline.rows !== records) console.error(`baseline loaded ${baseline.rows} records, we loaded ${records}`)
+      } catch (e) {
+        console.error(`baseline failed: ${e instanceof Error ? e.message : String(e)}`)
+        process.exitCode = 1
+      }
+    }
+    console.log(
+      `bench: rows=${totalRows} rows_per_s=${oursPerS.toFixed(0)} baseline_rows_per_s=${baselinePerS} ratio=${ratio} peak_rss_mb=${
+        peakMb.toFixed(0)
+      }`
+    )
   } finally {
     demo.stop()
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
+    if (baselineDir !== undefined) await rm(baselineDir, { recursive: true, force: true })
   }
 }
 
