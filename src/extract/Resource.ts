@@ -66,8 +66,25 @@ interface State {
   readonly offset: number
 }
 
-const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) =>
-  schema === undefined ? undefined : Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+/**
+ * Decodes a page in one call (one pass of Schema's parser over the array is much cheaper
+ * than one call per record); only when it fails are records decoded one by one, to name the
+ * record that does not fit.
+ */
+const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) => {
+  if (schema === undefined) return undefined
+  const one = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
+  const all = Schema.decodeUnknownEither(Schema.Array(schema), { onExcessProperty: "ignore" })
+  return (records: ReadonlyArray<unknown>): Either.Either<ReadonlyArray<unknown>, { readonly index: number; readonly message: string }> => {
+    const page = all(records)
+    if (Either.isRight(page)) return Either.right(page.right)
+    for (let i = 0; i < records.length; i++) {
+      const result = one(records[i])
+      if (Either.isLeft(result)) return Either.left({ index: i, message: ParseResult.TreeFormatter.formatErrorSync(result.left) })
+    }
+    return Either.left({ index: 0, message: ParseResult.TreeFormatter.formatErrorSync(page.left) })
+  }
+}
 
 const renderValues = (
   values: Readonly<Record<string, Value<Secret>>>,
@@ -163,34 +180,32 @@ export const pages = (
         json: state.request.json,
         actions: resource.responseActions
       })
-      const url = redactor.url(response.url)
+      // Redacting parses the URL: done only when an error or a caller needs it.
+      let redacted: string | undefined
+      const redactedUrl = () => (redacted ??= redactor.url(response.url))
       const fail = (reason: ExtractError["reason"], detail: string, recordIndex?: number) =>
         Effect.fail(
           new ExtractError({
             reason,
             resource: resource.name,
             method: state.request.method,
-            url,
+            url: redactedUrl(),
             page: state.index,
             recordIndex,
             detail: redactor.text(detail)
           })
         )
       if (response.ignored) {
-        return [{ index: state.index, url, records: [], attempts: response.attempts }, Option.none()] as const
+        return [{ index: state.index, get url() { return redactedUrl() }, records: [], attempts: response.attempts }, Option.none()] as const
       }
       // dlt detects the selector on the first page and keeps it for the rest.
       const selector = state.selector ?? detectSelector(response.body)
       const raw = DataSelector.select(selector, response.body)
       let records: ReadonlyArray<unknown> = raw
       if (decode !== undefined) {
-        const decoded: Array<unknown> = []
-        for (let i = 0; i < raw.length; i++) {
-          const result = decode(raw[i])
-          if (Either.isLeft(result)) return yield* fail("Decode", ParseResult.TreeFormatter.formatErrorSync(result.left), i)
-          decoded.push(result.right)
-        }
-        records = decoded
+        const decoded = decode(raw)
+        if (Either.isLeft(decoded)) return yield* fail("Decode", decoded.left.message, decoded.left.index)
+        records = decoded.right
       }
       if (parentFields.length > 0) {
         records = records.map((r) => (isRecord(r) ? { ...r, ...Object.fromEntries(parentFields) } : r))
@@ -221,7 +236,14 @@ export const pages = (
       if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
         return yield* fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
       }
-      const page: ResourcePage<unknown> = { index: state.index, url, records, attempts: response.attempts }
+      const page: ResourcePage<unknown> = {
+        index: state.index,
+        get url() {
+          return redactedUrl()
+        },
+        records,
+        attempts: response.attempts
+      }
       const following = stop ? Option.none() : next.right
       return [
         page,

@@ -132,10 +132,13 @@ export const make = (
       else if (resource.auth !== undefined) endpointAuth.set(resource.name, yield* Auth.makeAuthenticator(resource.auth))
     }
     // URLs are described with what goes on the wire, an api_key in the query included.
-    const describeAuth = (name: string) => {
-      const auth = endpointAuth.has(name) ? source.resources.find((r) => r.name === name)?.auth : config.auth
-      return auth === undefined || auth === null ? (r: HttpClientRequest.HttpClientRequest) => r : Auth.describe(auth)
-    }
+    const identity = (r: HttpClientRequest.HttpClientRequest) => r
+    const describers = new Map(source.resources.map((r) => {
+      const auth = r.auth === undefined ? config.auth : r.auth
+      return [r.name, auth === undefined || auth === null ? identity : Auth.describe(auth)] as const
+    }))
+    const describeAuth = (name: string) => describers.get(name) ?? identity
+    const retrySchedule = Retry.schedule<Transient>(config.retry)
 
     const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> =>
       Effect.gen(function*() {
@@ -230,7 +233,7 @@ export const make = (
         )
 
         const outcome = yield* attempt.pipe(
-          Effect.retry(Retry.schedule<Transient>(config.retry)),
+          Effect.retry(retrySchedule),
           Effect.catchAll((last) =>
             fail(
               last.reason === "Status" || last.reason === "ResponseAction" ? "RetriesExhausted" : last.reason,

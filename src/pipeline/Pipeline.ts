@@ -413,7 +413,7 @@ const loadTree = (
         source.pages(tree.resource, { incremental: tree.incrementalFor(undefined) }).pipe(
           Stream.tap(countPage(tree)),
           // Fetch ahead while the previous page is being written.
-          Stream.buffer({ capacity: 4 }),
+          Stream.buffer({ capacity: 16 }),
           Stream.runForEach((page) => consume(tree, page.records)),
           Effect.provideService(ApiClient, client)
         )
