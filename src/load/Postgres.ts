@@ -1057,6 +1057,21 @@ export const makeWith = (
         const commit: ResourceLoad["commit"] = ({ startedAt, state }) =>
           lock.withPermits(1)(Effect.gen(function*() {
             yield* ensureOpen("commit")
+            // Tables and columns first, in their own short transaction under the dataset lock,
+            // so resources' data commits (the long part) do not wait for each other. New empty
+            // tables or columns are all a failed data commit can leave behind.
+            yield* unitOfWork(
+              `preparing the tables of ${resource}`,
+              dataset,
+              Effect.gen(function*() {
+                const specs = tableSpecs()
+                if (planDdl(dataset, yield* readCatalog(dataset), specs).length === 0) return
+                yield* exec(lockSql, [lockKey(dataset)], "locking the dataset", dataset)
+                for (const ddl of planDdl(dataset, yield* readCatalog(dataset), specs)) {
+                  yield* exec(ddl.sql, [], "creating tables", dataset, ddl.table)
+                }
+              })
+            )
             const { rowsPerTable, schemaVersion } = yield* unitOfWork(
               `committing ${resource}`,
               dataset,
