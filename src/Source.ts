@@ -126,19 +126,7 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
  * re-attaches it after checking the one thing both kinds share, being an object.
  */
 /** A fresh incremental run from the initial value (streaming records keeps no state). */
-const startIncremental = (spec: IncrementalSpec): Incremental.IncrementalRun =>
-  Incremental.start({
-    cursorPath: spec.cursorPath,
-    initialValue: spec.initialValue,
-    endValue: spec.endValue,
-    lastValueFunc: spec.lastValueFunc,
-    rowOrder: spec.rowOrder,
-    lag: spec.lag,
-    onCursorValueMissing: spec.onCursorValueMissing,
-    rangeStart: spec.rangeStart,
-    rangeEnd: spec.rangeEnd,
-    primaryKey: spec.primaryKey
-  }, undefined)
+const startIncremental = (spec: IncrementalSpec): Incremental.IncrementalRun => Incremental.start(spec, undefined)
 
 const isRecordOf = <C extends RestApiConfigInput, N extends string>(record: unknown): record is RecordOf<C, N> =>
   typeof record === "object" && record !== null

@@ -200,19 +200,6 @@ const parentKey = (resource: Resource, record: unknown): string => {
   return JSON.stringify(values)
 }
 
-const incrementalOptions = (spec: IncrementalSpec): Incremental.IncrementalOptions => ({
-  cursorPath: spec.cursorPath,
-  initialValue: spec.initialValue,
-  endValue: spec.endValue,
-  lastValueFunc: spec.lastValueFunc,
-  rowOrder: spec.rowOrder,
-  lag: spec.lag,
-  onCursorValueMissing: spec.onCursorValueMissing,
-  rangeStart: spec.rangeStart,
-  rangeEnd: spec.rangeEnd,
-  primaryKey: spec.primaryKey
-})
-
 /** dlt's `convert` changes the values put into requests, not the cursor kept in state. */
 const converted = (run: Incremental.IncrementalRun, spec: IncrementalSpec): Incremental.IncrementalRun => {
   const convert = spec.convert
@@ -251,14 +238,14 @@ const makeNode = (
     const spec = resource.incremental
     const topRun = spec === undefined || resource.parent !== undefined
       ? undefined
-      : converted(Incremental.start(incrementalOptions(spec), stored.incremental), spec)
+      : converted(Incremental.start(spec, stored.incremental), spec)
     const perParent: Record<string, Incremental.IncrementalState> = { ...stored.perParent }
     const runs: Array<readonly [string, Incremental.IncrementalRun]> = []
     const incrementalFor = (parent: unknown): Incremental.IncrementalRun | undefined => {
       if (spec === undefined) return undefined
       if (resource.parent === undefined) return topRun
       const key = parentKey(resource, parent)
-      const childRun = converted(Incremental.start(incrementalOptions(spec), perParent[key]), spec)
+      const childRun = converted(Incremental.start(spec, perParent[key]), spec)
       runs.push([key, childRun])
       return childRun
     }
