@@ -28,10 +28,11 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
-import { sourceFromFile } from "../src/Connector.js"
+import analytics from "../examples/analytics/analytics.js"
 import * as Embedded from "../src/load/Embedded.js"
 import * as Postgres from "../src/load/Postgres.js"
 import * as Pipeline from "../src/pipeline/Pipeline.js"
+import * as RestApiSource from "../src/Source.js"
 
 const root = path.resolve(import.meta.dirname, "..")
 const argValue = (name: string) => {
@@ -114,7 +115,9 @@ const main = async () => {
   const database = Embedded.databaseLayer({ databaseUrl, dataDir })
   try {
     const info = await Effect.gen(function*() {
-      const source = yield* sourceFromFile(path.join(root, "examples/analytics/analytics.ts"), { baseUrl: demo.baseUrl })
+      // The seed connector (examples/analytics, with its Schemas), bundled in: no TypeScript
+      // loader in this process, so the memory measured is the pipeline's.
+      const source = yield* RestApiSource.make({ ...analytics, client: { ...analytics.client, base_url: demo.baseUrl } })
       const started = performance.now()
       const result = yield* Pipeline.run(source, { dataset })
       const seconds = (performance.now() - started) / 1000
@@ -123,7 +126,12 @@ const main = async () => {
       return { result, seconds }
     }).pipe(
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", demo.token]]))),
-      Effect.provide(Layer.mergeAll(Postgres.layer, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(database))),
+      // As the CLI: COPY staging on a server, json_to_recordset on the embedded database.
+      Effect.provide(
+        Layer.mergeAll(databaseUrl === undefined ? Postgres.layer : Postgres.layerCopy(databaseUrl), NodeHttpClient.layerUndici).pipe(
+          Layer.provideMerge(database)
+        )
+      ),
       Effect.runPromise
     )
     clearInterval(sampler)
