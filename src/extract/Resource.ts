@@ -166,41 +166,32 @@ export const pages = (
     return [`_${context.parent?.name}_${field}`, isRecord(record) ? record[field] : undefined] as const
   })
 
-  const fetchPage = (
-    state: State
-  ): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
+  /** The page's errors name its URL (redacted only when needed: redaction parses the URL). */
+  const failer = (state: State, responseUrl: string) => {
+    let redacted: string | undefined
+    const redactedUrl = () => (redacted ??= redactor.url(responseUrl))
+    const fail = (reason: ExtractError["reason"], detail: string, recordIndex?: number) =>
+      Effect.fail(
+        new ExtractError({
+          reason,
+          resource: resource.name,
+          method: state.request.method,
+          url: redactedUrl(),
+          page: state.index,
+          recordIndex,
+          detail: redactor.text(detail)
+        })
+      )
+    return { redactedUrl, fail }
+  }
+
+  /** Schema decoding, parent fields, processing steps, the incremental filter. */
+  const processPage = (
+    fetched: Fetched
+  ): Effect.Effect<{ readonly page: ResourcePage<unknown>; readonly stop: boolean }, ExtractError> =>
     Effect.gen(function*() {
-      const response = yield* client.request({
-        resource: resource.name,
-        page: state.index,
-        method: state.request.method,
-        url: state.request.url,
-        params: state.request.params,
-        headers,
-        json: state.request.json,
-        actions: resource.responseActions
-      })
-      // Redacting parses the URL: done only when an error or a caller needs it.
-      let redacted: string | undefined
-      const redactedUrl = () => (redacted ??= redactor.url(response.url))
-      const fail = (reason: ExtractError["reason"], detail: string, recordIndex?: number) =>
-        Effect.fail(
-          new ExtractError({
-            reason,
-            resource: resource.name,
-            method: state.request.method,
-            url: redactedUrl(),
-            page: state.index,
-            recordIndex,
-            detail: redactor.text(detail)
-          })
-        )
-      if (response.ignored) {
-        return [{ index: state.index, get url() { return redactedUrl() }, records: [], attempts: response.attempts }, Option.none()] as const
-      }
-      // dlt detects the selector on the first page and keeps it for the rest.
-      const selector = state.selector ?? detectSelector(response.body)
-      const raw = DataSelector.select(selector, response.body)
+      const { state, raw, attempts } = fetched
+      const { fail, redactedUrl } = failer(state, fetched.url)
       let records: ReadonlyArray<unknown> = raw
       if (decode !== undefined) {
         const decoded = decode(raw)
@@ -224,6 +215,44 @@ export const pages = (
         records = filtered.right.records
         stop = filtered.right.stop
       }
+      const page: ResourcePage<unknown> = {
+        index: state.index,
+        get url() {
+          return redactedUrl()
+        },
+        records,
+        attempts
+      }
+      return { page, stop }
+    })
+
+  // A page's records are processed while the next page is on its way, unless processing can
+  // end the paging (incremental row_order): then each page is processed before the next is asked for.
+  const inline = context.incremental !== undefined && resource.incremental?.rowOrder !== undefined
+
+  const fetchPage = (state: State): Effect.Effect<readonly [Fetched, Option.Option<State>], ApiError | ExtractError> =>
+    Effect.gen(function*() {
+      const response = yield* client.request({
+        resource: resource.name,
+        page: state.index,
+        method: state.request.method,
+        url: state.request.url,
+        params: state.request.params,
+        headers,
+        json: state.request.json,
+        actions: resource.responseActions
+      })
+      const { fail } = failer(state, response.url)
+      if (response.ignored) {
+        const ignored: Fetched = { state, url: response.url, raw: [], attempts: response.attempts, processed: undefined }
+        const processedIgnored = inline ? (yield* processPage(ignored)).page : undefined
+        return [{ ...ignored, processed: processedIgnored }, Option.none()] as const
+      }
+      // dlt detects the selector on the first page and keeps it for the rest.
+      const selector = state.selector ?? detectSelector(response.body)
+      const raw = DataSelector.select(selector, response.body)
+      const fetched: Fetched = { state, url: response.url, raw, attempts: response.attempts, processed: undefined }
+      const processed = inline ? yield* processPage(fetched) : undefined
       const next = paginator.next({
         request: state.request,
         url: response.url,
@@ -236,20 +265,31 @@ export const pages = (
       if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
         return yield* fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
       }
-      const page: ResourcePage<unknown> = {
-        index: state.index,
-        get url() {
-          return redactedUrl()
-        },
-        records,
-        attempts: response.attempts
-      }
-      const following = stop ? Option.none() : next.right
+      const following = processed?.stop === true ? Option.none() : next.right
       return [
-        page,
+        { ...fetched, processed: processed?.page },
         Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length }))
       ] as const
     })
 
-  return Stream.paginateEffect({ request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }, fetchPage)
+  const fetched = Stream.paginateEffect({ request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }, fetchPage)
+  if (inline) {
+    return fetched.pipe(
+      Stream.mapEffect((f) => (f.processed !== undefined ? Effect.succeed(f.processed) : Effect.map(processPage(f), (p) => p.page)))
+    )
+  }
+  return fetched.pipe(
+    Stream.buffer({ capacity: 2 }),
+    Stream.mapEffect((f) => Effect.map(processPage(f), (p) => p.page))
+  )
 }
+
+/** A fetched page before its records are decoded and filtered. */
+interface Fetched {
+  readonly state: State
+  readonly url: string
+  readonly raw: ReadonlyArray<unknown>
+  readonly attempts: number
+  readonly processed: ResourcePage<unknown> | undefined
+}
+
