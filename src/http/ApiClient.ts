@@ -118,7 +118,9 @@ export const make = (
 ): Effect.Effect<ApiClientService, never, HttpClient.HttpClient | Scope> =>
   Effect.gen(function*() {
     const config = source.client
-    const http = yield* HttpClient.HttpClient
+    // No span or traceparent header per page: a sync makes thousands of requests, and the
+    // tracing bookkeeping showed up in profiles. Spans stay on the pipeline level.
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withTracerDisabledWhen(() => true))
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
