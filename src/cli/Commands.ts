@@ -186,9 +186,13 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
       resources: undefined,
       baseUrl: api.baseUrl
     }).pipe(Effect.withConfigProvider(provider))
+    const where = Option.isSome(args.databaseUrl)
+      ? "the Postgres server, schema analytics"
+      : `the embedded database in ${path.resolve(args.dataDir)}`
+    const flags = Option.isSome(args.databaseUrl) ? " --database-url <URL>" : ""
     yield* Console.error(
-      `\nthe tables are in the embedded database in ${path.resolve(args.dataDir)}; ` +
-        `see them with: npm start -- schema ${path.relative(process.cwd(), demoConfigFile)} --dataset analytics`
+      `\nthe tables are in ${where}; ` +
+        `see them with: npm start -- schema ${path.relative(process.cwd(), demoConfigFile)} --dataset analytics${flags}`
     )
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription("start the demo analytics API on 127.0.0.1 and sync it into the embedded database")
