@@ -189,7 +189,11 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
     const where = Option.isSome(args.databaseUrl)
       ? "the Postgres server, schema analytics"
       : `the embedded database in ${path.resolve(args.dataDir)}`
-    const flags = Option.isSome(args.databaseUrl) ? " --database-url <URL>" : ""
+    const flags = Option.isSome(args.databaseUrl)
+      ? " --database-url <URL>"
+      : args.dataDir === ".rest-connector"
+      ? ""
+      : ` --data-dir ${args.dataDir}`
     yield* Console.error(
       `\nthe tables are in ${where}; ` +
         `see them with: npm start -- schema ${path.relative(process.cwd(), demoConfigFile)} --dataset analytics${flags}`
