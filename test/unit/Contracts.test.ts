@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either } from "effect"
 import * as Normalizer from "../../src/normalize/Normalizer.js"
 import type { Row, TableSchema } from "../../src/normalize/TableSchema.js"
+import { data, fail, make, ok, rowsOf } from "../support/normalizer.js"
 
 type Mode = Normalizer.ContractMode
 
@@ -12,24 +12,7 @@ const contract = (c: Partial<Normalizer.SchemaContract>): Normalizer.SchemaContr
   ...c
 })
 
-const make = (options: Partial<Normalizer.NormalizerOptions> = {}): Normalizer.Normalizer =>
-  Normalizer.make({ rootTable: "items", loadId: "load_1", disposition: "append", primaryKey: [], ...options })
 
-const ok = (n: Normalizer.Normalizer, records: ReadonlyArray<unknown>, firstIndex = 0): Normalizer.NormalizedBatch => {
-  const r = n.normalize(records, firstIndex)
-  if (Either.isLeft(r)) throw new Error(`unexpected NormalizeError: ${r.left.message}`)
-  return r.right
-}
-
-const fail = (n: Normalizer.Normalizer, records: ReadonlyArray<unknown>, firstIndex = 0): Normalizer.NormalizeError => {
-  const r = n.normalize(records, firstIndex)
-  if (Either.isRight(r)) throw new Error("expected a NormalizeError")
-  return r.left
-}
-
-const rowsOf = (batch: Normalizer.NormalizedBatch, table: string): ReadonlyArray<Row> => batch.rows.get(table) ?? []
-
-const data = (row: Row): Record<string, unknown> => Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("_rc_")))
 
 const columnNames = (tables: ReadonlyArray<TableSchema>, name: string): Array<string> =>
   (tables.find((t) => t.name === name)?.columns ?? []).map((c) => c.name).filter((c) => !c.startsWith("_rc_"))

@@ -1,26 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal, DateTime, Either, Option, Schema } from "effect"
+import { BigDecimal, DateTime, Option, Schema } from "effect"
 import * as Normalizer from "../../src/normalize/Normalizer.js"
 import * as Naming from "../../src/normalize/Naming.js"
 import { tablesFromSchema } from "../../src/normalize/SchemaColumns.js"
-import type { ColumnSchema, Row, TableSchema } from "../../src/normalize/TableSchema.js"
+import type { ColumnSchema, TableSchema } from "../../src/normalize/TableSchema.js"
+import { data, fail, make, ok, rowsOf } from "../support/normalizer.js"
 
-const make = (options: Partial<Normalizer.NormalizerOptions> = {}): Normalizer.Normalizer =>
-  Normalizer.make({ rootTable: "items", loadId: "load_1", disposition: "append", primaryKey: [], ...options })
-
-const ok = (n: Normalizer.Normalizer, records: ReadonlyArray<unknown>, firstIndex = 0): Normalizer.NormalizedBatch => {
-  const r = n.normalize(records, firstIndex)
-  if (Either.isLeft(r)) throw new Error(`unexpected NormalizeError: ${r.left.message}`)
-  return r.right
-}
-
-const fail = (n: Normalizer.Normalizer, records: ReadonlyArray<unknown>, firstIndex = 0): Normalizer.NormalizeError => {
-  const r = n.normalize(records, firstIndex)
-  if (Either.isRight(r)) throw new Error("expected a NormalizeError")
-  return r.left
-}
-
-const rowsOf = (batch: Normalizer.NormalizedBatch, table: string): ReadonlyArray<Row> => batch.rows.get(table) ?? []
 
 const tableOf = (tables: ReadonlyArray<TableSchema>, name: string): TableSchema => {
   const t = tables.find((t) => t.name === name)
@@ -38,9 +23,6 @@ const column = (t: TableSchema, name: string): ColumnSchema => {
   return c
 }
 
-/** A row without its system columns. */
-const data = (row: Row): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("_rc_")))
 
 describe("Normalizer: flattening and naming", () => {
   it("normalizes keys, flattens nested objects and puts system columns first", () => {

@@ -1,0 +1,28 @@
+/** Helpers shared by the normalizer's unit tests. */
+import { Either } from "effect"
+import * as Normalizer from "../../src/normalize/Normalizer.js"
+import type { Row } from "../../src/normalize/TableSchema.js"
+
+/** A normalizer for a root table `items`, appending, with the given options on top. */
+export const make = (options: Partial<Normalizer.NormalizerOptions> = {}): Normalizer.Normalizer =>
+  Normalizer.make({ rootTable: "items", loadId: "load_1", disposition: "append", primaryKey: [], ...options })
+
+/** Normalizes records that must pass. */
+export const ok = (n: Normalizer.Normalizer, records: ReadonlyArray<unknown>, firstIndex = 0): Normalizer.NormalizedBatch => {
+  const r = n.normalize(records, firstIndex)
+  if (Either.isLeft(r)) throw new Error(`unexpected NormalizeError: ${r.left.message}`)
+  return r.right
+}
+
+/** Normalizes records that must fail, returning the error. */
+export const fail = (n: Normalizer.Normalizer, records: ReadonlyArray<unknown>, firstIndex = 0): Normalizer.NormalizeError => {
+  const r = n.normalize(records, firstIndex)
+  if (Either.isRight(r)) throw new Error("expected a NormalizeError")
+  return r.left
+}
+
+export const rowsOf = (batch: Normalizer.NormalizedBatch, table: string): ReadonlyArray<Row> => batch.rows.get(table) ?? []
+
+/** A row without its system columns. */
+export const data = (row: Row): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("_rc_")))
