@@ -458,14 +458,19 @@ const isFunction = (u: unknown): u is (...args: ReadonlyArray<never>) => unknown
 /** Calls a user function from the config with one argument. */
 const call1 = (f: (...args: ReadonlyArray<never>) => unknown) => (arg: unknown): unknown => Reflect.apply(f, undefined, [arg])
 
-const parseTemplate = (source: string, path: string, issues: Array<ConfigIssue>): Template.Template | undefined => {
-  const parsed = Template.parse(source)
-  if (Either.isLeft(parsed)) {
-    issues.push(issue(path, parsed.left.message))
-    return undefined
-  }
-  return parsed.right
+/** A parse result, or undefined with its error recorded at `path`: every problem is reported, not just the first. */
+const orIssue = <A>(
+  parsed: Either.Either<A, { readonly message: string }>,
+  path: string,
+  issues: Array<ConfigIssue>
+): A | undefined => {
+  if (Either.isRight(parsed)) return parsed.right
+  issues.push(issue(path, parsed.left.message))
+  return undefined
 }
+
+const parseTemplate = (source: string, path: string, issues: Array<ConfigIssue>): Template.Template | undefined =>
+  orIssue(Template.parse(source), path, issues)
 
 /** Plain strings with placeholders become templates; other values stay as they are. */
 const templated = (
@@ -543,11 +548,7 @@ const resolveResource = (
   }
   const headerValues = templated(headers, `${ep}.headers`, issues)
   let json: Template.JsonTemplate | undefined
-  if (endpoint.json !== undefined) {
-    const parsed = Template.parseJson(endpoint.json)
-    if (Either.isLeft(parsed)) issues.push(issue(`${ep}.json`, parsed.left.message))
-    else json = parsed.right
-  }
+  if (endpoint.json !== undefined) json = orIssue(Template.parseJson(endpoint.json), `${ep}.json`, issues)
 
   // dlt's single-entity rule: a path ending in a placeholder (`users/{id}`) is one object,
   // unless the endpoint or resource_defaults say otherwise; it overrides the client paginator.
@@ -556,9 +557,7 @@ const resolveResource = (
 
   let dataSelector: DataSelector.DataSelector | undefined
   if (endpoint.data_selector !== undefined) {
-    const parsed = DataSelector.parse(endpoint.data_selector)
-    if (Either.isLeft(parsed)) issues.push(issue(`${ep}.data_selector`, parsed.left.message))
-    else dataSelector = parsed.right
+    dataSelector = orIssue(DataSelector.parse(endpoint.data_selector), `${ep}.data_selector`, issues)
   } else if (singleEntity) {
     dataSelector = DataSelector.root
   }
@@ -736,14 +735,8 @@ const resolveProcessingSteps = (steps: ResourceObject["processing_steps"]): Read
 
 // ---------------------------------------------------------------- paginators
 
-const parsePath = (source: string, path: string, issues: Array<ConfigIssue>): DataSelector.DataSelector | undefined => {
-  const parsed = DataSelector.parse(source)
-  if (Either.isLeft(parsed)) {
-    issues.push(issue(path, parsed.left.message))
-    return undefined
-  }
-  return parsed.right
-}
+const parsePath = (source: string, path: string, issues: Array<ConfigIssue>): DataSelector.DataSelector | undefined =>
+  orIssue(DataSelector.parse(source), path, issues)
 
 const parseCondition = (
   value: string | ((...args: ReadonlyArray<never>) => unknown) | undefined,
@@ -755,12 +748,8 @@ const parseCondition = (
     const f = value
     return { _tag: "Function", f: (scope) => Reflect.apply(f, undefined, [scope]) }
   }
-  const parsed = Expression.parse(value, Expression.PaginationNames)
-  if (Either.isLeft(parsed)) {
-    issues.push(issue(path, parsed.left.message))
-    return undefined
-  }
-  return { _tag: "Expression", expression: parsed.right }
+  const expression = orIssue(Expression.parse(value, Expression.PaginationNames), path, issues)
+  return expression === undefined ? undefined : { _tag: "Expression", expression }
 }
 
 type PaginatorObject = Exclude<PaginatorConfig, string | CustomPaginatorConfig>
