@@ -10,41 +10,24 @@ import { Effect, Layer } from "effect"
 import type { Batch, MergeOptions, MergeStrategy, StartLoadOptions } from "../../src/load/Destination.js"
 import { Destination } from "../../src/load/Destination.js"
 import * as Postgres from "../../src/load/Postgres.js"
-import type { Cell, ColumnSchema, DataType, Row, TableSchema } from "../../src/normalize/TableSchema.js"
+import type { Cell, Row, TableSchema } from "../../src/normalize/TableSchema.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
+import { childTable, col, rootTable } from "../support/tables.js"
 
 // --- helpers ---------------------------------------------------------------
 
-const col = (name: string, type: DataType, nullable = true): ColumnSchema => ({ name, type, nullable })
 
-const items: TableSchema = {
-  name: "items",
-  columns: [
-    col("_rc_id", "text", false),
-    col("_rc_load_id", "text", false),
-    col("_rc_seq", "bigint"),
-    col("key", "bigint"),
-    col("region", "text"),
-    col("day", "bigint"),
-    col("name", "text"),
-    col("version", "bigint"),
-    col("deleted", "boolean"),
-    col("deleted_at", "text")
-  ]
-}
+const items: TableSchema = rootTable("items", [
+  col("key", "bigint"),
+  col("region", "text"),
+  col("day", "bigint"),
+  col("name", "text"),
+  col("version", "bigint"),
+  col("deleted", "boolean"),
+  col("deleted_at", "text")
+])
 
-const tags: TableSchema = {
-  name: "items__tags",
-  parent: "items",
-  columns: [
-    col("_rc_id", "text", false),
-    col("_rc_parent_id", "text", false),
-    col("_rc_list_idx", "bigint", false),
-    col("_rc_root_id", "text", false),
-    col("_rc_seq", "bigint"),
-    col("value", "text")
-  ]
-}
+const tags: TableSchema = childTable("items__tags", "items", [col("value", "text")])
 
 const item = (seq: number, id: string, fields: Readonly<Record<string, Cell>>): Row => ({
   _rc_id: id,

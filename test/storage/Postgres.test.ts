@@ -4,30 +4,12 @@ import { Deferred, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
 import type { Batch, StartLoadOptions } from "../../src/load/Destination.js"
 import { Destination } from "../../src/load/Destination.js"
 import * as Postgres from "../../src/load/Postgres.js"
-import type { ColumnSchema, DataType, Row, TableSchema } from "../../src/normalize/TableSchema.js"
+import type { Row, TableSchema } from "../../src/normalize/TableSchema.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
+import { childTable, col, rootTable } from "../support/tables.js"
 
 // --- helpers ---------------------------------------------------------------
 
-const col = (name: string, type: DataType, nullable = true): ColumnSchema => ({ name, type, nullable })
-
-const rootTable = (name: string, columns: ReadonlyArray<ColumnSchema>): TableSchema => ({
-  name,
-  columns: [col("_rc_id", "text", false), col("_rc_load_id", "text", false), col("_rc_seq", "bigint"), ...columns]
-})
-
-const childTable = (name: string, parent: string, columns: ReadonlyArray<ColumnSchema>): TableSchema => ({
-  name,
-  parent,
-  columns: [
-    col("_rc_id", "text", false),
-    col("_rc_parent_id", "text", false),
-    col("_rc_list_idx", "bigint", false),
-    col("_rc_root_id", "text", false),
-    col("_rc_seq", "bigint"),
-    ...columns
-  ]
-})
 
 const batch = (...tables: ReadonlyArray<readonly [TableSchema, ReadonlyArray<Row>]>): Batch => ({
   tables: tables.map(([t]) => t),
