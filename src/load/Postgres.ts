@@ -216,6 +216,10 @@ const createRegistrySql = (stagingSchema: string) =>
     qualified(stagingSchema, registryTable)
   } (table_name text PRIMARY KEY, resource text NOT NULL, load_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`
 
+/** Was some `_rc_id` staged more than once (the same record on two pages, or a merge key)? */
+const duplicateIdsSql = (stagedRoot: string) =>
+  `SELECT EXISTS (SELECT 1 FROM ${stagedRoot} GROUP BY ${ident(SystemColumns.id)} HAVING count(*) > 1) AS present`
+
 const mergeWorkMemSql = "SET LOCAL work_mem = '64MB'"
 
 /** Serializes DDL on one schema across sessions: concurrent `CREATE ... IF NOT EXISTS` can still collide. */
@@ -387,6 +391,11 @@ interface MergePlanInput {
   readonly merge: MergeOptions
   /** scd2 boundary: `_rc_valid_from` of new versions and `_rc_valid_to` of retired ones (ISO text). */
   readonly boundary: string
+  /**
+   * No `_rc_id` was staged twice (checked before planning): every staged root survives, so the
+   * plan skips the DISTINCT ON sort, and children need no join back to their root's ordinal.
+   */
+  readonly uniqueIds: boolean
 }
 
 const isValidityColumn = (name: string) => name === Scd2Columns.validFrom || name === Scd2Columns.validTo
@@ -395,7 +404,8 @@ const isValidityColumn = (name: string) => name === Scd2Columns.validFrom || nam
  * One root row per `_rc_id`: the first by `dedupSort` (dlt: "desc" keeps the highest value, "asc"
  * the lowest; rows without a value lose), ties and the default going to the last row of the load.
  */
-const survivorsSql = (stagedRoot: string, root: StagedTable, dedupSort: MergeOptions["dedupSort"]) => {
+const survivorsSql = (stagedRoot: string, root: StagedTable, dedupSort: MergeOptions["dedupSort"], uniqueIds: boolean) => {
+  if (uniqueIds) return `SELECT * FROM ${stagedRoot}`
   const sort = dedupSort !== undefined && root.columns.has(dedupSort.column)
     ? `${ident(dedupSort.column)} ${dedupSort.order === "asc" ? "ASC" : "DESC"} NULLS LAST, `
     : ""
@@ -444,7 +454,7 @@ const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
   const final = qualified(dataset, rootTable)
   const stagedRoot = qualified(stagingSchema, root.staging)
   const scd2 = merge.strategy === "scd2"
-  const survivors = survivorsSql(stagedRoot, root, merge.dedupSort)
+  const survivors = survivorsSql(stagedRoot, root, merge.dedupSort, input.uniqueIds)
   // dlt applies hard_delete to every strategy but insert-only.
   const deleted = merge.strategy === "insert-only" ? undefined : deletedCondition(root, merge.hardDelete)
   const notDeleted = (alias: string) => deleted === undefined ? "TRUE" : `NOT (${deleted(alias)})`
@@ -462,6 +472,21 @@ const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
   /** Staged child rows of the surviving roots that pass `rootFilter` (on alias `s`). */
   const insertChildren = (child: StagedTable, rootFilter: string, rowFilter?: string) => {
     const columns = [...child.columns.keys()].filter((c) => c !== SystemColumns.seq)
+    if (input.uniqueIds) {
+      // One staged root per id: a child belongs to the root with its `_rc_root_id`.
+      const filters = [
+        ...(rootFilter === "TRUE" ? [] : [`c.${rootId} IN (SELECT s.${id} FROM ${stagedRoot} AS s WHERE ${rootFilter})`]),
+        ...(rowFilter === undefined ? [] : [rowFilter])
+      ]
+      return statement(
+        `INSERT INTO ${qualified(dataset, child.table)} (${columnList(columns)}) SELECT ${columnList(columns, "c")} FROM ${
+          qualified(stagingSchema, child.staging)
+        } AS c${filters.length === 0 ? "" : ` WHERE ${filters.join(" AND ")}`}`,
+        child.table,
+        "merging child rows",
+        true
+      )
+    }
     // Same root id and same root ordinal: the children of that very duplicate.
     const parents = `SELECT s.${id}, s.${seq} FROM (${survivors}) AS s WHERE ${rootFilter}`
     return statement(
@@ -984,7 +1009,14 @@ export const makeWith = (
                 if (root === undefined) break
                 // DISTINCT ON sorts the whole load; the 4 MB default spills it to disk. Reset at COMMIT.
                 yield* exec(mergeWorkMemSql, [], "merging rows", dataset)
+                const duplicates = yield* query<{ readonly present: boolean }>(
+                  duplicateIdsSql(qualified(stagingSchema, root.staging)),
+                  [],
+                  "merging rows",
+                  dataset
+                )
                 const statements = planMerge({
+                  uniqueIds: duplicates[0]?.present !== true,
                   dataset,
                   stagingSchema,
                   rootTable,
