@@ -85,7 +85,10 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
   const recordsOf = (resource: ResolvedResource<Secret>): Stream.Stream<unknown, SourceError, ApiClient.ApiClient> => {
     const parent = resource.parent === undefined ? undefined : byName.get(resource.parent)
     const incremental = resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
-    if (parent === undefined) return pages(resource, { incremental }).pipe(Stream.mapConcat((page) => page.records))
+    // The next page is fetched while the consumer works through this one.
+    if (parent === undefined) {
+      return pages(resource, { incremental }).pipe(Stream.buffer({ capacity: 2 }), Stream.mapConcat((page) => page.records))
+    }
     return recordsOf(parent).pipe(
       Stream.flatMap(
         (record) =>

@@ -226,11 +226,10 @@ export const pages = (
       return { page, stop }
     })
 
-  // A page's records are processed while the next page is on its way, unless processing can
-  // end the paging (incremental row_order): then each page is processed before the next is asked for.
-  const inline = context.incremental !== undefined && resource.incremental?.rowOrder !== undefined
-
-  const fetchPage = (state: State): Effect.Effect<readonly [Fetched, Option.Option<State>], ApiError | ExtractError> =>
+  // Each page is processed as soon as it arrives, before the next is asked for: processing can
+  // end the paging (incremental row_order), and one step per page is cheaper than a second
+  // stream stage. Consumers that want pages fetched ahead buffer the stream.
+  const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
     Effect.gen(function*() {
       const response = yield* client.request({
         resource: resource.name,
@@ -244,15 +243,13 @@ export const pages = (
       })
       const { fail } = failer(state, response.url)
       if (response.ignored) {
-        const ignored: Fetched = { state, url: response.url, raw: [], attempts: response.attempts, processed: undefined }
-        const processedIgnored = inline ? (yield* processPage(ignored)).page : undefined
-        return [{ ...ignored, processed: processedIgnored }, Option.none()] as const
+        const ignored = yield* processPage({ state, url: response.url, raw: [], attempts: response.attempts })
+        return [ignored.page, Option.none()] as const
       }
       // dlt detects the selector on the first page and keeps it for the rest.
       const selector = state.selector ?? detectSelector(response.body)
       const raw = DataSelector.select(selector, response.body)
-      const fetched: Fetched = { state, url: response.url, raw, attempts: response.attempts, processed: undefined }
-      const processed = inline ? yield* processPage(fetched) : undefined
+      const processed = yield* processPage({ state, url: response.url, raw, attempts: response.attempts })
       const next = paginator.next({
         request: state.request,
         url: response.url,
@@ -265,23 +262,14 @@ export const pages = (
       if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
         return yield* fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
       }
-      const following = processed?.stop === true ? Option.none() : next.right
+      const following = processed.stop ? Option.none() : next.right
       return [
-        { ...fetched, processed: processed?.page },
+        processed.page,
         Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length }))
       ] as const
     })
 
-  const fetched = Stream.paginateEffect({ request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }, fetchPage)
-  if (inline) {
-    return fetched.pipe(
-      Stream.mapEffect((f) => (f.processed !== undefined ? Effect.succeed(f.processed) : Effect.map(processPage(f), (p) => p.page)))
-    )
-  }
-  return fetched.pipe(
-    Stream.buffer({ capacity: 2 }),
-    Stream.mapEffect((f) => Effect.map(processPage(f), (p) => p.page))
-  )
+  return Stream.paginateEffect({ request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }, fetchPage)
 }
 
 /** A fetched page before its records are decoded and filtered. */
@@ -290,6 +278,5 @@ interface Fetched {
   readonly url: string
   readonly raw: ReadonlyArray<unknown>
   readonly attempts: number
-  readonly processed: ResourcePage<unknown> | undefined
 }
 
