@@ -293,6 +293,8 @@ interface TableSpec {
   readonly child: boolean
   /** Index on root `_rc_id`: unique for key-based merge tables, plain for scd2 (versions share ids). */
   readonly idIndex: "unique" | "plain" | "none"
+  /** The commit's SQL needs the unique index from the start (upsert's ON CONFLICT). */
+  readonly conflictTarget: boolean
 }
 
 interface Ddl {
@@ -303,7 +305,17 @@ interface Ddl {
 /** Child tables are `<root>__<field>...`; `parent` says so too when the normalizer knows. */
 const isChildOf = (root: string, table: string) => table.startsWith(`${root}__`)
 
-const planDdl = (dataset: string, catalog: Catalog, specs: ReadonlyArray<TableSpec>): ReadonlyArray<Ddl> => {
+/**
+ * DDL that makes the catalog fit the specs. Indexes of the tables in `withoutIndexes` are left
+ * out: a table created by this load gets them after its rows are in (one bulk index build is
+ * much cheaper than maintaining the index row by row).
+ */
+const planDdl = (
+  dataset: string,
+  catalog: Catalog,
+  specs: ReadonlyArray<TableSpec>,
+  withoutIndexes: ReadonlySet<string> = new Set()
+): ReadonlyArray<Ddl> => {
   const ddl: Array<Ddl> = []
   if (!catalog.schemaExists) ddl.push({ sql: `CREATE SCHEMA IF NOT EXISTS ${ident(dataset)}` })
   const loads = catalog.tables.get(loadsTable)
@@ -324,6 +336,7 @@ const planDdl = (dataset: string, catalog: Catalog, specs: ReadonlyArray<TableSp
       const missing = spec.columns.filter((c) => !stored.has(c.name))
       if (missing.length > 0) ddl.push({ sql: addColumnsSql(dataset, spec.name, missing), table: spec.name })
     }
+    if (withoutIndexes.has(spec.name)) continue
     const hasColumn = (name: string) => spec.columns.some((c) => c.name === name) || (stored?.has(name) ?? false)
     if (spec.idIndex === "unique" && !catalog.indexes.has(rootIndexName(spec.name))) {
       ddl.push({
@@ -951,19 +964,21 @@ export const makeWith = (
             name,
             columns: [...spec.columns.values()],
             child: spec.child,
-            idIndex: !isMerge || name !== rootTable ? "none" : merge.strategy === "scd2" ? "plain" : "unique"
+            idIndex: !isMerge || name !== rootTable ? "none" : merge.strategy === "scd2" ? "plain" : "unique",
+            conflictTarget: isMerge && name === rootTable && merge.strategy === "upsert"
           }))
         }
 
-        const commitWork = (startedAt: Date, state: unknown) =>
+        /** `newTables`: created empty by this load's preparation; their indexes come after the rows. */
+        const commitWork = (startedAt: Date, state: unknown, newTables: ReadonlySet<string>) =>
           Effect.gen(function*() {
             const specs = tableSpecs()
             let catalog = yield* readCatalog(dataset)
-            if (planDdl(dataset, catalog, specs).length > 0) {
+            if (planDdl(dataset, catalog, specs, newTables).length > 0) {
               // Lock, then re-plan: another session may have created the same objects meanwhile.
               yield* exec(lockSql, [lockKey(dataset)], "locking the dataset", dataset)
               catalog = yield* readCatalog(dataset)
-              for (const ddl of planDdl(dataset, catalog, specs)) {
+              for (const ddl of planDdl(dataset, catalog, specs, newTables)) {
                 yield* exec(ddl.sql, [], "creating tables", dataset, ddl.table)
               }
               catalog = yield* readCatalog(dataset)
@@ -1040,6 +1055,14 @@ export const makeWith = (
               }
             }
 
+            // Indexes of the tables this load created, built once over their rows. No dataset
+            // lock: the tables are this resource's own, and a clash rolls back and retries.
+            for (const ddl of planDdl(dataset, catalog, specs)) {
+              if (ddl.table !== undefined && newTables.has(ddl.table)) {
+                yield* exec(ddl.sql, [], "indexing new tables", dataset, ddl.table)
+              }
+            }
+
             // The resource's tables as stored now (DDL above only ever adds to them).
             const ownTables = new Set([rootTable, ...storedChildren, ...specs.map((t) => t.name)])
             const version = schemaVersionOf(
@@ -1092,22 +1115,28 @@ export const makeWith = (
             // Tables and columns first, in their own short transaction under the dataset lock,
             // so resources' data commits (the long part) do not wait for each other. New empty
             // tables or columns are all a failed data commit can leave behind.
-            yield* unitOfWork(
+            const newTables = yield* unitOfWork(
               `preparing the tables of ${resource}`,
               dataset,
               Effect.gen(function*() {
                 const specs = tableSpecs()
-                if (planDdl(dataset, yield* readCatalog(dataset), specs).length === 0) return
+                const created = (catalog: Catalog) =>
+                  new Set(specs.filter((t) => !catalog.tables.has(t.name) && !t.conflictTarget).map((t) => t.name))
+                const before = yield* readCatalog(dataset)
+                if (planDdl(dataset, before, specs, created(before)).length === 0) return new Set<string>()
                 yield* exec(lockSql, [lockKey(dataset)], "locking the dataset", dataset)
-                for (const ddl of planDdl(dataset, yield* readCatalog(dataset), specs)) {
+                const catalog = yield* readCatalog(dataset)
+                const fresh = created(catalog)
+                for (const ddl of planDdl(dataset, catalog, specs, fresh)) {
                   yield* exec(ddl.sql, [], "creating tables", dataset, ddl.table)
                 }
+                return fresh
               })
             )
             const { rowsPerTable, schemaVersion } = yield* unitOfWork(
               `committing ${resource}`,
               dataset,
-              commitWork(startedAt, state)
+              commitWork(startedAt, state, newTables)
             )
             status = "committed"
             const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }

@@ -89,6 +89,15 @@ const tableExists = (dataset: string, table: string) =>
       `${Postgres.ident(dataset)}.${Postgres.ident(table)}`
     ])).pipe(Effect.map((rows) => rows[0]?.present === true))
 
+/** Index definitions on a final table (`CREATE ... INDEX name ON ... (column)`), names left out. */
+const indexesOf = (dataset: string, table: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<{ def: string }>(
+      `SELECT regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \\S+ ON \\S+', 'INDEX ON') AS def
+       FROM pg_index i WHERE i.indrelid = to_regclass($1) ORDER BY 1`,
+      [`${Postgres.ident(dataset)}.${Postgres.ident(table)}`]
+    )).pipe(Effect.map((rows) => rows.map((r) => r.def)))
+
 // --- pure helpers ------------------------------------------------------------
 
 describe("Postgres names", () => {
@@ -275,6 +284,33 @@ forEachDatabase((target) => {
         // A merged record without children loses its old children.
         yield* load(options(dataset, "l3", "merge"), [batch([users, [user("l3", 0, key(2, "eu"), "bob", 4)]])])
         expect(yield* readTags).toEqual(expectedTags.filter((t) => t._rc_root_id !== "2|eu"))
+      }))
+
+    it.scoped("tables created by a load get their indexes after the rows; tables found without them get them too", () =>
+      Effect.gen(function*() {
+        const expectIndexes = (dataset: string) =>
+          Effect.gen(function*() {
+            expect(yield* indexesOf(dataset, "users")).toEqual(["CREATE UNIQUE INDEX ON USING btree (_rc_id)"])
+            expect(yield* indexesOf(dataset, "users__tags")).toEqual(["CREATE INDEX ON USING btree (_rc_root_id)"])
+          })
+        const rows = [batch([users, [user("l1", 0, "a", "ann", 1)]], [usersTags, [tag(0, "a", 0, "t")]])]
+        for (const strategy of ["delete-insert", "upsert"] as const) {
+          const dataset = yield* freshDataset()
+          yield* load(options(dataset, "l1", "merge", { merge: { strategy, mergeKey: [] } }), rows)
+          yield* expectIndexes(dataset)
+        }
+        // Tables left without indexes (a first commit that failed after its tables were made)
+        // get them from the next load.
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l0", "append"), rows)
+        expect(yield* indexesOf(dataset, "users")).toEqual([])
+        yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql.unsafe(`DROP INDEX ${Postgres.ident(dataset)}.${Postgres.ident("users__tags__rc_root_idx")}`))
+        expect(yield* indexesOf(dataset, "users__tags")).toEqual([])
+        yield* load(options(dataset, "l2", "merge"), rows)
+        yield* expectIndexes(dataset)
+        // The merge replaced the appended child of "a".
+        expect(yield* countRows(dataset, "users__tags")).toBe(1)
       }))
 
     it.scoped("a new column in a later load is added with ALTER TABLE", () =>
