@@ -6,7 +6,7 @@
  * every resource of a run: they share its OAuth token and its request budget.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted, Ref } from "effect"
+import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import type { ResolvedSource, ResponseAction, ResponseActionKind, ResponseInfo } from "../config/Resolve.js"
@@ -153,9 +153,10 @@ export const make = (
         for (const [k, v] of Object.entries(options.headers)) req = HttpClientRequest.setHeader(req, k, v)
         if (options.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, options.json)
         const fullUrl = requestUrl(describeAuth(options.resource)(req))
-        const attempts = yield* Ref.make(0)
+        // A plain counter: this request's attempts run one after another.
+        let attempts = 0
         const fail = (reason: ApiErrorReason, detail: string, status?: number) =>
-          Effect.flatMap(Ref.get(attempts), (n) =>
+          Effect.suspend(() =>
             Effect.fail(
               new ApiError({
                 reason,
@@ -164,50 +165,49 @@ export const make = (
                 url: redactor.url(fullUrl),
                 page: options.page,
                 status,
-                attempts: n,
+                attempts,
                 detail: redactor.text(detail)
               })
-            ))
+            )
+          )
+        const timedOut = () =>
+          new Transient({
+            status: undefined,
+            reason: "Timeout",
+            detail: `no response within ${Duration.format(config.timeout)}`,
+            retryAfter: Option.none()
+          })
 
         // One attempt: transient failures go to the error channel (and are retried); the
         // outcome of a completed exchange, good or bad, is the success value.
+        /** The exchange, body included, within the client's timeout. */
+        const exchange = (signed: HttpClientRequest.HttpClientRequest) =>
+          http.execute(signed).pipe(
+            Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
+            Effect.catchTags({
+              RequestError: (e) =>
+                Effect.fail(
+                  new Transient({ status: undefined, reason: "Transport", detail: transportDetail(e), retryAfter: Option.none() })
+                ),
+              ResponseError: (e) =>
+                Effect.fail(
+                  new Transient({
+                    status: e.response.status,
+                    reason: "Transport",
+                    detail: e.reason === "Decode" ? `reading the body: ${e.message}` : e.message,
+                    retryAfter: Option.none()
+                  })
+                )
+            }),
+            Effect.timeoutFail({ duration: config.timeout, onTimeout: timedOut })
+          )
+
         const attempt = Effect.gen(function*() {
-          yield* Ref.update(attempts, (n) => n + 1)
+          attempts += 1
           yield* limiter.acquire
           const signed = yield* authenticator.authenticate(req)
-          const response = yield* http.execute(signed).pipe(
-            Effect.timeoutFail({
-              duration: config.timeout,
-              onTimeout: () =>
-                new Transient({
-                  status: undefined,
-                  reason: "Timeout",
-                  detail: `no response within ${Duration.format(config.timeout)}`,
-                  retryAfter: Option.none()
-                })
-            }),
-            Effect.catchTag("RequestError", (e) =>
-              Effect.fail(
-                new Transient({ status: undefined, reason: "Transport", detail: transportDetail(e), retryAfter: Option.none() })
-              )),
-            Effect.catchTag("ResponseError", (e) =>
-              Effect.fail(
-                new Transient({ status: e.response.status, reason: "Transport", detail: e.message, retryAfter: Option.none() })
-              ))
-          )
+          const { response, text } = yield* exchange(signed)
           yield* limiter.observe(response.headers)
-          const text = yield* response.text.pipe(
-            Effect.catchAll((e) =>
-              Effect.fail(
-                new Transient({
-                  status: response.status,
-                  reason: "Transport",
-                  detail: `reading the body: ${e.message}`,
-                  retryAfter: Option.none()
-                })
-              )
-            )
-          )
           const action = options.actions === undefined || options.actions.length === 0
             ? undefined
             : matchAction(options.actions, { status: response.status, headers: response.headers, text, url: fullUrl })
@@ -246,7 +246,7 @@ export const make = (
         )
         if ("authError" in outcome) return yield* fail("Auth", outcome.authError)
         const { response, text, action } = outcome
-        const count = yield* Ref.get(attempts)
+        const count = attempts
         if (action === "ignore") {
           return { url: fullUrl, status: response.status, headers: response.headers, body: undefined, ignored: true, attempts: count }
         }

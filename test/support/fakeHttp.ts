@@ -8,6 +8,8 @@ import { Effect, Layer, Ref } from "effect"
 export type Reply =
   | { readonly status: number; readonly body?: unknown; readonly text?: string; readonly headers?: Record<string, string> }
   | { readonly transportError: string }
+  /** Never answers ("headers"), or sends the status line and headers but never ends the body ("body"). */
+  | { readonly hang: "headers" | "body" }
 
 export interface FakeHttp {
   readonly layer: Layer.Layer<HttpClient.HttpClient>
@@ -32,6 +34,10 @@ export const fakeHttp = (
           return yield* Effect.fail(
             new HttpClientError.RequestError({ request, reason: "Transport", description: reply.transportError })
           )
+        }
+        if ("hang" in reply) {
+          if (reply.hang === "headers") return yield* Effect.never
+          return HttpClientResponse.fromWeb(request, new Response(new ReadableStream({ start() {} }), { status: 200 }))
         }
         const text = reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
         return HttpClientResponse.fromWeb(

@@ -137,6 +137,24 @@ describe("retry policy (TestClock, no real sleeping)", () => {
       expect(error.message).toMatch(/HTTP 401 .*invalid token/)
     }))
 
+  it.effect("the client timeout covers the body too: a stalled exchange is retried, then named", () =>
+    Effect.gen(function*() {
+      const base = config({ max_retries: 1, backoff_factor: 1, jitter: 0 })
+      const cfg = { ...base, client: { ...base.client, timeout: 5 } }
+      const { fiber, calls } = yield* forkFetch(cfg, [{ hang: "body" }, { hang: "headers" }])
+      yield* TestClock.adjust(Duration.millis(4999))
+      expect(yield* calls).toBe(1)
+      // 5 s timeout on the body, 1 s backoff, then the second attempt never gets headers.
+      yield* TestClock.adjust(Duration.millis(1002))
+      expect(yield* calls).toBe(2)
+      yield* TestClock.adjust(Duration.seconds(5))
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      assert(error instanceof ApiError)
+      expect(error.reason).toBe("Timeout")
+      expect(error.attempts).toBe(2)
+      expect(error.message).toContain("no response within 5s")
+    }))
+
   it.effect("a malformed JSON page is a clear error, not retried", () =>
     Effect.gen(function*() {
       const { fiber, calls } = yield* forkFetch(config({}), [{ status: 200, text: "{\"data\": [1, 2" }])
