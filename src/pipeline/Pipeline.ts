@@ -382,8 +382,7 @@ const loadTree = (
             parent: { name: parent.resource.name, record },
             incremental: node.incrementalFor(record)
           }).pipe(
-            Stream.tap(countPage(node)),
-            Stream.runForEach((page) => consume(node, page.records)),
+            Stream.runForEach((page) => Effect.zipRight(countPage(node)(page), consume(node, page.records))),
             Effect.provideService(ApiClient, client),
             Effect.catchAll((error: ResourceError) =>
               Effect.sync(() => {
@@ -398,10 +397,9 @@ const loadTree = (
 
       const rootRun = yield* Effect.either(
         source.pages(tree.resource, { incremental: tree.incrementalFor(undefined) }).pipe(
-          Stream.tap(countPage(tree)),
           // Fetch ahead while the previous page is being written.
           Stream.buffer({ capacity: 16 }),
-          Stream.runForEach((page) => consume(tree, page.records)),
+          Stream.runForEach((page) => Effect.zipRight(countPage(tree)(page), consume(tree, page.records))),
           Effect.provideService(ApiClient, client)
         )
       )
