@@ -230,6 +230,8 @@ export interface BaselineResult {
   readonly rows: number
   readonly pages: number
   readonly seconds: number
+  /** CPU time of this process (user + system) over the same span. */
+  readonly cpuSeconds: number
   readonly database: "server" | "embedded"
 }
 
@@ -240,6 +242,7 @@ export const runBaseline = async (options: BaselineOptions): Promise<BaselineRes
   const db = server ? serverDatabase(options.databaseUrl ?? "", schema) : await embeddedDatabase(options.dataDir)
   try {
     const started = performance.now()
+    const cpu = process.cpuUsage()
     if (server) await db.exec(`CREATE SCHEMA ${quote(db.schema)}`)
     for (const spec of resources) {
       const columns = spec.columns.map(([name, type]) => `${quote(name)} ${type}`).join(", ")
@@ -248,7 +251,9 @@ export const runBaseline = async (options: BaselineOptions): Promise<BaselineRes
     const opts = { baseUrl: options.baseUrl, token: options.token, batchPages: options.batchPages ?? 20 }
     const results = await Promise.all(resources.map((spec) => loadResource(spec, opts, db)))
     const seconds = (performance.now() - started) / 1000
+    const used = process.cpuUsage(cpu)
     return {
+      cpuSeconds: (used.user + used.system) / 1e6,
       rows: results.reduce((n, r) => n + r.rows, 0),
       pages: results.reduce((n, r) => n + r.pages, 0),
       seconds,

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --rows N] [--quick] [--no-baseline]
+ * npm run bench [-- --rows N] [--quick] [--no-baseline] [--batch-rows N]
  * Starts the demo API (a separate process) with N records per resource (default 100 000;
  * `--quick`: 2 000), syncs the analytics example into Postgres (DATABASE_URL, else a fresh
  * embedded database) and prints rows/s per table and overall, pages/s and the peak RSS of this
@@ -42,6 +42,8 @@ const argValue = (name: string) => {
 const quick = process.argv.includes("--quick")
 const withBaseline = !process.argv.includes("--no-baseline")
 const rows = Number(argValue("rows") ?? (quick ? 2000 : 100_000))
+/** Records per normalized batch (the pipeline's default is 1000). */
+const batchRows = Number(argValue("batch-rows") ?? 1000)
 const databaseUrl = process.env["DATABASE_URL"] || undefined
 
 const startDemo = (): Promise<{ baseUrl: string; token: string; stop: () => void }> =>
@@ -61,13 +63,14 @@ interface BaselineRun {
   readonly rows: number
   readonly pages: number
   readonly seconds: number
+  readonly cpuSeconds: number
   readonly peakRssMb: number
   readonly database: string
 }
 
 const isBaselineRun = (u: unknown): u is BaselineRun =>
   typeof u === "object" && u !== null && "rows" in u && typeof u.rows === "number" && "pages" in u &&
-  typeof u.pages === "number" && "seconds" in u && typeof u.seconds === "number" && "peakRssMb" in u &&
+  typeof u.pages === "number" && "seconds" in u && typeof u.seconds === "number" && "cpuSeconds" in u && typeof u.cpuSeconds === "number" && "peakRssMb" in u &&
   typeof u.peakRssMb === "number" && "database" in u && typeof u.database === "string"
 
 /** bench/baseline.ts in a child process (DATABASE_URL is inherited); its last stdout line is JSON. */
@@ -119,11 +122,14 @@ const main = async () => {
       // loader in this process, so the memory measured is the pipeline's.
       const source = yield* RestApiSource.make({ ...analytics, client: { ...analytics.client, base_url: demo.baseUrl } })
       const started = performance.now()
-      const result = yield* Pipeline.run(source, { dataset })
+      const cpu = process.cpuUsage()
+      const result = yield* Pipeline.run(source, { dataset, batchRows })
       const seconds = (performance.now() - started) / 1000
+      const used = process.cpuUsage(cpu)
+      const cpuSeconds = (used.user + used.system) / 1e6
       const sql = yield* SqlClient.SqlClient
       yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
-      return { result, seconds }
+      return { result, seconds, cpuSeconds }
     }).pipe(
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", demo.token]]))),
       // As the CLI: COPY staging on a server, json_to_recordset on the embedded database.
@@ -136,7 +142,7 @@ const main = async () => {
     )
     clearInterval(sampler)
     peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024)
-    const { result, seconds } = info
+    const { result, seconds, cpuSeconds } = info
     if (result.failed) {
       for (const r of result.resources) if (r.error !== undefined) console.error(`${r.resource}: ${r.error.message}`)
       process.exitCode = 1
@@ -156,6 +162,8 @@ const main = async () => {
     const peakMb = peakRss / 1024 / 1024
     console.log(`peak heap used ${(peakHeap / 1048576).toFixed(0)} MB, peak external + array buffers ${(peakExternal / 1048576).toFixed(0)} MB`)
     console.log(`records ${records} (${(records / seconds).toFixed(0)}/s), rows ${totalRows} (${(totalRows / seconds).toFixed(0)}/s), pages ${pages} (${(pages / seconds).toFixed(1)}/s), peak RSS ${peakMb.toFixed(0)} MB`)
+    // CPU of this process (all its threads): wall time on a busy or shared machine varies, this less so.
+    console.log(`cpu ${cpuSeconds.toFixed(2)} s for ${seconds.toFixed(2)} s wall`)
     const oursPerS = totalRows / seconds
     let baselinePerS = "na"
     let ratio = "na"
@@ -171,7 +179,7 @@ const main = async () => {
             baseline.database === "server" ? "same Postgres server, own schema" : "its own PGlite"
           }): ${baseline.rows} records = ${baseline.rows} rows (nested values as jsonb) in ${
             baseline.seconds.toFixed(2)
-          } s, ${(baseline.rows / baseline.seconds).toFixed(0)} records/s, ${
+          } s (cpu ${baseline.cpuSeconds.toFixed(2)} s), ${(baseline.rows / baseline.seconds).toFixed(0)} records/s, ${
             (baseline.pages / baseline.seconds).toFixed(1)
           } pages/s, peak RSS ${baseline.peakRssMb} MB`
         )

@@ -22,5 +22,6 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/rest-connector.mjs" }),
   // The benchmark runs as plain JS too, so its memory is the pipeline's, not a TS loader's.
-  build({ ...common, entryPoints: ["bench/bench.ts"], outfile: "dist/bench.mjs" })
+  build({ ...common, entryPoints: ["bench/bench.ts"], outfile: "dist/bench.mjs" }),
+  build({ ...common, entryPoints: ["bench/phases.ts"], outfile: "dist/phases.mjs" })
 ])

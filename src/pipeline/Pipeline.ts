@@ -398,7 +398,7 @@ const loadTree = (
       const rootRun = yield* Effect.either(
         source.pages(tree.resource, { incremental: tree.incrementalFor(undefined) }).pipe(
           // Fetch ahead while the previous page is being written.
-          Stream.buffer({ capacity: 16 }),
+          Stream.buffer({ capacity: 64 }),
           Stream.runForEach((page) => Effect.zipRight(countPage(tree)(page), consume(tree, page.records))),
           Effect.provideService(ApiClient, client)
         )
