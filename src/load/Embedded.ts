@@ -2,6 +2,11 @@
  * The embedded database: PGlite (Postgres compiled to WASM) served on loopback by
  * `PGLiteSocketServer` and reached through the real `PgClient`, so the embedded database
  * runs exactly the SQL and driver path (`pg`) that a Postgres server does (STYLE §3.3, Option B).
+ *
+ * By default PGlite runs in a child process of its own, as a server would: its queries use
+ * another core instead of the pipeline's thread, and its WASM memory (which grows to several
+ * hundred MB on big loads and never shrinks) is not the pipeline's. `inProcess: true` keeps it
+ * in this process (no child; the test suites use it).
  */
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
@@ -9,11 +14,17 @@ import type { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
+import { spawn } from "node:child_process"
 import { mkdir } from "node:fs/promises"
+import { createRequire } from "node:module"
+import { createInterface } from "node:readline"
+import { pathToFileURL } from "node:url"
 
 export interface EmbeddedOptions {
   /** Folder holding the database files; created if missing. `undefined` = in memory. */
   readonly dataDir?: string | undefined
+  /** Run PGlite in this process instead of a child process (default false). */
+  readonly inProcess?: boolean | undefined
 }
 
 const startFailed = (what: string) => (cause: unknown) =>
@@ -67,14 +78,115 @@ const acquireServer = (db: PGlite) =>
   )
 
 /**
+ * The child process's program (ESM, given to `node -e`): PGlite and its socket server on
+ * 127.0.0.1:0, then `ready <host>:<port>` on stdout. It closes PGlite (flushing `dataDir`) and
+ * exits when its stdin ends: when we close it, and when this process dies.
+ */
+const childProgram = `
+const [pgliteUrl, socketUrl, dataDir] = JSON.parse(process.argv[1])
+try {
+  const { PGlite } = await import(pgliteUrl)
+  const { PGLiteSocketServer } = await import(socketUrl)
+  if (dataDir !== null) await (await import("node:fs/promises")).mkdir(dataDir, { recursive: true })
+  const db = new PGlite(dataDir ?? undefined)
+  await db.waitReady
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
+  await server.start()
+  let closing = false
+  const close = async () => {
+    if (closing) return
+    closing = true
+    await server.stop().catch(() => undefined)
+    await db.close().catch(() => undefined)
+    process.exit(0)
+  }
+  process.stdin.on("end", close)
+  process.stdin.resume()
+  // Ctrl-C reaches the whole process group; the parent closes us through stdin.
+  process.on("SIGINT", () => undefined)
+  process.on("SIGTERM", close)
+  process.stdout.write("ready " + server.getServerConn() + "\\n")
+} catch (e) {
+  process.stdout.write("error " + String(e instanceof Error ? e.message : e).replace(/\\s+/g, " ") + "\\n")
+  process.exit(1)
+}
+`
+
+const hostAndPort = (conn: string) => {
+  const colon = conn.lastIndexOf(":")
+  const port = Number(conn.slice(colon + 1))
+  return Number.isInteger(port) && port > 0 ? { host: conn.slice(0, colon), port } : undefined
+}
+
+interface Child {
+  readonly host: string
+  readonly port: number
+  /** Closes the child's stdin and resolves once it exited (killed after `graceMillis`). */
+  readonly close: (graceMillis: number) => Promise<void>
+}
+
+/** Starts PGlite in a child process and returns where it listens. */
+const startChild = (dataDir: string | undefined) =>
+  Effect.async<Child, SqlError>((resume) => {
+    // Resolved here, from our own module, so the child finds the very packages we depend on.
+    const resolve = createRequire(import.meta.url).resolve
+    const modules = [resolve("@electric-sql/pglite"), resolve("@electric-sql/pglite-socket")].map((p) => pathToFileURL(p).href)
+    const child = spawn(
+      process.execPath,
+      ["--input-type=module", "-e", childProgram, JSON.stringify([...modules, dataDir ?? null])],
+      { stdio: ["pipe", "pipe", "pipe"] }
+    )
+    let stderr = ""
+    child.stderr.setEncoding("utf8")
+    child.stderr.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-2000)
+    })
+    const exited = new Promise<void>((done) => child.once("exit", () => done()))
+    const close = (graceMillis: number) => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+      child.stdin.end()
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMillis)
+      return exited.finally(() => clearTimeout(timer))
+    }
+    let settled = false
+    const fail = (message: string) => {
+      if (settled) return
+      settled = true
+      child.kill("SIGKILL")
+      resume(Effect.fail(new SqlError({ cause: stderr.trim(), message: `Embedded database: ${message}` })))
+    }
+    child.once("error", (e) => fail(`failed to start its process: ${e.message}`))
+    child.once("exit", (code) => fail(`its process exited (code ${code}) before it was ready: ${stderr.trim()}`))
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      const [word, ...rest] = line.split(" ")
+      const where = word === "ready" ? hostAndPort(rest.join(" ")) : undefined
+      if (where === undefined) return fail(`failed to open ${dataDir ?? "an in-memory database"}: ${rest.join(" ")}`)
+      settled = true
+      resume(Effect.succeed({ ...where, close }))
+    })
+    // Interrupted while starting: the child goes too.
+    return Effect.sync(() => {
+      if (!settled) {
+        settled = true
+        child.kill("SIGKILL")
+      }
+    })
+  })
+
+/** The child for the scope's lifetime; closing lets it flush `dataDir` (30 s before a kill). */
+const acquireChild = (dataDir: string | undefined) =>
+  Effect.acquireRelease(startChild(dataDir), (child) => Effect.promise(() => child.close(30_000)))
+
+/**
  * PGlite behind `PgClient`. Everything is scoped: on release the pool ends, then the server
  * stops, then PGlite closes (flushing `dataDir`).
  */
 export const layer = (options: EmbeddedOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
   Layer.unwrapScoped(
     Effect.gen(function*() {
-      const db = yield* acquireDatabase(options.dataDir)
-      const { host, port } = yield* acquireServer(db)
+      const { host, port } = options.inProcess === true
+        ? yield* Effect.flatMap(acquireDatabase(options.dataDir), acquireServer)
+        : yield* acquireChild(options.dataDir)
       return PgClient.layer({
         host,
         port,

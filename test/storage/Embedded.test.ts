@@ -1,7 +1,8 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Fiber } from "effect"
-import { mkdtemp, rm } from "node:fs/promises"
+import { execFile } from "node:child_process"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as EmbeddedDatabase from "../../src/load/Embedded.js"
@@ -29,7 +30,7 @@ describe("EmbeddedDatabase", () => {
       expect(rows).toEqual([{ id: 1, name: "one" }, { id: 2, name: "two" }])
     })), 180_000) // initdb on disk is slow on a loaded 2-core machine
 
-  layer(EmbeddedDatabase.layer({}), { excludeTestServices: true })("one shared instance", (it) => {
+  layer(EmbeddedDatabase.layer({ inProcess: true }), { excludeTestServices: true })("one shared instance", (it) => {
     it.effect("concurrent transactions serialize over the single connection", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
@@ -70,6 +71,31 @@ describe("EmbeddedDatabase", () => {
         expect(rows).toEqual([{ who: "outside" }])
       }))
   })
+
+  it.live("by default PGlite runs in a child process that exits with the layer's scope", () =>
+    Effect.gen(function*() {
+      const backendPid = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`)
+      // The child's node process is the only new child of ours while the layer is open.
+      const children = () =>
+        Effect.async<ReadonlyArray<string>>((resume) => {
+          execFile("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], (_e, out) =>
+            resume(Effect.succeed(out.split("\n").filter((l) => l.includes("--input-type=module")))))
+        })
+      const during = yield* Effect.flatMap(backendPid, () => children()).pipe(Effect.provide(EmbeddedDatabase.layer({})))
+      expect(during).toHaveLength(1)
+      expect(yield* children()).toEqual([])
+    }))
+
+  it.live("a data folder that cannot be opened is a clear error", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = join(yield* tempDir, "not-a-folder")
+      yield* Effect.promise(() => writeFile(file, "x"))
+      const error = yield* Effect.flip(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1`).pipe(Effect.provide(EmbeddedDatabase.layer({ dataDir: file })))
+      )
+      expect(error.message).toContain("Embedded database: failed to open")
+      expect(error.message).toContain(file)
+    })))
 
   it.live("databaseLayer picks the embedded database without a URL and a server with one", () =>
     Effect.gen(function*() {

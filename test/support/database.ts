@@ -22,7 +22,7 @@ export interface DatabaseTarget {
 }
 
 // Hoisted: layers are memoized by reference (STYLE pitfall 5).
-const pglite: DatabaseTarget = { name: "pglite", layer: EmbeddedDatabase.layer({}), destination: Postgres.layer }
+const pglite: DatabaseTarget = { name: "pglite", layer: EmbeddedDatabase.layer({ inProcess: true }), destination: Postgres.layer }
 
 const serverUrl = process.env["TEST_DATABASE_URL"]
 
