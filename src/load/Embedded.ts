@@ -84,6 +84,7 @@ const acquireServer = (db: PGlite) =>
  */
 const childProgram = `
 const [pgliteUrl, socketUrl, dataDir] = JSON.parse(process.argv[1])
+process.title = "rest-connector embedded database"
 try {
   const { PGlite } = await import(pgliteUrl)
   const { PGLiteSocketServer } = await import(socketUrl)
