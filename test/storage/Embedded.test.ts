@@ -75,11 +75,11 @@ describe("EmbeddedDatabase", () => {
   it.live("by default PGlite runs in a child process that exits with the layer's scope", () =>
     Effect.gen(function*() {
       const backendPid = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`)
-      // The child's node process is the only new child of ours while the layer is open.
+      // The child (it names itself in ps) is our only such child while the layer is open.
       const children = () =>
         Effect.async<ReadonlyArray<string>>((resume) => {
           execFile("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], (_e, out) =>
-            resume(Effect.succeed(out.split("\n").filter((l) => l.includes("--input-type=module")))))
+            resume(Effect.succeed(out.split("\n").filter((l) => l.includes("rest-connector embedded database")))))
         })
       const during = yield* Effect.flatMap(backendPid, () => children()).pipe(Effect.provide(EmbeddedDatabase.layer({})))
       expect(during).toHaveLength(1)
