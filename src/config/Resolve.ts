@@ -93,6 +93,8 @@ export interface ResolvedResource<S> {
   readonly writeDisposition: WriteDisposition
   /** For `merge`: dlt's strategy (default `delete-insert`, as dlt). */
   readonly mergeStrategy: MergeStrategy
+  /** scd2 options given in `write_disposition` (names as written; undefined = dlt's defaults). */
+  readonly scd2: Scd2Config | undefined
   readonly mergeKey: ReadonlyArray<string>
   readonly columnHints: ReadonlyArray<ColumnHintSpec>
   readonly contract: { readonly tables: ContractMode; readonly columns: ContractMode; readonly dataType: ContractMode }
@@ -360,16 +362,63 @@ const resolveAuth = (auth: AuthConfig, path: string, issues: Array<ConfigIssue>)
 
 const mergeStrategies: ReadonlyArray<MergeStrategy> = ["delete-insert", "upsert", "insert-only", "scd2"]
 
+export interface Scd2Config {
+  /** undefined: the destination's default names. */
+  readonly validFrom: string | undefined
+  readonly validTo: string | undefined
+  /** ISO timestamps. */
+  readonly activeTo: string | undefined
+  readonly boundary: string | undefined
+}
+
+/** A timestamp given in the config (ISO text, epoch seconds as dlt takes them, or a Date), as ISO text. */
+const timestampOf = (value: unknown, path: string, issues: Array<ConfigIssue>): string | undefined => {
+  if (value === undefined || value === null) return undefined
+  const date = value instanceof Date
+    ? value
+    : typeof value === "string"
+    ? new Date(value)
+    : typeof value === "number"
+    ? new Date(value * 1000)
+    : undefined
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    issues.push(issue(path, `expected a timestamp (ISO 8601 text, epoch seconds or a Date), found ${JSON.stringify(value) ?? String(value)}`))
+    return undefined
+  }
+  return date.toISOString()
+}
+
+/** dlt's scd2 keys of a write_disposition dictionary; undefined when none is given. */
+const scd2Of = (value: Exclude<WriteDispositionConfig, string>, path: string, issues: Array<ConfigIssue>): Scd2Config | undefined => {
+  const given = (["validity_column_names", "active_record_timestamp", "boundary_timestamp"] as const).filter((k) => value[k] !== undefined)
+  if (given.length === 0) return undefined
+  if (value.disposition !== "merge" || value.strategy !== "scd2") {
+    for (const key of given) issues.push(issue(`${path}.${key}`, `'${key}' applies only to the scd2 merge strategy`))
+    return undefined
+  }
+  const names = value.validity_column_names
+  if (names !== undefined && (names.length !== 2 || names.some((n) => n.trim() === "") || names[0] === names[1])) {
+    issues.push(issue(`${path}.validity_column_names`, "expected two different column names: [valid_from, valid_to]"))
+  }
+  return {
+    validFrom: names?.[0],
+    validTo: names?.[1],
+    activeTo: timestampOf(value.active_record_timestamp, `${path}.active_record_timestamp`, issues),
+    boundary: timestampOf(value.boundary_timestamp, `${path}.boundary_timestamp`, issues)
+  }
+}
+
 const dispositionOf = (
   value: WriteDispositionConfig | undefined,
   path: string,
   issues: Array<ConfigIssue>
-): { readonly disposition: WriteDisposition; readonly strategy: MergeStrategy } => {
+): { readonly disposition: WriteDisposition; readonly strategy: MergeStrategy; readonly scd2?: Scd2Config | undefined } => {
   if (value === undefined) return { disposition: "append", strategy: "delete-insert" }
   if (typeof value === "string") return { disposition: value, strategy: "delete-insert" }
-  for (const key of ["validity_column_names", "active_record_timestamp", "boundary_timestamp", "row_version_column_name"] as const) {
-    if (value[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
+  if (value.row_version_column_name !== undefined) {
+    notSupported(issues, `${path}.row_version_column_name`, "'row_version_column_name'")
   }
+  const scd2 = scd2Of(value, path, issues)
   const strategy = value.strategy
   if (strategy === undefined) return { disposition: value.disposition, strategy: "delete-insert" }
   if (value.disposition !== "merge") {
@@ -385,7 +434,7 @@ const dispositionOf = (
     issues.push(issue(`${path}.strategy`, `expected one of ${mergeStrategies.join(", ")}, found '${strategy}'`))
     return { disposition: "merge", strategy: "delete-insert" }
   }
-  return { disposition: "merge", strategy: known }
+  return { disposition: "merge", strategy: known, scd2 }
 }
 
 const dataTypeOf = (dlt: string | undefined, path: string, issues: Array<ConfigIssue>): DataType | undefined => {
@@ -602,7 +651,7 @@ const resolveResource = (
     issues.push(issue(ep, "{incremental.*} placeholders need an 'incremental' on the endpoint"))
   }
 
-  const { disposition: writeDisposition, strategy: mergeStrategy } = dispositionOf(
+  const { disposition: writeDisposition, strategy: mergeStrategy, scd2 } = dispositionOf(
     resource.write_disposition,
     `${path}.write_disposition`,
     issues
@@ -638,6 +687,7 @@ const resolveResource = (
     primaryKey,
     writeDisposition,
     mergeStrategy,
+    scd2,
     mergeKey,
     columnHints,
     contract: contractOf(resource.schema_contract),

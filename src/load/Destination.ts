@@ -45,10 +45,22 @@ export interface MergeOptions {
    * not null (other types) deletes the final row with its key instead of being inserted.
    */
   readonly hardDelete?: string | undefined
+  readonly scd2?: Scd2Options | undefined
 }
 
 /** scd2 validity columns on root tables (dlt's `_dlt_valid_from` / `_dlt_valid_to`). */
 export const Scd2Columns = { validFrom: "_rc_valid_from", validTo: "_rc_valid_to" } as const
+
+/** dlt's scd2 options. */
+export interface Scd2Options {
+  /** Validity columns (dlt's `validity_column_names`); default {@link Scd2Columns}. */
+  readonly validFrom?: string | undefined
+  readonly validTo?: string | undefined
+  /** `valid_to` of active versions (dlt's `active_record_timestamp`, ISO); undefined = NULL. */
+  readonly activeTo?: string | undefined
+  /** `valid_from` of new and `valid_to` of retired versions (dlt's `boundary_timestamp`, ISO); default the load's start. */
+  readonly boundary?: string | undefined
+}
 
 export interface Batch {
   /** Current schema of every table that has rows in this batch (columns only ever grow). */

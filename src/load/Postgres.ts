@@ -411,7 +411,11 @@ interface MergePlanInput {
   readonly uniqueIds: boolean
 }
 
-const isValidityColumn = (name: string) => name === Scd2Columns.validFrom || name === Scd2Columns.validTo
+/** The validity columns of an scd2 load (dlt's defaults unless `validity_column_names`). */
+const validityNames = (merge: MergeOptions) => ({
+  from: merge.scd2?.validFrom ?? Scd2Columns.validFrom,
+  to: merge.scd2?.validTo ?? Scd2Columns.validTo
+})
 
 /**
  * One root row per `_rc_id`: the first by `dedupSort` (dlt: "desc" keeps the highest value, "asc"
@@ -471,8 +475,9 @@ const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
   // dlt applies hard_delete to every strategy but insert-only.
   const deleted = merge.strategy === "insert-only" ? undefined : deletedCondition(root, merge.hardDelete)
   const notDeleted = (alias: string) => deleted === undefined ? "TRUE" : `NOT (${deleted(alias)})`
+  const validity = validityNames(merge)
   const rootColumns = [...root.columns.keys()].filter((c) =>
-    c !== SystemColumns.seq && !(scd2 && isValidityColumn(c))
+    c !== SystemColumns.seq && !(scd2 && (c === validity.from || c === validity.to))
   )
   const statement = (sql: string, table: string, what: string, counts = false, params: ReadonlyArray<string> = []) => ({
     sql,
@@ -574,12 +579,16 @@ const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
       return [...input.children.map((child) => insertChildren(child, isNew)), insertRoots(isNew)]
     }
     case "scd2": {
-      const from = ident(Scd2Columns.validFrom)
-      const to = ident(Scd2Columns.validTo)
-      const boundary = [input.boundary]
+      const from = ident(validity.from)
+      const to = ident(validity.to)
+      const boundary = [merge.scd2?.boundary ?? input.boundary]
+      // Active versions have NULL or dlt's `active_record_timestamp` (an ISO string we made
+      // with toISOString: safe as a literal) as their `valid_to`.
+      const activeTo = merge.scd2?.activeTo === undefined ? "NULL" : `'${merge.scd2.activeTo}'::timestamptz`
+      const isActive = (alias: string) => merge.scd2?.activeTo === undefined ? `${alias}.${to} IS NULL` : `${alias}.${to} = ${activeTo}`
       const retire = (condition: string, what: string) =>
         statement(
-          `UPDATE ${final} AS f SET ${to} = $1::timestamptz WHERE f.${to} IS NULL AND (${condition})`,
+          `UPDATE ${final} AS f SET ${to} = $1::timestamptz WHERE ${isActive("f")} AND (${condition})`,
           rootTable,
           what,
           false,
@@ -603,7 +612,7 @@ const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
         }`,
         "retiring absent rows"
       )
-      const activeSame = `SELECT 1 FROM ${final} AS f WHERE f.${id} = s.${id} AND f.${to} IS NULL`
+      const activeSame = `SELECT 1 FROM ${final} AS f WHERE f.${id} = s.${id} AND ${isActive("f")}`
       const isNewVersion = `${notDeleted("s")} AND NOT EXISTS (${activeSame})`
       return [
         ...hardDeletes,
@@ -620,7 +629,7 @@ const planMerge = (input: MergePlanInput): ReadonlyArray<Statement> => {
         statement(
           `INSERT INTO ${final} (${columnList(rootColumns)}, ${from}, ${to}) SELECT ${
             columnList(rootColumns, "s")
-          }, $1::timestamptz, NULL FROM (${survivors}) AS s WHERE ${isNewVersion}`,
+          }, $1::timestamptz, ${activeTo} FROM (${survivors}) AS s WHERE ${isNewVersion}`,
           rootTable,
           "inserting new versions",
           true,
@@ -676,9 +685,9 @@ interface StagedTable {
 const seqColumn: ColumnSchema = { name: SystemColumns.seq, type: "bigint", nullable: true }
 
 /** NULL `_rc_valid_to` marks the active version (dlt's default). */
-const validityColumns: ReadonlyArray<ColumnSchema> = [
-  { name: Scd2Columns.validFrom, type: "timestamptz", nullable: true },
-  { name: Scd2Columns.validTo, type: "timestamptz", nullable: true }
+const validityColumns = (merge: MergeOptions): ReadonlyArray<ColumnSchema> => [
+  { name: validityNames(merge).from, type: "timestamptz", nullable: true },
+  { name: validityNames(merge).to, type: "timestamptz", nullable: true }
 ]
 
 export interface MakeOptions {
@@ -959,7 +968,7 @@ export const makeWith = (
           }
           for (const t of options.declaredTables ?? []) add(t.name, t.parent, t.columns)
           for (const t of staged.values()) add(t.table, t.parent, t.columns.values())
-          if (isMerge && merge.strategy === "scd2") add(rootTable, undefined, validityColumns)
+          if (isMerge && merge.strategy === "scd2") add(rootTable, undefined, validityColumns(merge))
           return [...specs.entries()].map(([name, spec]) => ({
             name,
             columns: [...spec.columns.values()],

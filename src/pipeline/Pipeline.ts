@@ -298,7 +298,13 @@ const makeNode = (
         strategy: resource.mergeStrategy,
         mergeKey: resource.mergeKey.map(column),
         dedupSort: dedupSort?.dedupSort === undefined ? undefined : { column: dedupSort.name, order: dedupSort.dedupSort },
-        hardDelete: hardDelete?.name
+        hardDelete: hardDelete?.name,
+        scd2: resource.scd2 === undefined ? undefined : {
+          validFrom: resource.scd2.validFrom === undefined ? undefined : column(resource.scd2.validFrom),
+          validTo: resource.scd2.validTo === undefined ? undefined : column(resource.scd2.validTo),
+          activeTo: resource.scd2.activeTo,
+          boundary: resource.scd2.boundary
+        }
       }
     })
     // Children of many parent records write at once: one writer at a time per load.

@@ -323,6 +323,37 @@ forEachDatabase((target) => {
         expect(yield* children(dataset)).toEqual(["A1:a1-tag", "A2:a2-tag", "B1:b1-tag", "C1:c1-tag"])
       }))
 
+    it.scoped("scd2 options: named validity columns, an active record timestamp, a fixed boundary", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset("m")
+        const scd2 = { validFrom: "valid_from", validTo: "valid_until", activeTo: "9999-12-31T00:00:00.000Z" }
+        const at = (boundary: string) => mergeOptions(dataset, "scd2", { scd2: { ...scd2, boundary } })
+        const spans = query(
+          `SELECT _rc_id || ' ' || to_char(valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD') || '..' ||
+             to_char(valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS r
+           FROM ${table(dataset, "items")} ORDER BY valid_from, _rc_id`
+        ).pipe(Effect.map((rows) => rows.map((r) => r["r"])))
+        // The boundary given wins over the load's start time (2024-01-01 in `load`).
+        yield* load(at("2023-06-01T00:00:00Z"), [batch([item(0, "A1", { key: 1, name: "ann" }), item(1, "B1", { key: 2, name: "bob" })])])
+        expect(yield* spans).toEqual(["A1 2023-06-01..9999-12-31", "B1 2023-06-01..9999-12-31"])
+        const stored = yield* Effect.flatMap(Destination, (d) => d.storedTables(dataset))
+        const names = stored.find((t) => t.name === "items")?.columns.map((c) => c.name) ?? []
+        expect(names).toContain("valid_until")
+        expect(names).not.toContain("_rc_valid_to")
+
+        // A changes, B is gone: both retire at the new boundary; A2 is active until the far date.
+        const second = yield* load(at("2023-07-01T00:00:00Z"), [batch([item(0, "A2", { key: 1, name: "ann v2" })])])
+        expect(second.rowsPerTable).toEqual({ items: 1 })
+        expect(yield* spans).toEqual([
+          "A1 2023-06-01..2023-07-01",
+          "B1 2023-06-01..2023-07-01",
+          "A2 2023-07-01..9999-12-31"
+        ])
+        // An unchanged record stays one active version.
+        yield* load(at("2023-08-01T00:00:00Z"), [batch([item(0, "A2", { key: 1, name: "ann v2" })])])
+        expect((yield* spans).filter((r) => r?.endsWith("9999-12-31"))).toEqual(["A2 2023-07-01..9999-12-31"])
+      }))
+
     it.scoped("scd2 with a merge key retires absent rows only in the staged partitions", () =>
       Effect.gen(function*() {
         const dataset = yield* freshDataset("m")

@@ -80,7 +80,7 @@ describe("config decoding", () => {
       { name: "a", table_format: "iceberg", file_format: "parquet" },
       { name: "b", nested_hints: {} },
       { name: "c", endpoint: { path: "c", method: "POST", data: { q: 1 } } },
-      { name: "d", write_disposition: { disposition: "merge", strategy: "scd2", validity_column_names: ["from", "to"] } },
+      { name: "d", write_disposition: { disposition: "merge", strategy: "scd2", row_version_column_name: "v" } },
       { name: "e", columns: { blob: { data_type: "binary" } } }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
@@ -88,8 +88,39 @@ describe("config decoding", () => {
     expect(byPath.get("resources[0].file_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[1].nested_hints")).toMatch(/not supported yet/)
     expect(byPath.get("resources[2].endpoint.data")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[3].write_disposition.validity_column_names")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[3].write_disposition.row_version_column_name")).toMatch(/not supported yet/)
     expect(byPath.get("resources[4].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
+  })
+
+  it("scd2 options: validity column names, active record and boundary timestamps", () => {
+    const result = resolveConfig(withResources([{
+      name: "a",
+      write_disposition: {
+        disposition: "merge",
+        strategy: "scd2",
+        validity_column_names: ["valid_from", "valid_until"],
+        active_record_timestamp: "9999-12-31",
+        boundary_timestamp: 1_700_000_000
+      }
+    }, { name: "b", write_disposition: { disposition: "merge", strategy: "scd2" } }]))
+    assert(Either.isRight(result))
+    expect(result.right.resources[0]?.scd2).toEqual({
+      validFrom: "valid_from",
+      validTo: "valid_until",
+      activeTo: "9999-12-31T00:00:00.000Z",
+      boundary: "2023-11-14T22:13:20.000Z"
+    })
+    expect(result.right.resources[1]?.scd2).toBeUndefined()
+
+    const error = errorOf(withResources([
+      { name: "a", write_disposition: { disposition: "merge", strategy: "scd2", validity_column_names: ["only"] } },
+      { name: "b", write_disposition: { disposition: "merge", strategy: "scd2", active_record_timestamp: "someday" } },
+      { name: "c", primary_key: "id", write_disposition: { disposition: "merge", boundary_timestamp: "2024-01-01" } }
+    ]))
+    const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
+    expect(byPath.get("resources[0].write_disposition.validity_column_names")).toMatch(/two different column names/)
+    expect(byPath.get("resources[1].write_disposition.active_record_timestamp")).toMatch(/expected a timestamp.*"someday"/)
+    expect(byPath.get("resources[2].write_disposition.boundary_timestamp")).toMatch(/only to the scd2 merge strategy/)
   })
 
   it("merge strategies, merge keys, column hints and schema contracts", () => {
