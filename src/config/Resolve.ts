@@ -369,6 +369,8 @@ export interface Scd2Config {
   /** ISO timestamps. */
   readonly activeTo: string | undefined
   readonly boundary: string | undefined
+  /** dlt's `row_version_column_name`: this column's value is the version's `_rc_id` instead of a row hash. */
+  readonly rowVersionColumn: string | undefined
 }
 
 /** A timestamp given in the config (ISO text, epoch seconds as dlt takes them, or a Date), as ISO text. */
@@ -390,7 +392,8 @@ const timestampOf = (value: unknown, path: string, issues: Array<ConfigIssue>): 
 
 /** dlt's scd2 keys of a write_disposition dictionary; undefined when none is given. */
 const scd2Of = (value: Exclude<WriteDispositionConfig, string>, path: string, issues: Array<ConfigIssue>): Scd2Config | undefined => {
-  const given = (["validity_column_names", "active_record_timestamp", "boundary_timestamp"] as const).filter((k) => value[k] !== undefined)
+  const given = (["validity_column_names", "active_record_timestamp", "boundary_timestamp", "row_version_column_name"] as const)
+    .filter((k) => value[k] !== undefined)
   if (given.length === 0) return undefined
   if (value.disposition !== "merge" || value.strategy !== "scd2") {
     for (const key of given) issues.push(issue(`${path}.${key}`, `'${key}' applies only to the scd2 merge strategy`))
@@ -404,7 +407,8 @@ const scd2Of = (value: Exclude<WriteDispositionConfig, string>, path: string, is
     validFrom: names?.[0],
     validTo: names?.[1],
     activeTo: timestampOf(value.active_record_timestamp, `${path}.active_record_timestamp`, issues),
-    boundary: timestampOf(value.boundary_timestamp, `${path}.boundary_timestamp`, issues)
+    boundary: timestampOf(value.boundary_timestamp, `${path}.boundary_timestamp`, issues),
+    rowVersionColumn: value.row_version_column_name
   }
 }
 
@@ -415,9 +419,6 @@ const dispositionOf = (
 ): { readonly disposition: WriteDisposition; readonly strategy: MergeStrategy; readonly scd2?: Scd2Config | undefined } => {
   if (value === undefined) return { disposition: "append", strategy: "delete-insert" }
   if (typeof value === "string") return { disposition: value, strategy: "delete-insert" }
-  if (value.row_version_column_name !== undefined) {
-    notSupported(issues, `${path}.row_version_column_name`, "'row_version_column_name'")
-  }
   const scd2 = scd2Of(value, path, issues)
   const strategy = value.strategy
   if (strategy === undefined) return { disposition: value.disposition, strategy: "delete-insert" }

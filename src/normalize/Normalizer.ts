@@ -42,9 +42,10 @@ export interface NormalizerOptions {
   /**
    * How root `_rc_id` is made: `key` = hash of the primary key (merge upsert/delete-insert/
    * insert-only), `content` = hash of the row's data (scd2: a changed row is a new version),
-   * `random` (append/replace). Default: `key` for merge, else `random`.
+   * `random` (append/replace), `{ column }` = that root column's value as text (scd2's
+   * `row_version_column_name`). Default: `key` for merge, else `random`.
    */
-  readonly rootId?: "key" | "content" | "random" | undefined
+  readonly rootId?: "key" | "content" | "random" | { readonly column: string } | undefined
 }
 
 export interface ColumnHint {
@@ -1018,6 +1019,12 @@ export const make = (options: NormalizerOptions): Normalizer => {
       rootId = mergeRowId(key)
     } else if (rootIdMode === "content") {
       rootId = contentRowId(row)
+    } else if (typeof rootIdMode === "object") {
+      const v = row[rootIdMode.column]
+      if (v === undefined || v === null) {
+        throw new Failure(`row version column ${rootIdMode.column} is missing or null${root.byName.has(rootIdMode.column) ? "" : " (no such column)"}`, root.name, rootIdMode.column)
+      }
+      rootId = keyText(v)
     } else {
       rootId = idPrefix + (rowCounter++).toString(36)
     }

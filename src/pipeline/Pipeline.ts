@@ -284,7 +284,11 @@ const makeNode = (
       declaredTables: declared,
       columnHints: hints,
       contract: resource.contract,
-      rootId: resource.writeDisposition === "merge" && resource.mergeStrategy === "scd2" ? "content" : undefined
+      rootId: resource.writeDisposition !== "merge" || resource.mergeStrategy !== "scd2"
+        ? undefined
+        : resource.scd2?.rowVersionColumn === undefined
+        ? "content"
+        : { column: column(resource.scd2.rowVersionColumn) }
     })
     const load: ResourceLoad = yield* destination.startLoad({
       dataset: options.dataset,

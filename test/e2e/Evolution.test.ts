@@ -102,5 +102,42 @@ forEachDatabase((target) => {
         expect(frozen.resources[0].error?.message).toMatch(/freeze/)
         expect(yield* sql.unsafe(`SELECT * FROM "${dataset}".products ORDER BY id`)).toEqual(frozenSnapshot)
       }))
+
+    it.scoped("scd2 through the pipeline: a row version column, named validity columns, an active record date", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const api = yield* mutableApi
+        const dataset = yield* freshDataset("scd2")
+        const scd2Config = {
+          client: { base_url: api.baseUrl },
+          resources: [{
+            name: "prices",
+            write_disposition: {
+              disposition: "merge" as const,
+              strategy: "scd2",
+              validity_column_names: ["validFrom", "validTo"],
+              active_record_timestamp: "9999-12-31",
+              row_version_column_name: "revision"
+            },
+            endpoint: { path: "prices", data_selector: "items", paginator: "single_page" as const }
+          }]
+        }
+        const versions = () =>
+          sql.unsafe<{ v: string }>(
+            `SELECT _rc_id || ' ' || sku || ' ' || price || ' ' || (valid_to = '9999-12-31'::timestamptz) AS v
+             FROM "${dataset}".prices ORDER BY valid_from, _rc_id`
+          ).pipe(Effect.map((rows) => rows.map((r) => r.v)))
+
+        api.set([{ sku: "a", price: 1, revision: "a1" }, { sku: "b", price: 2, revision: "b1" }])
+        const first = yield* Pipeline.run(yield* RestApiSource.make(scd2Config), { dataset })
+        expect(first.failed, first.resources[0].error?.message).toBe(false)
+        expect(yield* versions()).toEqual(["a1 a 1 true", "b1 b 2 true"])
+
+        // a gets a new revision, b disappears: a1 and b1 retire, a2 is current.
+        api.set([{ sku: "a", price: 3, revision: "a2" }])
+        const second = yield* Pipeline.run(yield* RestApiSource.make(scd2Config), { dataset })
+        expect(second.failed, second.resources[0].error?.message).toBe(false)
+        expect((yield* versions()).sort()).toEqual(["a1 a 1 false", "a2 a 3 true", "b1 b 2 false"])
+      }))
   })
 })

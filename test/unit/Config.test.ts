@@ -80,16 +80,14 @@ describe("config decoding", () => {
       { name: "a", table_format: "iceberg", file_format: "parquet" },
       { name: "b", nested_hints: {} },
       { name: "c", endpoint: { path: "c", method: "POST", data: { q: 1 } } },
-      { name: "d", write_disposition: { disposition: "merge", strategy: "scd2", row_version_column_name: "v" } },
-      { name: "e", columns: { blob: { data_type: "binary" } } }
+      { name: "d", columns: { blob: { data_type: "binary" } } }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
     expect(byPath.get("resources[0].table_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[0].file_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[1].nested_hints")).toMatch(/not supported yet/)
     expect(byPath.get("resources[2].endpoint.data")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[3].write_disposition.row_version_column_name")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[4].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
+    expect(byPath.get("resources[3].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
   })
 
   it("scd2 options: validity column names, active record and boundary timestamps", () => {
@@ -100,7 +98,8 @@ describe("config decoding", () => {
         strategy: "scd2",
         validity_column_names: ["valid_from", "valid_until"],
         active_record_timestamp: "9999-12-31",
-        boundary_timestamp: 1_700_000_000
+        boundary_timestamp: 1_700_000_000,
+        row_version_column_name: "version"
       }
     }, { name: "b", write_disposition: { disposition: "merge", strategy: "scd2" } }]))
     assert(Either.isRight(result))
@@ -108,7 +107,8 @@ describe("config decoding", () => {
       validFrom: "valid_from",
       validTo: "valid_until",
       activeTo: "9999-12-31T00:00:00.000Z",
-      boundary: "2023-11-14T22:13:20.000Z"
+      boundary: "2023-11-14T22:13:20.000Z",
+      rowVersionColumn: "version"
     })
     expect(result.right.resources[1]?.scd2).toBeUndefined()
 

@@ -597,6 +597,16 @@ describe("Normalizer: root ids", () => {
     assert.notStrictEqual(rows[0]._rc_id, rows[2]._rc_id)
   })
 
+  it("a row version column (scd2's row_version_column_name) is the id, as text; missing is an error", () => {
+    const n = () => make({ disposition: "merge", primaryKey: ["id"], rootId: { column: "version" } })
+    const rows = rowsOf(ok(n(), [{ id: 1, version: 7, tags: ["t"] }, { id: 1, version: 8 }]), "items")
+    assert.deepStrictEqual(rows.map((r) => r._rc_id), ["7", "8"])
+    assert.strictEqual(rowsOf(ok(n(), [{ id: 1, version: 7, tags: ["t"] }]), "items__tags")[0]._rc_parent_id, "7")
+    const error = fail(n(), [{ id: 1, version: 7 }, { id: 2 }])
+    assert.match(error.message, /row version column version is missing or null/)
+    assert.strictEqual(error.recordIndex, 1)
+  })
+
   it("key and random modes, and key without key columns falls back to random", () => {
     const keyed = rowsOf(ok(make({ rootId: "key", primaryKey: ["id"] }), [{ id: 1 }, { id: 1 }]), "items")
     assert.strictEqual(keyed[0]._rc_id, keyed[1]._rc_id)
