@@ -85,6 +85,8 @@ export interface ResolvedResource<S> {
   readonly params: Readonly<Record<string, Value<S>>>
   readonly headers: Readonly<Record<string, Value<S>>>
   readonly json: Template.JsonTemplate | undefined
+  /** dlt's `data`: a form body (fields, form-encoded) or raw text, with placeholders. */
+  readonly form: FormTemplate | undefined
   /** undefined = detect on the first page, as dlt does. */
   readonly dataSelector: DataSelector.DataSelector | undefined
   /** A fresh paginator per stream (auto-detection and custom paginators keep state). */
@@ -360,6 +362,46 @@ const resolveAuth = (auth: AuthConfig, path: string, issues: Array<ConfigIssue>)
   }
 }
 
+export type FormTemplate =
+  | { readonly _tag: "Fields"; readonly fields: ReadonlyArray<readonly [string, Template.Template]> }
+  | { readonly _tag: "Raw"; readonly template: Template.Template }
+
+/** dlt's `data`: a dict or a list of [name, value] pairs (form fields), or a string (raw body). */
+const formOf = (value: unknown, path: string, issues: Array<ConfigIssue>): FormTemplate | undefined => {
+  const field = (v: unknown, at: string): Template.Template | undefined => {
+    if (typeof v === "string") return orIssue(Template.parse(v), at, issues)
+    if (typeof v === "number" || typeof v === "boolean") return orIssue(Template.parse(String(v)), at, issues)
+    issues.push(issue(at, `expected a string, number or boolean form value, found ${JSON.stringify(v) ?? typeof v}`))
+    return undefined
+  }
+  if (typeof value === "string") {
+    const template = field(value, path)
+    return template === undefined ? undefined : { _tag: "Raw", template }
+  }
+  const pairs: Array<readonly [string, unknown, string]> = []
+  if (Array.isArray(value)) {
+    value.forEach((pair: unknown, i) => {
+      if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "string") pairs.push([pair[0], pair[1], `${path}[${i}]`])
+      else issues.push(issue(`${path}[${i}]`, "expected a [name, value] pair"))
+    })
+  } else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) pairs.push([k, v, joinPath(path, k)])
+  } else {
+    issues.push(issue(path, "expected form fields (an object or a list of [name, value] pairs) or a string"))
+    return undefined
+  }
+  const fields: Array<readonly [string, Template.Template]> = []
+  for (const [k, v, at] of pairs) {
+    const template = field(v, at)
+    if (template !== undefined) fields.push([k, template])
+  }
+  return { _tag: "Fields", fields }
+}
+
+/** The templates of a form body. */
+export const formTemplates = (form: FormTemplate | undefined): ReadonlyArray<Template.Template> =>
+  form === undefined ? [] : form._tag === "Raw" ? [form.template] : form.fields.map(([, t]) => t)
+
 const mergeStrategies: ReadonlyArray<MergeStrategy> = ["delete-insert", "upsert", "insert-only", "scd2"]
 
 export interface Scd2Config {
@@ -560,7 +602,6 @@ const resolveResource = (
 
   const endpoint: EndpointObject = asEndpoint(resource.endpoint) ?? { path: resource.name }
   const ep = `${path}.endpoint`
-  if (endpoint.data !== undefined) notSupported(issues, `${ep}.data`, "a form request body ('data'; use 'json')")
   const method = endpoint.method === undefined ? "GET" : endpoint.method.toUpperCase() === "POST" ? "POST" : "GET"
 
   // Parameters given in the legacy dlt forms become placeholders:
@@ -599,6 +640,10 @@ const resolveResource = (
   const headerValues = templated(headers, `${ep}.headers`, issues)
   let json: Template.JsonTemplate | undefined
   if (endpoint.json !== undefined) json = orIssue(Template.parseJson(endpoint.json), `${ep}.json`, issues)
+  const form = endpoint.data === undefined ? undefined : formOf(endpoint.data, `${ep}.data`, issues)
+  if (endpoint.data !== undefined && endpoint.json !== undefined) {
+    issues.push(issue(`${ep}.data`, "'data' and 'json' exclude each other (a request has one body)"))
+  }
 
   // dlt's single-entity rule: a path ending in a placeholder (`users/{id}`) is one object,
   // unless the endpoint or resource_defaults say otherwise; it overrides the client paginator.
@@ -626,7 +671,8 @@ const resolveResource = (
     ...(pathTemplate === undefined ? [] : Template.placeholders(pathTemplate)),
     ...placeholdersOf(params),
     ...placeholdersOf(headerValues),
-    ...(json === undefined ? [] : Template.jsonPlaceholders(json))
+    ...(json === undefined ? [] : Template.jsonPlaceholders(json)),
+    ...formTemplates(form).flatMap(Template.placeholders)
   ]
   const parents = [...new Set(used.flatMap((p) => (p._tag === "Parent" ? [p.resource] : [])))]
   if (parents.length > 1) {
@@ -683,6 +729,7 @@ const resolveResource = (
     params,
     headers: headerValues,
     json,
+    form,
     dataSelector,
     makePaginator,
     primaryKey,

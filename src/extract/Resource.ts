@@ -6,11 +6,11 @@
  * run, then the incremental cursor filters them.
  */
 import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
-import type { ProcessingStep, ResolvedResource, Value } from "../config/Resolve.js"
+import type { FormTemplate, ProcessingStep, ResolvedResource, Value } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
 import type { ApiClientService, ApiError } from "../http/ApiClient.js"
 import type { Redactor } from "../http/Redact.js"
-import { type PageRequest, type Paginator, sameRequest } from "../paginate/Paginator.js"
+import { type FormBody, type PageRequest, type Paginator, sameRequest } from "../paginate/Paginator.js"
 import * as DataSelector from "./DataSelector.js"
 import * as FastDecode from "./FastDecode.js"
 import { detectSelector } from "./DetectSelector.js"
@@ -110,6 +110,14 @@ const renderValues = (
   return Either.right(out)
 }
 
+const renderForm = (form: FormTemplate, context: Template.TemplateContext): Either.Either<FormBody, Template.TemplateError> =>
+  form._tag === "Raw"
+    ? Either.map(Template.render(form.template, context), (text): FormBody => ({ _tag: "Raw", text }))
+    : Either.map(
+      Either.all(form.fields.map(([name, t]) => Either.map(Template.render(t, context), (v) => [name, v] as const))),
+      (fields): FormBody => ({ _tag: "Fields", fields })
+    )
+
 /** The first request and the endpoint headers, rendered for this run. */
 const firstRequest = (resource: ResolvedResource<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
   Either.gen(function*() {
@@ -117,7 +125,14 @@ const firstRequest = (resource: ResolvedResource<Secret>, paginator: Paginator, 
     const params = yield* renderValues(resource.params, context)
     const headers = yield* renderValues(resource.headers, context)
     const json = resource.json === undefined ? undefined : yield* Template.renderJson(resource.json, context)
-    const request: PageRequest = { method: resource.method, url, params, ...(json === undefined ? {} : { json }) }
+    const form = resource.form === undefined ? undefined : yield* renderForm(resource.form, context)
+    const request: PageRequest = {
+      method: resource.method,
+      url,
+      params,
+      ...(json === undefined ? {} : { json }),
+      ...(form === undefined ? {} : { form })
+    }
     return { request: paginator.first(request), headers }
   })
 
@@ -246,6 +261,7 @@ export const pages = (
         params: state.request.params,
         headers,
         json: state.request.json,
+        form: state.request.form,
         actions: resource.responseActions
       })
       const { fail } = failer(state, response.url)

@@ -10,6 +10,7 @@ import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted
 import type { Scope } from "effect/Scope"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import type { ResolvedSource, ResponseAction, ResponseActionKind, ResponseInfo } from "../config/Resolve.js"
+import type { FormBody } from "../paginate/Paginator.js"
 import { type Secret, secretValues } from "../config/Secrets.js"
 import * as Auth from "./Auth.js"
 import * as RateLimit from "./RateLimit.js"
@@ -59,6 +60,8 @@ export interface RequestOptions {
   /** Endpoint headers, rendered (they win over the client's defaults). */
   readonly headers: Readonly<Record<string, string>>
   readonly json?: unknown
+  /** A form body (exclusive with `json`). */
+  readonly form?: FormBody | undefined
   readonly actions?: ReadonlyArray<ResponseAction> | undefined
 }
 
@@ -152,6 +155,10 @@ export const make = (
         for (const [k, v] of clientHeaders) req = HttpClientRequest.setHeader(req, k, v)
         for (const [k, v] of Object.entries(options.headers)) req = HttpClientRequest.setHeader(req, k, v)
         if (options.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, options.json)
+        else if (options.form?._tag === "Fields") req = HttpClientRequest.bodyUrlParams(req, options.form.fields)
+        // A raw body goes as it is (requests sends `data=str` without a content type); an
+        // endpoint or client `Content-Type` header names it.
+        else if (options.form?._tag === "Raw") req = HttpClientRequest.bodyText(req, options.form.text, req.headers["content-type"] ?? "text/plain")
         const fullUrl = requestUrl(describeAuth(options.resource)(req))
         // A plain counter: this request's attempts run one after another.
         let attempts = 0

@@ -20,7 +20,7 @@
  * (`type` marks the built-in paginators' config objects).
  */
 import { Either, Option, Predicate } from "effect"
-import { type Page, type PageRequest, PaginationError, type Paginator } from "./Paginator.js"
+import { type FormBody, type Page, type PageRequest, PaginationError, type Paginator } from "./Paginator.js"
 
 export interface CustomPaginator {
   /** Adds the paginator's params to the first request (optional). */
@@ -69,6 +69,20 @@ const describeValue = (u: unknown): string => {
 const isParams = (u: unknown): u is Readonly<Record<string, string>> =>
   Predicate.isRecord(u) && Object.values(u).every(Predicate.isString)
 
+const toForm = (u: unknown): FormBody | null => {
+  if (!Predicate.isRecord(u)) return null
+  if (u._tag === "Raw" && Predicate.isString(u.text)) return { _tag: "Raw", text: u.text }
+  if (u._tag === "Fields" && Array.isArray(u.fields)) {
+    const fields: Array<readonly [string, string]> = []
+    for (const f of u.fields) {
+      if (!Array.isArray(f) || f.length !== 2 || !Predicate.isString(f[0]) || !Predicate.isString(f[1])) return null
+      fields.push([f[0], f[1]])
+    }
+    return { _tag: "Fields", fields }
+  }
+  return null
+}
+
 /** The value returned by `next`, checked: user code is not type-checked at runtime. */
 const toRequest = (u: unknown): Either.Either<PageRequest, string> => {
   if (!Predicate.isRecord(u)) return Either.left(`expected a request object, null or undefined, found ${describeValue(u)}`)
@@ -76,7 +90,9 @@ const toRequest = (u: unknown): Either.Either<PageRequest, string> => {
   if (!Predicate.isString(u.url)) return Either.left(`the request's url must be a string, found ${describeValue(u.url)}`)
   const params = u.params === undefined ? {} : u.params
   if (!isParams(params)) return Either.left("the request's params must be an object of string values")
-  return Either.right({ method: u.method, url: u.url, params, json: u.json })
+  const form = u.form === undefined ? undefined : toForm(u.form)
+  if (form === null) return Either.left("the request's form must be the form of the request it came from (fields or raw text)")
+  return Either.right({ method: u.method, url: u.url, params, json: u.json, form })
 }
 
 export const make = (custom: CustomPaginator | CustomPaginatorFactory): Paginator => {

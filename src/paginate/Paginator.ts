@@ -16,7 +16,13 @@ export interface PageRequest {
   readonly params: Readonly<Record<string, string>>
   /** JSON body (POST); undefined for none. */
   readonly json?: unknown
+  /** Form body (dlt's `data`, POST): fields sent form-encoded, or raw text. Exclusive with `json`. */
+  readonly form?: FormBody | undefined
 }
+
+export type FormBody =
+  | { readonly _tag: "Fields"; readonly fields: ReadonlyArray<readonly [string, string]> }
+  | { readonly _tag: "Raw"; readonly text: string }
 
 /** Where a paginator puts a value: a query param, or a path in the JSON body (`*_body_path`). */
 export type Placement =
@@ -136,7 +142,7 @@ export const sameRequest = (a: PageRequest, b: PageRequest): boolean => {
   if (a.url !== b.url || a.method !== b.method) return false
   const ka = Object.keys(a.params)
   if (ka.length !== Object.keys(b.params).length || !ka.every((k) => a.params[k] === b.params[k])) return false
-  return JSON.stringify(a.json) === JSON.stringify(b.json)
+  return JSON.stringify(a.json) === JSON.stringify(b.json) && JSON.stringify(a.form) === JSON.stringify(b.form)
 }
 
 /** `true` for a JSON record, used when reading totals / flags from bodies. */

@@ -13,7 +13,7 @@
 import type { HttpClient } from "@effect/platform"
 import { Clock, Data, Effect, Either, Stream } from "effect"
 import type { Scope } from "effect/Scope"
-import type { IncrementalSpec, ResolvedResource } from "../config/Resolve.js"
+import { formTemplates, type IncrementalSpec, type ResolvedResource } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
 import * as Incremental from "../extract/Incremental.js"
 import type { ResourcePage } from "../extract/Resource.js"
@@ -196,6 +196,7 @@ const parentKey = (resource: Resource, record: unknown): string => {
   if (resource.json !== undefined) {
     for (const p of Template.jsonPlaceholders(resource.json)) if (p._tag === "Parent") fields.add(p.field.source)
   }
+  for (const t of formTemplates(resource.form)) add(t)
   const values = [...fields].sort().map((f) => [f, typeof record === "object" && record !== null ? Reflect.get(record, f) : undefined])
   return JSON.stringify(values)
 }

@@ -17,6 +17,14 @@ export interface FakeHttp {
   readonly calls: Effect.Effect<ReadonlyArray<string>>
   /** Headers of each request so far. */
   readonly headers: Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>>
+  /** Method, body text and body content type of each request so far. */
+  readonly bodies: Effect.Effect<ReadonlyArray<SentBody>>
+}
+
+export interface SentBody {
+  readonly method: string
+  readonly text: string
+  readonly contentType: string | undefined
 }
 
 export const fakeHttp = (
@@ -25,10 +33,17 @@ export const fakeHttp = (
   Effect.gen(function*() {
     const calls = yield* Ref.make<ReadonlyArray<string>>([])
     const headers = yield* Ref.make<ReadonlyArray<Readonly<Record<string, string>>>>([])
+    const bodies = yield* Ref.make<ReadonlyArray<SentBody>>([])
     const client = HttpClient.make((request, url) =>
       Effect.gen(function*() {
         const n = (yield* Ref.getAndUpdate(calls, (c) => [...c, url.toString()])).length
         yield* Ref.update(headers, (h) => [...h, request.headers])
+        const body = request.body
+        yield* Ref.update(bodies, (b) => [...b, {
+          method: request.method,
+          text: body._tag === "Uint8Array" ? new TextDecoder().decode(body.body) : "",
+          contentType: body._tag === "Uint8Array" ? body.contentType : undefined
+        }])
         const reply = typeof script === "function" ? script(url, n) : script[Math.min(n, script.length - 1)]
         if ("transportError" in reply) {
           return yield* Effect.fail(
@@ -49,6 +64,7 @@ export const fakeHttp = (
     return {
       layer: Layer.succeed(HttpClient.HttpClient, client),
       calls: Ref.get(calls),
-      headers: Ref.get(headers)
+      headers: Ref.get(headers),
+      bodies: Ref.get(bodies)
     }
   })

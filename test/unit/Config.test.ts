@@ -79,15 +79,35 @@ describe("config decoding", () => {
     const error = errorOf(withResources([
       { name: "a", table_format: "iceberg", file_format: "parquet" },
       { name: "b", nested_hints: {} },
-      { name: "c", endpoint: { path: "c", method: "POST", data: { q: 1 } } },
-      { name: "d", columns: { blob: { data_type: "binary" } } }
+      { name: "c", columns: { blob: { data_type: "binary" } } }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
     expect(byPath.get("resources[0].table_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[0].file_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[1].nested_hints")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[2].endpoint.data")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[3].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
+    expect(byPath.get("resources[2].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
+  })
+
+  it("form bodies: fields, pairs or raw text; never together with json", () => {
+    const result = resolveConfig(withResources([
+      { name: "a", endpoint: { path: "a", method: "POST", data: { q: "{resources.p.id}", n: 1 } } },
+      { name: "p" }
+    ]))
+    assert(Either.isRight(result))
+    const form = result.right.resources[0]?.form
+    assert(form?._tag === "Fields")
+    expect(form.fields.map(([k, t]) => [k, t.source])).toEqual([["q", "{resources.p.id}"], ["n", "1"]])
+    expect(result.right.resources[0]?.parent).toBe("p")
+
+    const error = errorOf(withResources([
+      { name: "a", endpoint: { path: "a", method: "POST", data: { q: 1 }, json: { q: 1 } } },
+      { name: "b", endpoint: { path: "b", method: "POST", data: [["only-a-name"]] } },
+      { name: "c", endpoint: { path: "c", method: "POST", data: { q: { nested: true } } } }
+    ]))
+    const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
+    expect(byPath.get("resources[0].endpoint.data")).toMatch(/exclude each other/)
+    expect(byPath.get("resources[1].endpoint.data[0]")).toMatch(/\[name, value\] pair/)
+    expect(byPath.get("resources[2].endpoint.data.q")).toMatch(/string, number or boolean/)
   })
 
   it("scd2 options: validity column names, active record and boundary timestamps", () => {

@@ -166,6 +166,53 @@ describe("retry policy (TestClock, no real sleeping)", () => {
     }))
 })
 
+describe("form bodies (dlt's data)", () => {
+  const formConfig = (data: unknown, headers: Record<string, string> = {}) => ({
+    client: { base_url: "https://api.test/v1/" },
+    resources: [{
+      name: "search",
+      endpoint: {
+        path: "search",
+        method: "POST",
+        data,
+        headers,
+        data_selector: "items",
+        paginator: { type: "offset", limit: 2, total_path: null, stop_after_empty_page: true }
+      }
+    }]
+  }) satisfies RestApiConfigInput
+
+  const run = (cfg: RestApiConfigInput) =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp((_url, call) => ({ status: 200, body: { items: call < 2 ? [{ id: call }] : [] } }))
+      const source = yield* RestApiSource.make(cfg)
+      const records = yield* source.records("search").pipe(Stream.runCollect, Effect.provide(http.layer))
+      return { records: [...records], bodies: yield* http.bodies, calls: yield* http.calls }
+    })
+
+  it.effect("fields are sent form-encoded on every page, the paginator's values in the query", () =>
+    Effect.gen(function*() {
+      const { bodies, calls, records } = yield* run(formConfig({ q: "red shoes", exact: true, n: 2 }))
+      expect(records).toHaveLength(2)
+      expect(calls.map((u) => new URL(u).searchParams.get("offset"))).toEqual(["0", "2", "4"])
+      for (const b of bodies) {
+        expect(b.method).toBe("POST")
+        expect(b.contentType).toBe("application/x-www-form-urlencoded")
+        expect(Object.fromEntries(new URLSearchParams(b.text))).toEqual({ q: "red shoes", exact: "true", n: "2" })
+      }
+    }))
+
+  it.effect("a list of pairs keeps repeated names; a string is sent raw with the endpoint's content type", () =>
+    Effect.gen(function*() {
+      const pairs = yield* run(formConfig([["tag", "a"], ["tag", "b"]]))
+      expect(pairs.bodies[0]?.text).toBe("tag=a&tag=b")
+      const raw = yield* run(formConfig("<query>shoes</query>", { "Content-Type": "application/xml" }))
+      expect(raw.bodies[0]).toEqual({ method: "POST", text: "<query>shoes</query>", contentType: "application/xml" })
+      const plain = yield* run(formConfig("q=shoes"))
+      expect(plain.bodies[0]?.contentType).toBe("text/plain")
+    }))
+})
+
 describe("auth and headers on the wire", () => {
   it.effect("api_key in a header, bearer, basic; client headers", () =>
     Effect.gen(function*() {
