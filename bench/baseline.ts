@@ -19,6 +19,7 @@ import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
+import { argValue } from "./demoProcess.js"
 
 type SqlType = "text" | "bigint" | "double precision" | "boolean" | "timestamptz" | "jsonb"
 
@@ -265,10 +266,6 @@ export const runBaseline = async (options: BaselineOptions): Promise<BaselineRes
   }
 }
 
-const argValue = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
-}
 
 if (import.meta.filename === process.argv[1]) {
   const baseUrl = argValue("base-url")

@@ -27,18 +27,13 @@ import { spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { createInterface } from "node:readline"
 import analytics from "../examples/analytics/analytics.js"
+import { argValue, root, startDemo } from "./demoProcess.js"
 import * as Embedded from "../src/load/Embedded.js"
 import * as Postgres from "../src/load/Postgres.js"
 import * as Pipeline from "../src/pipeline/Pipeline.js"
 import * as RestApiSource from "../src/Source.js"
 
-const root = path.resolve(import.meta.dirname, "..")
-const argValue = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
-}
 const quick = process.argv.includes("--quick")
 const withBaseline = !process.argv.includes("--no-baseline")
 const rows = Number(argValue("rows") ?? (quick ? 2000 : 100_000))
@@ -46,18 +41,6 @@ const rows = Number(argValue("rows") ?? (quick ? 2000 : 100_000))
 const batchRows = Number(argValue("batch-rows") ?? 1000)
 const databaseUrl = process.env["DATABASE_URL"] || undefined
 
-const startDemo = (): Promise<{ baseUrl: string; token: string; stop: () => void }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "demo/serve.ts"), "--rows", String(rows)], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    child.on("error", reject)
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      const [, baseUrl, token] = line.split(" ")
-      resolve({ baseUrl, token, stop: () => child.kill("SIGTERM") })
-    })
-  })
 
 interface BaselineRun {
   readonly rows: number
@@ -109,7 +92,7 @@ const sampler = setInterval(() => {
 }, 50)
 
 const main = async () => {
-  const demo = await startDemo()
+  const demo = await startDemo(rows)
   const dataDir = databaseUrl === undefined ? await mkdtemp(path.join(tmpdir(), "rc-bench-")) : undefined
   const baselineDir = databaseUrl === undefined && withBaseline
     ? await mkdtemp(path.join(tmpdir(), "rc-bench-baseline-"))

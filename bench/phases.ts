@@ -14,19 +14,12 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { ConfigProvider, Effect, Either, Stream } from "effect"
-import { spawn } from "node:child_process"
-import * as path from "node:path"
-import { createInterface } from "node:readline"
 import analytics from "../examples/analytics/analytics.js"
+import { argValue, startDemo } from "./demoProcess.js"
 import * as ApiClient from "../src/http/ApiClient.js"
 import * as Normalizer from "../src/normalize/Normalizer.js"
 import * as RestApiSource from "../src/Source.js"
 
-const root = path.resolve(import.meta.dirname, "..")
-const argValue = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
-}
 const rows = Number(argValue("rows") ?? 100_000)
 const only = argValue("phase")
 
@@ -37,18 +30,6 @@ const endpoints = [
   { resource: "insights_reports", path: "insightsreports", selector: "results" }
 ] as const
 
-const startDemo = (): Promise<{ baseUrl: string; token: string; stop: () => void }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "demo/serve.ts"), "--rows", String(rows)], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    child.on("error", reject)
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      const [, baseUrl, token] = line.split(" ")
-      resolve({ baseUrl, token, stop: () => child.kill("SIGTERM") })
-    })
-  })
 
 /** The page's records and cursor, or undefined when the body is not a page of the demo API. */
 const readPage = (body: unknown, selector: string): { records: number; next: string | undefined } | undefined => {
@@ -60,7 +41,7 @@ const readPage = (body: unknown, selector: string): { records: number; next: str
   return { records: records.length, next: hasNext === true && typeof next === "string" ? next : undefined }
 }
 
-const demo = await startDemo()
+const demo = await startDemo(rows)
 const secrets = ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", demo.token]]))
 
 const time = async (label: string, run: () => Promise<number>) => {
