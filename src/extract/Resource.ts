@@ -73,12 +73,28 @@ interface State {
  * one call (much cheaper than one call per record), and only when that fails are records decoded
  * one by one, to name the record that does not fit.
  */
-const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined) => {
+type PageDecoder = (
+  records: ReadonlyArray<unknown>
+) => Either.Either<ReadonlyArray<unknown>, { readonly index: number; readonly message: string }>
+
+/** One decoder per Schema: a child resource makes a stream per parent record. */
+const decoders = new WeakMap<Schema.Schema.AnyNoContext, PageDecoder>()
+
+const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined): PageDecoder | undefined => {
   if (schema === undefined) return undefined
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
+    decoder = makeDecoder(schema)
+    decoders.set(schema, decoder)
+  }
+  return decoder
+}
+
+const makeDecoder = (schema: Schema.Schema.AnyNoContext): PageDecoder => {
   const fast = FastDecode.compile(Schema.Array(schema))
   const one = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
   const all = Schema.decodeUnknownEither(Schema.Array(schema), { onExcessProperty: "ignore" })
-  return (records: ReadonlyArray<unknown>): Either.Either<ReadonlyArray<unknown>, { readonly index: number; readonly message: string }> => {
+  return (records) => {
     if (fast !== undefined) {
       const decoded = fast(records)
       if (decoded !== FastDecode.Miss && Array.isArray(decoded)) return Either.right(decoded)
