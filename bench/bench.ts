@@ -23,7 +23,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { spawn } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
@@ -91,6 +91,22 @@ const sampler = setInterval(() => {
   peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers)
 }, 50)
 
+/**
+ * The embedded database's own process (not counted in our RSS, as a server's memory is not):
+ * its peak RSS, read with `ps` every second (undefined where `ps` is missing).
+ */
+let databasePeakKb: number | undefined
+const databaseSampler = setInterval(() => {
+  execFile("ps", ["-o", "rss=,args=", "--ppid", String(process.pid)], (error, out) => {
+    if (error !== null) return
+    for (const line of out.split("\n")) {
+      if (!line.includes("rest-connector embedded database")) continue
+      const kb = Number(line.trim().split(/\s+/)[0])
+      if (Number.isFinite(kb)) databasePeakKb = Math.max(databasePeakKb ?? 0, kb)
+    }
+  })
+}, 1000)
+
 const main = async () => {
   const demo = await startDemo(rows)
   const dataDir = databaseUrl === undefined ? await mkdtemp(path.join(tmpdir(), "rc-bench-")) : undefined
@@ -124,6 +140,7 @@ const main = async () => {
       Effect.runPromise
     )
     clearInterval(sampler)
+    clearInterval(databaseSampler)
     peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024)
     const { result, seconds, cpuSeconds } = info
     if (result.failed) {
@@ -144,6 +161,9 @@ const main = async () => {
     }
     const peakMb = peakRss / 1024 / 1024
     console.log(`peak heap used ${(peakHeap / 1048576).toFixed(0)} MB, peak external + array buffers ${(peakExternal / 1048576).toFixed(0)} MB`)
+    if (databasePeakKb !== undefined) {
+      console.log(`the embedded database's own process: peak RSS ${(databasePeakKb / 1024).toFixed(0)} MB (not counted above)`)
+    }
     console.log(`records ${records} (${(records / seconds).toFixed(0)}/s), rows ${totalRows} (${(totalRows / seconds).toFixed(0)}/s), pages ${pages} (${(pages / seconds).toFixed(1)}/s), peak RSS ${peakMb.toFixed(0)} MB`)
     // CPU of this process (all its threads): wall time on a busy or shared machine varies, this less so.
     console.log(`cpu ${cpuSeconds.toFixed(2)} s for ${seconds.toFixed(2)} s wall`)
