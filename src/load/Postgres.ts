@@ -131,15 +131,18 @@ const columnList = (columns: ReadonlyArray<string>, alias?: string): string =>
 const columnDefinition = (column: ColumnSchema, withConstraints: boolean): string =>
   `${ident(column.name)} ${sqlType(column.type)}${withConstraints && !column.nullable ? " NOT NULL" : ""}`
 
-/** Staging tables are UNLOGGED (no WAL: they are scratch data) and unconstrained. */
+/**
+ * Final tables have their NOT NULLs. Staging tables are unconstrained, and UNLOGGED (no WAL:
+ * scratch data) unless they may become the final table at commit (see `swapCandidate`).
+ */
 const createTableSql = (
   schema: string,
   table: string,
   columns: ReadonlyArray<ColumnSchema>,
-  options: { readonly unlogged: boolean }
+  options: { readonly staging: "unlogged" | "logged" | undefined }
 ): string =>
-  `CREATE ${options.unlogged ? "UNLOGGED " : ""}TABLE IF NOT EXISTS ${qualified(schema, table)} (${
-    columns.map((c) => columnDefinition(c, !options.unlogged)).join(", ")
+  `CREATE ${options.staging === "unlogged" ? "UNLOGGED " : ""}TABLE IF NOT EXISTS ${qualified(schema, table)} (${
+    columns.map((c) => columnDefinition(c, options.staging === undefined)).join(", ")
   })`
 
 /** NOT NULL is never added to an existing table: its old rows would violate it. */
@@ -320,7 +323,7 @@ const planDdl = (
   if (!catalog.schemaExists) ddl.push({ sql: `CREATE SCHEMA IF NOT EXISTS ${ident(dataset)}` })
   const loads = catalog.tables.get(loadsTable)
   if (loads === undefined) {
-    ddl.push({ sql: createTableSql(dataset, loadsTable, loadsColumns, { unlogged: false }), table: loadsTable })
+    ddl.push({ sql: createTableSql(dataset, loadsTable, loadsColumns, { staging: undefined }), table: loadsTable })
   } else {
     // Datasets written by older versions lack newer `_rc_loads` columns.
     const missing = loadsColumns.filter((c) => !loads.has(c.name))
@@ -331,7 +334,7 @@ const planDdl = (
   for (const spec of specs) {
     const stored = catalog.tables.get(spec.name)
     if (stored === undefined) {
-      ddl.push({ sql: createTableSql(dataset, spec.name, spec.columns, { unlogged: false }), table: spec.name })
+      ddl.push({ sql: createTableSql(dataset, spec.name, spec.columns, { staging: undefined }), table: spec.name })
     } else {
       const missing = spec.columns.filter((c) => !stored.has(c.name))
       if (missing.length > 0) ddl.push({ sql: addColumnsSql(dataset, spec.name, missing), table: spec.name })
@@ -680,6 +683,12 @@ interface StagedTable {
   /** Staging columns (with `_rc_seq`), in creation order. */
   readonly columns: Map<string, ColumnSchema>
   rows: number
+  /**
+   * The final table did not exist when staging began, and the load's disposition can take the
+   * staging table whole: if it still does not exist at commit, the staging table is renamed
+   * into place instead of copied (see `commitWork`). Such staging tables are LOGGED.
+   */
+  readonly swapCandidate: boolean
 }
 
 const seqColumn: ColumnSchema = { name: SystemColumns.seq, type: "bigint", nullable: true }
@@ -841,6 +850,11 @@ export const makeWith = (
         yield* dropStaging(dataset, resource, undefined)
 
         const staged = new Map<string, StagedTable>()
+        // Whether a staged table may become its final table whole (when that does not exist
+        // yet): every row of it goes in as it is. Not so for scd2 (validity columns, versions)
+        // or hard deletes (flagged rows stay out).
+        const swappable = !isMerge || (merge.strategy !== "scd2" &&
+          (merge.hardDelete === undefined || merge.strategy === "insert-only"))
         let stagingReady = false
         let status: "open" | "committed" = "open"
         const lock = yield* Effect.makeSemaphore(1)
@@ -879,14 +893,19 @@ export const makeWith = (
               const what = "creating a staging table"
               // Registered first: a run killed right after still finds the table to clean up.
               yield* exec(registerStagingSql(stagingSchema), [staging, resource, loadId], what, dataset, schema.name)
-              const create = createTableSql(stagingSchema, staging, wanted, { unlogged: true })
+              const swapCandidate = swappable &&
+                !(yield* existsQuery(tableExistsSql, qualified(dataset, schema.name), what, dataset))
+              const create = createTableSql(stagingSchema, staging, wanted, {
+                staging: swapCandidate ? "logged" : "unlogged"
+              })
               yield* exec(create, [], what, dataset, schema.name)
               const entry: StagedTable = {
                 table: schema.name,
                 staging,
                 parent: schema.parent,
                 columns: new Map(wanted.map((c) => [c.name, c])),
-                rows: 0
+                rows: 0,
+                swapCandidate
               }
               staged.set(schema.name, entry)
               return entry
@@ -978,23 +997,92 @@ export const makeWith = (
           }))
         }
 
-        /** `newTables`: created empty by this load's preparation; their indexes come after the rows. */
+        /** Was some root `_rc_id` staged more than once? (Asked at most once per commit.) */
+        let duplicateIds: boolean | undefined
+        const hasDuplicateIds = (root: StagedTable) =>
+          duplicateIds !== undefined ? Effect.succeed(duplicateIds) : query<{ readonly present: boolean }>(
+            duplicateIdsSql(qualified(stagingSchema, root.staging)),
+            [],
+            "merging rows",
+            dataset
+          ).pipe(Effect.map((rows) => {
+            duplicateIds = rows[0]?.present === true
+            return duplicateIds
+          }))
+
+        /**
+         * The staged tables that become their final tables whole (renamed into place, no copy):
+         * swap candidates whose final table still does not exist. A merge swaps all of the
+         * resource's tables or none: only when none of them exists and no `_rc_id` was staged twice.
+         */
+        const chooseSwaps = (catalog: Catalog) =>
+          Effect.gen(function*() {
+            const fresh = [...staged.values()].filter((t) => t.swapCandidate && !catalog.tables.has(t.table))
+            if (!isMerge) return new Set(fresh.map((t) => t.table))
+            const root = staged.get(rootTable)
+            const untouched = root !== undefined && fresh.length === staged.size &&
+              ![...catalog.tables.keys()].some((t) => t === rootTable || isChildOf(rootTable, t))
+            if (!untouched || (yield* hasDuplicateIds(root))) return new Set<string>()
+            return new Set(fresh.map((t) => t.table))
+          })
+
+        /** Makes a staging table the final table: the final's columns and NOT NULLs, then renamed into the dataset. */
+        const swapIn = (entry: StagedTable, spec: TableSpec | undefined) =>
+          Effect.gen(function*() {
+            const what = "moving staged rows into place"
+            const changes = [
+              ...(entry.columns.has(SystemColumns.seq) ? [`DROP COLUMN ${ident(SystemColumns.seq)}`] : []),
+              // Declared columns that got no value in this load.
+              ...(spec?.columns ?? []).filter((c) => !entry.columns.has(c.name)).map((c) =>
+                `ADD COLUMN ${columnDefinition(c, false)}`
+              ),
+              // All in one statement: one scan of the table checks every NOT NULL.
+              ...(spec?.columns ?? []).filter((c) => !c.nullable).map((c) => `ALTER COLUMN ${ident(c.name)} SET NOT NULL`)
+            ]
+            const staging = qualified(stagingSchema, entry.staging)
+            if (changes.length > 0) yield* exec(`ALTER TABLE ${staging} ${changes.join(", ")}`, [], what, dataset, entry.table)
+            // Into the dataset under its unique staging name first; the rename fails (42P07, and
+            // the commit is retried, then copying) if another session created the table meanwhile.
+            yield* exec(`ALTER TABLE ${staging} SET SCHEMA ${ident(dataset)}`, [], what, dataset, entry.table)
+            yield* exec(
+              `ALTER TABLE ${qualified(dataset, entry.staging)} RENAME TO ${ident(entry.table)}`,
+              [],
+              what,
+              dataset,
+              entry.table
+            )
+          })
+
+        /** `newTables`: created empty by this load's preparation, or about to be; their indexes come after the rows. */
         const commitWork = (startedAt: Date, state: unknown, newTables: ReadonlySet<string>) =>
           Effect.gen(function*() {
-            const specs = tableSpecs()
+            const allSpecs = tableSpecs()
+            duplicateIds = undefined
             let catalog = yield* readCatalog(dataset)
-            if (planDdl(dataset, catalog, specs, newTables).length > 0) {
+            const swaps = yield* chooseSwaps(catalog)
+            const specs = allSpecs.filter((t) => !swaps.has(t.name))
+            // Upsert's ON CONFLICT needs its index before any row goes in.
+            const withoutIndexes = new Set([...newTables].filter((t) => !specs.some((s) => s.name === t && s.conflictTarget)))
+            if (planDdl(dataset, catalog, specs, withoutIndexes).length > 0) {
               // Lock, then re-plan: another session may have created the same objects meanwhile.
               yield* exec(lockSql, [lockKey(dataset)], "locking the dataset", dataset)
               catalog = yield* readCatalog(dataset)
-              for (const ddl of planDdl(dataset, catalog, specs, newTables)) {
+              for (const ddl of planDdl(dataset, catalog, specs, withoutIndexes)) {
                 yield* exec(ddl.sql, [], "creating tables", dataset, ddl.table)
               }
               catalog = yield* readCatalog(dataset)
             }
 
             const rowsPerTable: Record<string, number> = {}
-            for (const spec of specs) rowsPerTable[spec.name] = 0
+            for (const spec of allSpecs) rowsPerTable[spec.name] = 0
+            for (const table of swaps) {
+              const entry = staged.get(table)
+              if (entry === undefined) continue
+              yield* swapIn(entry, allSpecs.find((t) => t.name === table))
+              rowsPerTable[table] = entry.rows
+            }
+            /** Staged tables whose rows are still to be copied into their final tables. */
+            const toCopy = [...staged.values()].filter((t) => !swaps.has(t.table))
             const finalColumns = (entry: StagedTable) =>
               [...entry.columns.keys()].filter((c) => c !== SystemColumns.seq)
             const copyFromStaging = (entry: StagedTable) =>
@@ -1010,7 +1098,7 @@ export const makeWith = (
 
             switch (options.disposition) {
               case "append": {
-                for (const entry of staged.values()) {
+                for (const entry of toCopy) {
                   yield* copy(entry, copyFromStaging(entry), "appending rows")
                 }
                 break
@@ -1023,24 +1111,18 @@ export const makeWith = (
                     yield* exec(deleteAllSql(dataset, table), [], "replacing rows", dataset, table)
                   }
                 }
-                for (const entry of staged.values()) {
+                for (const entry of toCopy) {
                   yield* copy(entry, copyFromStaging(entry), "replacing rows")
                 }
                 break
               }
               case "merge": {
                 const root = staged.get(rootTable)
-                if (root === undefined) break
+                if (root === undefined || swaps.size > 0) break
                 // DISTINCT ON sorts the whole load; the 4 MB default spills it to disk. Reset at COMMIT.
                 yield* exec(mergeWorkMemSql, [], "merging rows", dataset)
-                const duplicates = yield* query<{ readonly present: boolean }>(
-                  duplicateIdsSql(qualified(stagingSchema, root.staging)),
-                  [],
-                  "merging rows",
-                  dataset
-                )
                 const statements = planMerge({
-                  uniqueIds: duplicates[0]?.present !== true,
+                  uniqueIds: !(yield* hasDuplicateIds(root)),
                   dataset,
                   stagingSchema,
                   rootTable,
@@ -1064,16 +1146,17 @@ export const makeWith = (
               }
             }
 
+            if (swaps.size > 0) catalog = yield* readCatalog(dataset)
             // Indexes of the tables this load created, built once over their rows. No dataset
             // lock: the tables are this resource's own, and a clash rolls back and retries.
-            for (const ddl of planDdl(dataset, catalog, specs)) {
-              if (ddl.table !== undefined && newTables.has(ddl.table)) {
+            for (const ddl of planDdl(dataset, catalog, allSpecs)) {
+              if (ddl.table !== undefined && (newTables.has(ddl.table) || swaps.has(ddl.table))) {
                 yield* exec(ddl.sql, [], "indexing new tables", dataset, ddl.table)
               }
             }
 
             // The resource's tables as stored now (DDL above only ever adds to them).
-            const ownTables = new Set([rootTable, ...storedChildren, ...specs.map((t) => t.name)])
+            const ownTables = new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)])
             const version = schemaVersionOf(
               resource,
               [...catalog.tables.entries()].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
@@ -1128,11 +1211,17 @@ export const makeWith = (
               `preparing the tables of ${resource}`,
               dataset,
               Effect.gen(function*() {
-                const specs = tableSpecs()
+                // Tables that may be swapped in are left to the commit (which creates them if
+                // it copies after all); either way they are new, so indexed after their rows.
+                const candidates = new Set([...staged.values()].filter((t) => t.swapCandidate).map((t) => t.table))
+                const specs = tableSpecs().filter((t) => !candidates.has(t.name))
                 const created = (catalog: Catalog) =>
-                  new Set(specs.filter((t) => !catalog.tables.has(t.name) && !t.conflictTarget).map((t) => t.name))
+                  new Set([
+                    ...specs.filter((t) => !catalog.tables.has(t.name) && !t.conflictTarget).map((t) => t.name),
+                    ...[...candidates].filter((t) => !catalog.tables.has(t))
+                  ])
                 const before = yield* readCatalog(dataset)
-                if (planDdl(dataset, before, specs, created(before)).length === 0) return new Set<string>()
+                if (planDdl(dataset, before, specs, created(before)).length === 0) return created(before)
                 yield* exec(lockSql, [lockKey(dataset)], "locking the dataset", dataset)
                 const catalog = yield* readCatalog(dataset)
                 const fresh = created(catalog)
