@@ -3,7 +3,7 @@
  * its own small `pg.Pool`, independent of the Effect `SqlClient` (staging writes need no
  * transaction with the commit).
  *
- * Rows are encoded lazily into 256 KiB chunks that are piped into the copy stream with
+ * Rows are encoded lazily, straight into 256 KiB Buffers that are piped into the copy stream with
  * backpressure (at most ~1 MB in flight), so a 100k-row batch never becomes one giant string.
  *
  * Values are encoded by the column's type as the server reports it (looked up once per table
@@ -43,10 +43,10 @@ export interface CopyOptions {
   /** Pool size (clamped to 2..4); default 3. */
   readonly maxConnections?: number | undefined
   /**
-   * Characters per chunk written to the copy stream; default 256 Ki (up to 4 chunks in flight,
+   * Bytes per chunk written to the copy stream; default 256 Ki (up to 4 chunks in flight,
    * ~1 MB). Smaller chunks overlap our encoding with the server's parsing better than 1 MiB ones.
    */
-  readonly chunkChars?: number | undefined
+  readonly chunkBytes?: number | undefined
 }
 
 // ---------------------------------------------------------------------------
@@ -120,33 +120,168 @@ const kindOfType = (typname: string): ColumnKind =>
     ? "float"
     : "other"
 
+const TAB = 9
+const NEWLINE = 10
+const BACKSLASH = 92
+
+/** The escape letter of a byte that COPY text must escape (backslash, \n, \r, \t), else 0. */
+const escapeLetter = (c: number): number =>
+  c === BACKSLASH ? BACKSLASH : c === NEWLINE ? 110 : c === 13 ? 114 : c === TAB ? 116 : 0
+
+/** Strings up to this length are copied byte by byte; longer ones by `Buffer.write`. */
+const shortString = 48
+
 /**
- * The rows as COPY text, in chunks of about `chunkChars` characters (generated lazily).
- * Column names that `Object.prototype` also has are read as own properties only.
+ * Writes COPY text straight into Buffers: no line or chunk strings are built (concatenating
+ * them was the loader's biggest source of garbage). A row never spans two chunks.
+ */
+class ChunkEncoder {
+  buf: Buffer
+  pos = 0
+  constructor(readonly chunkBytes: number) {
+    this.buf = Buffer.allocUnsafe(chunkBytes + ChunkEncoder.slack)
+  }
+  /** Room for the row that crosses `chunkBytes`; a longer row grows the buffer. */
+  static readonly slack = 1 << 16
+
+  ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes + ChunkEncoder.slack))
+    this.buf.copy(bigger, 0, 0, this.pos)
+    this.buf = bigger
+  }
+
+  byte(c: number): void {
+    this.ensure(1)
+    this.buf[this.pos++] = c
+  }
+
+  /** ASCII text that needs no escaping (numbers, ISO dates, `true`). */
+  ascii(s: string): void {
+    const n = s.length
+    this.ensure(n)
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i)
+    this.pos = pos
+  }
+
+  /** Any string, escaped for COPY text, as UTF-8. */
+  text(s: string): void {
+    const n = s.length
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; an escape takes 2.
+    this.ensure(3 * n)
+    if (n <= shortString) {
+      const buf = this.buf
+      let pos = this.pos
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) {
+          this.pos += this.buf.write(escapeText(s), this.pos)
+          return
+        }
+        if (c < 32 || c === BACKSLASH) {
+          const letter = escapeLetter(c)
+          if (letter !== 0) {
+            buf[pos++] = BACKSLASH
+            buf[pos++] = letter
+            continue
+          }
+        }
+        buf[pos++] = c
+      }
+      this.pos = pos
+      return
+    }
+    this.pos += this.buf.write(escapeText(s), this.pos)
+  }
+
+  nonNegativeInteger(v: number): void {
+    this.ensure(16)
+    const buf = this.buf
+    if (v < 10) {
+      buf[this.pos++] = 48 + v
+      return
+    }
+    let digits = 0
+    for (let x = v; x > 0; x = Math.floor(x / 10)) digits++
+    let end = this.pos + digits
+    this.pos = end
+    for (let x = v; x > 0; x = Math.floor(x / 10)) buf[--end] = 48 + (x % 10)
+  }
+
+  /** One value, as `encodeValue` gives it. */
+  value(value: unknown, kind: ColumnKind): void {
+    if (value === null || value === undefined) {
+      this.ascii(NULL)
+      return
+    }
+    if (kind === "json") {
+      const text = jsonText(value)
+      if (text === undefined) this.ascii(NULL)
+      else this.text(text)
+      return
+    }
+    switch (typeof value) {
+      case "string":
+        this.text(value)
+        return
+      case "number":
+        if (Number.isSafeInteger(value) && value >= 0) this.nonNegativeInteger(value)
+        else this.ascii(encodeValue(value, kind))
+        return
+      case "boolean":
+        this.ascii(value ? "true" : "false")
+        return
+      case "object":
+        if (value instanceof Date) {
+          this.ascii(Number.isNaN(value.getTime()) ? NULL : value.toISOString())
+          return
+        }
+        {
+          const text = jsonText(value)
+          if (text === undefined) this.ascii(NULL)
+          else this.text(text)
+        }
+        return
+      default:
+        // bigints (decimal text), functions and symbols (NULL): never escaped
+        this.ascii(encodeValue(value, kind))
+    }
+  }
+
+  /** The bytes so far, as a chunk; the encoder starts a fresh buffer. */
+  take(): Buffer {
+    const chunk = this.buf.subarray(0, this.pos)
+    this.buf = Buffer.allocUnsafe(this.chunkBytes + ChunkEncoder.slack)
+    this.pos = 0
+    return chunk
+  }
+}
+
+/**
+ * The rows as COPY text (UTF-8), in chunks of about `chunkBytes` bytes (generated lazily, whole
+ * lines only). Column names that `Object.prototype` also has are read as own properties only.
  */
 export function* encodeRows(
   rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
   columns: ReadonlyArray<string>,
   kinds: ReadonlyArray<ColumnKind>,
-  chunkChars: number
-): Generator<string, void, undefined> {
+  chunkBytes: number
+): Generator<Buffer, void, undefined> {
   const n = columns.length
   const inherited = columns.map((c) => c in Object.prototype)
-  let buffer = ""
+  const encoder = new ChunkEncoder(chunkBytes)
   for (const row of rows) {
-    let line = ""
     for (let i = 0; i < n; i++) {
+      if (i > 0) encoder.byte(TAB)
       const column = columns[i]
-      const value = inherited[i] && !Object.hasOwn(row, column) ? undefined : row[column]
-      line += i === 0 ? encodeValue(value, kinds[i]) : "\t" + encodeValue(value, kinds[i])
+      encoder.value(inherited[i] && !Object.hasOwn(row, column) ? undefined : row[column], kinds[i])
     }
-    buffer += line + "\n"
-    if (buffer.length >= chunkChars) {
-      yield buffer
-      buffer = ""
-    }
+    encoder.byte(NEWLINE)
+    if (encoder.pos >= chunkBytes) yield encoder.take()
   }
-  if (buffer.length > 0) yield buffer
+  if (encoder.pos > 0) yield encoder.take()
 }
 
 // ---------------------------------------------------------------------------
@@ -220,7 +355,7 @@ export const make = (
   Effect.gen(function*() {
     const connectionString = Redacted.isRedacted(url) ? Redacted.value(url) : url
     const scrub = scrubber(connectionString)
-    const chunkChars = Math.max(1024, options.chunkChars ?? 1 << 18)
+    const chunkBytes = Math.max(1024, options.chunkBytes ?? 1 << 18)
     const max = Math.min(4, Math.max(2, options.maxConnections ?? 3))
 
     const pool = yield* Effect.acquireRelease(
@@ -275,9 +410,9 @@ export const make = (
         const kinds = await columnKinds(client, target, columns)
         // Room for a few chunks ahead: the next chunk is encoded while the server parses the last.
         const stream = client.query(
-          copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkChars })
+          copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
         )
-        const source = Readable.from(encodeRows(rows, columns, kinds, chunkChars), { highWaterMark: 1 })
+        const source = Readable.from(encodeRows(rows, columns, kinds, chunkBytes), { highWaterMark: 1 })
         await pipeline(source, stream, { signal })
       } catch (e) {
         failure = e instanceof Error ? e : new Error("COPY failed")

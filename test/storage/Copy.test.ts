@@ -46,7 +46,7 @@ describe("COPY text encoding", () => {
 
   it("chunks rows without splitting lines and reads prototype names as own properties only", () => {
     const rows = Array.from({ length: 1000 }, (_, i) => ({ a: `row ${i}`, b: i }))
-    const chunks = [...Copy.encodeRows(rows, ["a", "b", "toString"], ["other", "other", "other"], 4096)]
+    const chunks = [...Copy.encodeRows(rows, ["a", "b", "toString"], ["other", "other", "other"], 4096)].map((b) => b.toString("utf8"))
     expect(chunks.length).toBeGreaterThan(3)
     for (const chunk of chunks) {
       expect(chunk.endsWith("\n")).toBe(true)
@@ -55,6 +55,30 @@ describe("COPY text encoding", () => {
     const lines = chunks.join("").split("\n")
     expect(lines.length).toBe(1001)
     expect(lines[7]).toBe("row 7\t7\t\\N")
+  })
+
+  it("writes exactly the bytes of encodeValue, joined by tabs and newlines, for every kind of value", () => {
+    const long = "x".repeat(60)
+    const values: ReadonlyArray<unknown> = [
+      null, undefined, "", "a", "tab\tnew\nline\rback\\", "é", "中文 🎉", `${long}\t${long}`, `${long}é\n`, "\u0001\u001f",
+      "\ud800 lone surrogate", 0, -0, 7, 10, 99, 100, 123456789, 2 ** 53 - 1, 2 ** 53, -1, -123, 0.5, -0.25, 1e21, 1e-7,
+      Number.NaN, Infinity, -Infinity, true, false, 12345678901234567890n, -5n, new Date(Date.UTC(2024, 1, 3, 4, 5, 6, 7)),
+      new Date(Number.NaN), { a: [1, "x\ty", null] }, ["é", { b: "\\" }]
+    ]
+    const kinds: ReadonlyArray<Copy.ColumnKind> = ["other", "float", "json"]
+    const columns = values.map((_, i) => `c${i}`)
+    for (const kind of kinds) {
+      // Each value in a row of its own, and all of them in one row.
+      const rows = [...values.map((v) => ({ c0: v })), Object.fromEntries(values.map((v, i) => [`c${i}`, v]))]
+      const expected = [
+        ...values.map((v) => `${Copy.encodeValue(v, kind)}${"\t\\N".repeat(values.length - 1)}\n`),
+        `${values.map((v) => Copy.encodeValue(v, kind)).join("\t")}\n`
+      ].join("")
+      const chunks = [...Copy.encodeRows(rows, columns, columns.map(() => kind), 64)]
+      // As bytes: a lone surrogate becomes U+FFFD either way.
+      expect(Buffer.concat(chunks).equals(Buffer.from(expected, "utf8"))).toBe(true)
+      expect(Buffer.concat(chunks).toString("utf8")).toBe(Buffer.from(expected, "utf8").toString("utf8"))
+    }
   })
 
   it("keeps quoted values out of data-exception messages", () => {
