@@ -131,22 +131,28 @@ const escapeLetter = (c: number): number =>
 /** Strings up to this length are copied byte by byte; longer ones by `Buffer.write`. */
 const shortString = 48
 
+/** Room for the row that crosses a chunk's size; a longer row grows its buffer. */
+const slack = 1 << 16
+
+const noBuffer = Buffer.alloc(0)
+
 /**
  * Writes COPY text straight into Buffers: no line or chunk strings are built (concatenating
- * them was the loader's biggest source of garbage). A row never spans two chunks.
+ * them was the loader's biggest source of garbage). A row never spans two chunks. Buffers come
+ * from `acquire` (chunkBytes + slack bytes each), so a writer can reuse them.
  */
 class ChunkEncoder {
-  buf: Buffer
+  buf: Buffer = noBuffer
   pos = 0
-  constructor(readonly chunkBytes: number) {
-    this.buf = Buffer.allocUnsafe(chunkBytes + ChunkEncoder.slack)
-  }
-  /** Room for the row that crosses `chunkBytes`; a longer row grows the buffer. */
-  static readonly slack = 1 << 16
+  constructor(readonly chunkBytes: number, readonly acquire: () => Buffer) {}
 
   ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes + ChunkEncoder.slack))
+    if (this.pos === 0 && bytes <= this.chunkBytes + slack) {
+      this.buf = this.acquire()
+      return
+    }
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes + slack))
     this.buf.copy(bigger, 0, 0, this.pos)
     this.buf = bigger
   }
@@ -253,9 +259,36 @@ class ChunkEncoder {
   /** The bytes so far, as a chunk; the encoder starts a fresh buffer. */
   take(): Buffer {
     const chunk = this.buf.subarray(0, this.pos)
-    this.buf = Buffer.allocUnsafe(this.chunkBytes + ChunkEncoder.slack)
+    this.buf = noBuffer
     this.pos = 0
     return chunk
+  }
+}
+
+/**
+ * Chunk buffers for reuse. A COPY's buffers go back once it has succeeded (then the server has
+ * read every byte); without the pool each chunk is garbage that only a full GC frees, and
+ * some 30 MB of them piled up outside the heap.
+ */
+export class ChunkPool {
+  private readonly free: Array<Buffer> = []
+  constructor(readonly chunkBytes: number, readonly max: number) {}
+
+  acquire(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes + slack)
+  }
+
+  release(buffers: ReadonlyArray<Buffer>): void {
+    for (const b of buffers) {
+      if (this.free.length >= this.max) return
+      // Grown buffers (one very long row) are left to the GC.
+      if (b.length === this.chunkBytes + slack) this.free.push(b)
+    }
+  }
+
+  /** Buffers waiting for reuse. */
+  get available(): number {
+    return this.free.length
   }
 }
 
@@ -267,11 +300,12 @@ export function* encodeRows(
   rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
   columns: ReadonlyArray<string>,
   kinds: ReadonlyArray<ColumnKind>,
-  chunkBytes: number
+  chunkBytes: number,
+  acquire: () => Buffer = () => Buffer.allocUnsafe(chunkBytes + slack)
 ): Generator<Buffer, void, undefined> {
   const n = columns.length
   const inherited = columns.map((c) => c in Object.prototype)
-  const encoder = new ChunkEncoder(chunkBytes)
+  const encoder = new ChunkEncoder(chunkBytes, acquire)
   for (const row of rows) {
     for (let i = 0; i < n; i++) {
       if (i > 0) encoder.byte(TAB)
@@ -357,6 +391,8 @@ export const make = (
     const scrub = scrubber(connectionString)
     const chunkBytes = Math.max(1024, options.chunkBytes ?? 1 << 18)
     const max = Math.min(4, Math.max(2, options.maxConnections ?? 3))
+    // Enough for every connection's chunks in flight (the copy stream holds up to 4).
+    const chunks = new ChunkPool(chunkBytes, 6 * max)
 
     const pool = yield* Effect.acquireRelease(
       Effect.sync(() => {
@@ -412,8 +448,17 @@ export const make = (
         const stream = client.query(
           copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
         )
-        const source = Readable.from(encodeRows(rows, columns, kinds, chunkBytes), { highWaterMark: 1 })
+        const used: Array<Buffer> = []
+        const acquire = () => {
+          const b = chunks.acquire()
+          used.push(b)
+          return b
+        }
+        const source = Readable.from(encodeRows(rows, columns, kinds, chunkBytes, acquire), { highWaterMark: 1 })
         await pipeline(source, stream, { signal })
+        // The COPY is complete: the server has read every chunk. (After a failure the socket
+        // may still hold some, so they are left to the GC.)
+        chunks.release(used)
       } catch (e) {
         failure = e instanceof Error ? e : new Error("COPY failed")
         // The table may have changed under us; look its columns up again next time.

@@ -81,6 +81,29 @@ describe("COPY text encoding", () => {
     }
   })
 
+  it("reuses pooled chunk buffers: the same bytes from recycled (dirty) buffers, at most `max` kept", () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ a: `row ${i} é`, b: i, c: i % 3 === 0 ? null : { i } }))
+    const pool = new Copy.ChunkPool(1024, 3)
+    const encode = () => {
+      const used: Array<Buffer> = []
+      const bytes = Buffer.concat([...Copy.encodeRows(rows, ["a", "b", "c"], ["other", "other", "json"], 1024, () => {
+        const b = pool.acquire()
+        used.push(b)
+        return b
+      })])
+      return { bytes, used }
+    }
+    const first = encode()
+    expect(first.used.length).toBeGreaterThan(3)
+    pool.release(first.used)
+    expect(pool.available).toBe(3)
+    const second = encode()
+    // Three of the second run's buffers are the first run's, written over.
+    expect(second.used.filter((b) => first.used.includes(b)).length).toBe(3)
+    expect(second.bytes.equals(first.bytes)).toBe(true)
+    expect(first.bytes.toString("utf8").split("\n")[4]).toBe("row 4 é\t4\t{\"i\":4}")
+  })
+
   it("keeps quoted values out of data-exception messages", () => {
     const failure = Object.assign(new Error("invalid input syntax for type bigint: \"my secret\""), {
       code: "22P02",
