@@ -485,9 +485,13 @@ const dataTypeOf = (dlt: string | undefined, path: string, issues: Array<ConfigI
     case undefined:
       return undefined
     case "text":
-    case "date":
-    case "time":
       return "text"
+    case "date":
+      return "date"
+    case "time":
+      return "time"
+    case "binary":
+      return "binary"
     case "double":
       return "double"
     case "bool":

@@ -91,6 +91,12 @@ export const sqlType = (type: DataType): string => {
       return "numeric"
     case "jsonb":
       return "jsonb"
+    case "date":
+      return "date"
+    case "time":
+      return "time"
+    case "binary":
+      return "bytea"
   }
 }
 
@@ -116,6 +122,13 @@ export const dataTypeOf = (sqlTypeName: string): DataType => {
     case "jsonb":
     case "json":
       return "jsonb"
+    case "date":
+      return "date"
+    case "time":
+    case "time without time zone":
+      return "time"
+    case "bytea":
+      return "binary"
     default:
       return "text"
   }

@@ -138,6 +138,17 @@ const twoDigits = (s: string, i: number): number => {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
 }
 
+/** The digits of `YYYY?MM?DD` at the start of `s` name a real day (separators checked by the caller). */
+const isCalendarDay = (s: string): boolean => {
+  const century = twoDigits(s, 0)
+  const yy = twoDigits(s, 2)
+  const month = twoDigits(s, 5)
+  const day = twoDigits(s, 8)
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return false
+  const year = century * 100 + yy
+  return year >= 1 && day <= daysInMonth(year, month)
+}
+
 /**
  * RFC 3339 date-time with a zone (`2024-05-01T10:00:00Z`, `2024-05-01 10:00:00.5+02:00`);
  * seconds may be omitted and the offset may be `+02`/`+0200` (Postgres and dlt accept them).
@@ -149,13 +160,7 @@ export const isTimestamp = (s: string): boolean => {
   if (n < 17 || n > 40 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return false
   const t = s.charCodeAt(10)
   if (t !== 84 && t !== 32 && t !== 116) return false
-  const century = twoDigits(s, 0)
-  const yy = twoDigits(s, 2)
-  const month = twoDigits(s, 5)
-  const day = twoDigits(s, 8)
-  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return false
-  const year = century * 100 + yy
-  if (year < 1 || day > daysInMonth(year, month)) return false
+  if (!isCalendarDay(s)) return false
   const hour = twoDigits(s, 11)
   const minute = twoDigits(s, 14)
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return false
@@ -211,6 +216,7 @@ const toJsonValue = (u: unknown, table: string): unknown => {
       throw new Failure(`cannot store a ${typeof u} value`, table)
     case "object": {
       if (u === null || u instanceof Date) return u
+      if (u instanceof Uint8Array) return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString("base64")
       if (Array.isArray(u)) {
         let out: Array<unknown> | undefined
         for (let i = 0; i < u.length; i++) {
@@ -282,9 +288,65 @@ const scalarText = (cell: Cell, natural: DataType): string => {
       return JSON.stringify(cell)
     case "timestamptz":
       return cell instanceof Date ? cell.toISOString() : String(cell)
+    case "binary":
+      // dlt's JSON encoding of bytes: base64.
+      return typeof cell === "string" && cell.startsWith("\\x") ? Buffer.from(cell.slice(2), "hex").toString("base64") : String(cell)
     default:
       return String(cell)
   }
+}
+
+/** A bytea cell: Postgres's hex form, which COPY text (escaped) and json_to_recordset both read. */
+const byteaCell = (bytes: Uint8Array): string => `\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`
+
+const hexText = /^[0-9a-fA-F]*$/
+const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** dlt: text → binary is `0x` hex, else strict base64; an integer → its little-endian bytes. */
+const toBinary = (natural: DataType, cell: Cell): Cell | NoFit => {
+  if (natural === "text" && typeof cell === "string") {
+    if (cell.startsWith("0x")) {
+      const hex = cell.slice(2)
+      return hex.length % 2 === 0 && hexText.test(hex) ? `\\x${hex.toLowerCase()}` : NoFit
+    }
+    return base64Text.test(cell) ? byteaCell(Buffer.from(cell, "base64")) : NoFit
+  }
+  if (natural === "bigint" && (typeof cell === "number" || typeof cell === "string")) {
+    let n = BigInt(cell)
+    if (n < 0n) return NoFit
+    const bytes: Array<number> = []
+    for (; n > 0n; n >>= 8n) bytes.push(Number(n & 0xffn))
+    return byteaCell(Uint8Array.from(bytes))
+  }
+  return NoFit
+}
+
+/** `YYYY-MM-DD`, a real day. */
+const isDateText = (s: string): boolean =>
+  s.length === 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && isCalendarDay(s)
+
+/** `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`. */
+const timeText = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$/
+
+/** The instant of a timestamptz cell (a Date, or text we typed timestamptz), or undefined. */
+const instantOf = (cell: Cell): Date | undefined => {
+  const d = cell instanceof Date ? cell : typeof cell === "string" ? new Date(cell) : undefined
+  return d === undefined || Number.isNaN(d.getTime()) ? undefined : d
+}
+
+/** dlt's `ensure_pendulum_date`/`ensure_pendulum_time`: date-time values are taken in UTC. */
+const toDateOrTime = (to: "date" | "time", natural: DataType, cell: Cell): Cell | NoFit => {
+  if (natural === "text" && typeof cell === "string") {
+    const s = cell.trim()
+    return (to === "date" ? isDateText(s) : timeText.test(s)) ? s : NoFit
+  }
+  if (natural === "timestamptz") {
+    const instant = instantOf(cell)
+    if (instant === undefined) return NoFit
+    const iso = instant.toISOString()
+    return to === "date" ? iso.slice(0, 10) : iso.slice(11, 23)
+  }
+  return NoFit
 }
 
 /**
@@ -335,6 +397,11 @@ const coerce = (to: DataType, natural: DataType, cell: Cell): Cell | NoFit => {
       return NoFit
     case "jsonb":
       return NoFit
+    case "date":
+    case "time":
+      return toDateOrTime(to, natural, cell)
+    case "binary":
+      return toBinary(natural, cell)
   }
 }
 
@@ -862,6 +929,8 @@ export const make = (options: NormalizerOptions): Normalizer => {
     if (value instanceof Date) {
       if (Number.isNaN(value.getTime())) throw new Failure(`invalid Date in column ${field.column}`, t.name)
       put(t, field, "timestamptz", value, row)
+    } else if (value instanceof Uint8Array) {
+      put(t, field, "binary", byteaCell(value), row)
     } else if (BigDecimal.isBigDecimal(value)) {
       put(t, field, "numeric", BigDecimal.format(value), row)
     } else if (DateTime.isDateTime(value)) {

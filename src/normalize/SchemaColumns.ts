@@ -176,6 +176,8 @@ const declarationShape = (ast: SchemaAST.Declaration, suspended: ReadonlySet<Sch
       return scalar("timestamptz")
     case "effect/BigDecimal":
       return scalar("numeric")
+    case "Uint8Array":
+      return scalar("binary")
     case "effect/Option":
       // The normalizer stores Some's value and drops None.
       return ast.typeParameters.length === 1 ? withNullable(shapeOf(ast.typeParameters[0], suspended)) : scalar("jsonb", true)

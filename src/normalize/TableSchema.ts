@@ -4,9 +4,20 @@
  */
 
 /** Column types we create. Names are our own; `Postgres.sqlType` maps them to SQL. */
-export type DataType = "text" | "bigint" | "double" | "boolean" | "timestamptz" | "numeric" | "jsonb"
+export type DataType = "text" | "bigint" | "double" | "boolean" | "timestamptz" | "numeric" | "jsonb" | "date" | "time" | "binary"
 
-export const DataTypes: ReadonlyArray<DataType> = ["text", "bigint", "double", "boolean", "timestamptz", "numeric", "jsonb"]
+export const DataTypes: ReadonlyArray<DataType> = [
+  "text",
+  "bigint",
+  "double",
+  "boolean",
+  "timestamptz",
+  "numeric",
+  "jsonb",
+  "date",
+  "time",
+  "binary"
+]
 
 export interface ColumnSchema {
   readonly name: string

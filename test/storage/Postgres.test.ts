@@ -620,6 +620,27 @@ forEachDatabase((target) => {
         expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
       }))
 
+    it.scoped("date, time and bytea columns store what the normalizer gives them", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const typed = rootTable("typed", [col("day", "date"), col("at", "time"), col("blob", "binary")])
+        const rows = [
+          { _rc_id: "a", _rc_load_id: "l1", _rc_seq: 0, day: "2024-02-29", at: "23:30:00.25", blob: "\\x00ff0a5c" },
+          { _rc_id: "b", _rc_load_id: "l1", _rc_seq: 1, day: null, at: "13:45", blob: "\\x" }
+        ]
+        yield* load({ ...options(dataset, "l1", "append"), resource: "typed", rootTable: "typed" }, [batch([typed, rows])])
+        expect(yield* select(dataset, "typed", ["_rc_id", "day", "at", "blob"], "_rc_id")).toEqual([
+          { _rc_id: "a", day: "2024-02-29", at: "23:30:00.25", blob: "\\x00ff0a5c" },
+          { _rc_id: "b", day: null, at: "13:45:00", blob: "\\x" }
+        ])
+        const stored = yield* Effect.flatMap(Destination, (d) => d.storedTables(dataset))
+        expect(stored.find((t) => t.name === "typed")?.columns.slice(2).map((c) => [c.name, c.type])).toEqual([
+          ["day", "date"],
+          ["at", "time"],
+          ["blob", "binary"]
+        ])
+      }))
+
     it.scoped("a 20 000-row batch is written in one go", () =>
       Effect.gen(function*() {
         const dataset = yield* freshDataset()

@@ -78,14 +78,33 @@ describe("config decoding", () => {
   it("recognises later keys and refuses them clearly", () => {
     const error = errorOf(withResources([
       { name: "a", table_format: "iceberg", file_format: "parquet" },
-      { name: "b", nested_hints: {} },
-      { name: "c", columns: { blob: { data_type: "binary" } } }
+      { name: "b", nested_hints: {} }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
     expect(byPath.get("resources[0].table_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[0].file_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[1].nested_hints")).toMatch(/not supported yet/)
-    expect(byPath.get("resources[2].columns.blob.data_type")).toMatch(/binary.*not supported yet/)
+  })
+
+  it("data_type date, time and binary are Postgres date, time and bytea; decimal and wei numeric", () => {
+    const result = resolveConfig(withResources([{
+      name: "a",
+      columns: {
+        day: { data_type: "date" },
+        at: { data_type: "time" },
+        blob: { data_type: "binary" },
+        amount: { data_type: "decimal" },
+        balance: { data_type: "wei" }
+      }
+    }]))
+    assert(Either.isRight(result))
+    expect(result.right.resources[0]?.columnHints.map((h) => [h.name, h.dataType])).toEqual([
+      ["day", "date"],
+      ["at", "time"],
+      ["blob", "binary"],
+      ["amount", "numeric"],
+      ["balance", "numeric"]
+    ])
   })
 
   it("form bodies: fields, pairs or raw text; never together with json", () => {

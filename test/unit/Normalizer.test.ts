@@ -522,6 +522,53 @@ describe("Normalizer: column hints", () => {
     ])
   })
 
+  it("date, time and binary hints: dlt's coercions, misfits to variant columns", () => {
+    const n = make({
+      columnHints: [{ name: "day", dataType: "date" }, { name: "at", dataType: "time" }, { name: "blob", dataType: "binary" }]
+    })
+    const batch = ok(n, [
+      // ISO date text stays; a timestamp is taken in UTC; hex with 0x and base64 decode to bytea hex.
+      { day: "2024-02-29", at: "13:45", blob: "0xDEADbeef" },
+      { day: "2024-03-01T01:30:00+02:00", at: "2024-03-01T01:30:00.250+02:00", blob: "AAH/" },
+      { day: new Date(Date.UTC(2024, 0, 2, 23, 59)), at: "23:59:59.123456", blob: 258 },
+      { day: "2023-02-29", at: "24:00", blob: "not base64!" },
+      { blob: new Uint8Array([0, 16, 255]) }
+    ])
+    assert.deepStrictEqual(dataColumns(tableOf(batch.tables, "items")), [
+      "day:date",
+      "at:time",
+      "blob:binary",
+      "day__v_text:text",
+      "at__v_text:text",
+      "blob__v_text:text"
+    ])
+    assert.deepStrictEqual(rowsOf(batch, "items").map(data), [
+      { day: "2024-02-29", at: "13:45", blob: "\\xdeadbeef" },
+      { day: "2024-02-29", at: "23:30:00.250", blob: "\\x0001ff" },
+      { day: "2024-01-02", at: "23:59:59.123456", blob: "\\x0201" },
+      { day__v_text: "2023-02-29", at__v_text: "24:00", blob__v_text: "not base64!" },
+      { blob: "\\x0010ff" }
+    ])
+  })
+
+  it("a Schema's Uint8Array field is a binary (bytea) column, and its decoded bytes fill it", () => {
+    const S = Schema.Struct({ id: Schema.Int, raw: Schema.Uint8ArrayFromBase64 })
+    const tables = tablesFromSchema(S, "items")
+    assert.deepStrictEqual(dataColumns(tables[0]), ["id:bigint", "raw:binary"])
+    const record = Schema.decodeUnknownSync(S)({ id: 1, raw: "AQID" })
+    const batch = ok(make({ declaredTables: tables }), [record])
+    assert.deepStrictEqual(rowsOf(batch, "items").map(data), [{ id: 1, raw: "\\x010203" }])
+  })
+
+  it("bytes (Uint8Array) are a binary column without a hint; in jsonb and text they are base64", () => {
+    const n = make({ maxTableNesting: 1 })
+    const batch = ok(n, [{ raw: new Uint8Array([1, 2, 3]), meta: { deep: { b: new Uint8Array([255]) } } }])
+    assert.deepStrictEqual(dataColumns(tableOf(batch.tables, "items")), ["raw:binary", "meta__deep:jsonb"])
+    assert.deepStrictEqual(rowsOf(batch, "items").map(data), [{ raw: "\\x010203", meta__deep: { b: "/w==" } }])
+    const texts = make({ columnHints: [{ name: "raw", dataType: "text" }] })
+    assert.deepStrictEqual(rowsOf(ok(texts, [{ raw: new Uint8Array([1, 2, 3]) }]), "items").map(data), [{ raw: "AQID" }])
+  })
+
   it("keeps stored and declared types over a hint", () => {
     const known: TableSchema = { name: "items", columns: [...Normalizer.rootSystemColumns, { name: "price", type: "text", nullable: true }] }
     const n = make({ knownTables: [known], columnHints: [{ name: "price", dataType: "bigint" }] })
