@@ -945,7 +945,8 @@ const resolveBuiltIn = (
         maximum,
         stopAfterEmptyPage,
         hasMorePath: optPath(spec.has_more_path, "has_more_path"),
-        stopCondition
+        stopCondition,
+        concurrency: rangeConcurrency(spec, totalPath, maximum, path, issues)
       }))
     }
     case "page_number": {
@@ -966,7 +967,8 @@ const resolveBuiltIn = (
         maximum,
         stopAfterEmptyPage,
         hasMorePath: optPath(spec.has_more_path, "has_more_path"),
-        stopCondition
+        stopCondition,
+        concurrency: rangeConcurrency(spec, totalPath, maximum, path, issues)
       }))
     }
     case "header_link":
@@ -980,6 +982,30 @@ const resolveBuiltIn = (
     case "auto":
       return issues.length > before ? undefined : () => Auto.make()
   }
+}
+
+/** `concurrency` needs the pages to be known from the first one: not with has_more_path or stop_condition. */
+const rangeConcurrency = (
+  spec: {
+    readonly concurrency?: number | undefined
+    readonly has_more_path?: string | null | undefined
+    readonly stop_condition?: unknown
+  },
+  totalPath: string | null,
+  maximum: number | undefined,
+  path: string,
+  issues: Array<ConfigIssue>
+): number | undefined => {
+  if (spec.concurrency === undefined || spec.concurrency === 1) return spec.concurrency
+  const needs = "concurrent pages need the total (total_path) or a maximum"
+  if (totalPath === null && maximum === undefined) {
+    issues.push(issue(`${path}.concurrency`, `${needs}: this paginator has neither`))
+  } else if (spec.has_more_path !== undefined && spec.has_more_path !== null) {
+    issues.push(issue(`${path}.concurrency`, `${needs}: has_more_path is only known page by page`))
+  } else if (spec.stop_condition !== undefined) {
+    issues.push(issue(`${path}.concurrency`, `${needs}: a stop_condition is only known page by page`))
+  }
+  return spec.concurrency
 }
 
 /** A `*_param` or its `*_body_path` (they exclude each other, as in dlt). */

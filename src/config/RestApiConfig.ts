@@ -113,6 +113,8 @@ const OffsetPaginator = Schema.Struct({
   maximum_offset: opt(Schema.NullOr(Schema.Int)),
   stop_after_empty_page: opt(Schema.Boolean),
   has_more_path: nullablePath,
+  /** Ours: pages fetched at a time once the first page gives the total (or a maximum is set). */
+  concurrency: opt(Schema.Int.pipe(Schema.positive())),
   ...common
 })
 const PageNumberPaginator = Schema.Struct({
@@ -125,6 +127,8 @@ const PageNumberPaginator = Schema.Struct({
   maximum_page: opt(Schema.NullOr(Schema.Int)),
   stop_after_empty_page: opt(Schema.Boolean),
   has_more_path: nullablePath,
+  /** Ours: pages fetched at a time once the first page gives the total (or a maximum is set). */
+  concurrency: opt(Schema.Int.pipe(Schema.positive())),
   ...common
 })
 const SinglePagePaginator = Schema.Struct({ type: Schema.Literal("single_page"), ...common })

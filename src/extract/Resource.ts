@@ -8,9 +8,9 @@
 import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
 import type { FormTemplate, ProcessingStep, ResolvedResource, Value } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
-import type { ApiClientService, ApiError } from "../http/ApiClient.js"
+import type { ApiClientService, ApiError, PageResponse } from "../http/ApiClient.js"
 import type { Redactor } from "../http/Redact.js"
-import { type FormBody, type PageRequest, type Paginator, sameRequest } from "../paginate/Paginator.js"
+import { type FormBody, type PagePlan, type PageRequest, type Paginator, sameRequest } from "../paginate/Paginator.js"
 import * as DataSelector from "./DataSelector.js"
 import * as FastDecode from "./FastDecode.js"
 import { detectSelector } from "./DetectSelector.js"
@@ -264,51 +264,91 @@ export const pages = (
       return { page, stop }
     })
 
-  // Each page is processed as soon as it arrives, before the next is asked for: processing can
-  // end the paging (incremental row_order), and one step per page is cheaper than a second
-  // stream stage. Consumers that want pages fetched ahead buffer the stream.
-  const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
+  const request = (state: State) =>
+    client.request({
+      resource: resource.name,
+      page: state.index,
+      method: state.request.method,
+      url: state.request.url,
+      params: state.request.params,
+      headers,
+      json: state.request.json,
+      form: state.request.form,
+      actions: resource.responseActions
+    })
+
+  /** A fetched page, processed, and the request after it (None: the last page). */
+  const pageOf = (
+    state: State,
+    response: PageResponse
+  ): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>, Option.Option<PagePlan>], ApiError | ExtractError> =>
     Effect.gen(function*() {
-      const response = yield* client.request({
-        resource: resource.name,
-        page: state.index,
-        method: state.request.method,
-        url: state.request.url,
-        params: state.request.params,
-        headers,
-        json: state.request.json,
-        form: state.request.form,
-        actions: resource.responseActions
-      })
       const { fail } = failer(state, response.url)
       if (response.ignored) {
         const ignored = yield* processPage({ state, url: response.url, raw: [], attempts: response.attempts })
-        return [ignored.page, Option.none()] as const
+        return [ignored.page, Option.none(), Option.none()] as const
       }
       // dlt detects the selector on the first page and keeps it for the rest.
       const selector = state.selector ?? detectSelector(response.body)
       const raw = DataSelector.select(selector, response.body)
       const processed = yield* processPage({ state, url: response.url, raw, attempts: response.attempts })
-      const next = paginator.next({
-        request: state.request,
-        url: response.url,
-        body: response.body,
-        headers: response.headers,
-        records: raw,
-        index: state.index
-      })
+      const page = { request: state.request, url: response.url, body: response.body, headers: response.headers, records: raw, index: state.index }
+      const next = paginator.next(page)
       if (Either.isLeft(next)) return yield* fail("Pagination", next.left.message)
       if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
         return yield* fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
       }
       const following = processed.stop ? Option.none() : next.right
+      // The first page may tell every request to come (a total), to fetch them concurrently.
+      let plan = Option.none<PagePlan>()
+      if (state.index === 0 && Option.isSome(following) && paginator.plan !== undefined) {
+        const planned = paginator.plan(page)
+        if (Either.isLeft(planned)) return yield* fail("Pagination", planned.left.message)
+        plan = planned.right
+      }
       return [
         processed.page,
-        Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length }))
+        Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length })),
+        plan
       ] as const
     })
 
-  return Stream.paginateEffect({ request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }, fetchPage)
+  // Each page is processed as soon as it arrives, before the next is asked for: processing can
+  // end the paging (incremental row_order), and one step per page is cheaper than a second
+  // stream stage. Consumers that want pages fetched ahead buffer the stream.
+  const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
+    Effect.flatMap(request(state), (response) => Effect.map(pageOf(state, response), ([page, next]) => [page, next] as const))
+
+  const initial: State = { request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }
+  if (paginator.plan === undefined) return Stream.paginateEffect(initial, fetchPage)
+
+  /**
+   * Pages 1..count of a plan: fetched `concurrency` at a time, processed in order (the same
+   * per-page steps and stop rules as one by one); the stream ends at the first page that says
+   * stop (an empty page, the incremental cursor), cancelling the requests still in flight.
+   */
+  const planned = (plan: PagePlan, second: State): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> =>
+    // `second` is page 1, as the paginator made it after page 0; plan.request(1) is the same request.
+    Stream.range(1, plan.count).pipe(
+      Stream.mapEffect((index) => {
+        const state: State = { ...second, request: plan.request(index), index }
+        return Effect.map(request(state), (response) => [state, response] as const)
+      }, { concurrency: plan.concurrency }),
+      // Records before each page are known only once the pages before it are in.
+      Stream.mapAccumEffect(second.offset, (offset, [fetched, response]) =>
+        Effect.map(pageOf({ ...fetched, offset }, response), ([page, next]) =>
+          [Option.isSome(next) ? next.value.offset : offset, { page, last: Option.isNone(next) }] as const
+        )),
+      Stream.takeUntil((step) => step.last),
+      Stream.map((step) => step.page)
+    )
+
+  return Stream.unwrap(Effect.gen(function*() {
+    const [page, next, plan] = yield* Effect.flatMap(request(initial), (response) => pageOf(initial, response))
+    if (Option.isNone(next)) return Stream.make(page)
+    const rest = Option.isSome(plan) ? planned(plan.value, next.value) : Stream.paginateEffect(next.value, fetchPage)
+    return Stream.concat(Stream.make(page), rest)
+  }))
 }
 
 /** A fetched page before its records are decoded and filtered. */

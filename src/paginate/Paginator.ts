@@ -78,6 +78,18 @@ export interface Paginator {
   readonly first: (request: PageRequest) => PageRequest
   /** The next request, or None when the page was the last. */
   readonly next: (page: Page) => Either.Either<Option.Option<PageRequest>, PaginationError>
+  /**
+   * Every request after the first page, when the first page tells them all (a total or a
+   * maximum) and the paginator was asked to fetch pages concurrently; None: page one by one.
+   */
+  readonly plan?: ((first: Page) => Either.Either<Option.Option<PagePlan>, PaginationError>) | undefined
+}
+
+/** The rest of an endpoint's pages, known up front: requests 1..count, fetched `concurrency` at a time. */
+export interface PagePlan {
+  readonly count: number
+  readonly request: (index: number) => PageRequest
+  readonly concurrency: number
 }
 
 /** A user-supplied stop condition: an expression parsed at config time, or a TypeScript function. */

@@ -7,6 +7,7 @@ import { Either, Option } from "effect"
 import * as DataSelector from "../extract/DataSelector.js"
 import {
   type Page,
+  type PagePlan,
   PaginationError,
   type Paginator,
   place,
@@ -33,6 +34,11 @@ export interface RangeOptions {
   readonly stopAfterEmptyPage: boolean
   readonly hasMorePath: DataSelector.DataSelector | undefined
   readonly stopCondition: StopCondition | undefined
+  /**
+   * Pages fetched at a time once the first page gives the total (or a maximum is set); 1 =
+   * one after another. Not with `has_more_path` or `stop_condition`, which need every page.
+   */
+  readonly concurrency?: number | undefined
 }
 
 const current = (page: Page, options: RangeOptions): Either.Either<number, PaginationError> => {
@@ -43,8 +49,38 @@ const current = (page: Page, options: RangeOptions): Either.Either<number, Pagin
     : Either.left(new PaginationError({ message: `the request's ${options.type} position is not a number: ${String(raw)}` }))
 }
 
+/** The position after which no page is fetched, as far as the first page tells. */
+const end = (page: Page, options: RangeOptions): Either.Either<number | undefined, PaginationError> =>
+  Either.gen(function*() {
+    let last = options.maximum
+    if (options.totalPath !== undefined) {
+      const total = yield* readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
+      const byTotal = options.totalToEnd(total)
+      last = last === undefined ? byTotal : Math.min(last, byTotal)
+    }
+    return last
+  })
+
+/** Planned pages beyond this are fetched one by one: a bogus total must not plan a billion requests. */
+const maxPlanned = 1_000_000
+
 export const make = (options: RangeOptions): Paginator => ({
   type: options.type,
+  plan: (options.concurrency ?? 1) <= 1 || options.hasMorePath !== undefined || options.stopCondition !== undefined
+    ? undefined
+    : (page) =>
+      Either.gen(function*() {
+        const start = yield* current(page, options)
+        const last = yield* end(page, options)
+        if (last === undefined) return Option.none<PagePlan>()
+        const count = Math.ceil((last - start) / options.step) - 1
+        if (count < 1 || count > maxPlanned) return Option.none<PagePlan>()
+        return Option.some<PagePlan>({
+          count,
+          request: (index) => place(page.request, options.placement, start + index * options.step),
+          concurrency: options.concurrency ?? 1
+        })
+      }),
   first: (request) =>
     place(
       options.fixed === undefined ? request : place(request, options.fixed.placement, options.fixed.value),

@@ -1,5 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Schema, Stream } from "effect"
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Chunk, Effect, Layer, Schema, Stream } from "effect"
+import type { PaginatorConfig } from "../../src/config/RestApiConfig.js"
+import * as Incremental from "../../src/extract/Incremental.js"
 import { ExtractError } from "../../src/extract/Resource.js"
 import * as RestApiSource from "../../src/Source.js"
 import { defineConfig } from "../../src/Source.js"
@@ -100,4 +103,142 @@ describe("resource streams", () => {
       expect(error.message).toMatch(/same page again \(a loop\)/)
       expect((yield* http.calls).length).toBe(2)
     }))
+
+  describe("concurrent pages (paginator concurrency, ours)", () => {
+    /**
+     * A page_number API (pages 1..total, `per` records each, `total_pages` in every body) whose
+     * requests stay in flight for a few scheduler turns, so concurrent ones overlap; counts
+     * the most requests in flight at once.
+     */
+    const pagedApi = (options: { total: number; per: number; empty?: number; missing?: number }) => {
+      const state = { inFlight: 0, most: 0, pages: [] as Array<number> }
+      const client = HttpClient.make((request, url) =>
+        Effect.gen(function*() {
+          const page = Number(url.searchParams.get("page"))
+          state.pages.push(page)
+          state.inFlight++
+          state.most = Math.max(state.most, state.inFlight)
+          for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+          state.inFlight--
+          const data = page === options.empty ? [] : Array.from({ length: options.per }, (_, i) => ({ id: `p${page}-${i}`, n: page }))
+          const status = page === options.missing ? 404 : 200
+          return HttpClientResponse.fromWeb(
+            request,
+            new Response(JSON.stringify({ data, total_pages: options.total }), { status, headers: { "content-type": "application/json" } })
+          )
+        })
+      )
+      return { state, layer: Layer.succeed(HttpClient.HttpClient, client) }
+    }
+    const source = (paginator: PaginatorConfig) =>
+      RestApiSource.make({
+        client: { base_url: "https://api.test/" },
+        resources: [{ name: "items", endpoint: { path: "items", data_selector: "data", paginator } }]
+      })
+    const pageNumbers = { type: "page_number", base_page: 1, total_path: "total_pages" } as const
+    const ids = (records: Chunk.Chunk<unknown>) =>
+      Chunk.toReadonlyArray(records).map((r) => (typeof r === "object" && r !== null && "id" in r ? r.id : undefined))
+
+    it.effect("fetches the pages after the first `concurrency` at a time and yields them in order", () =>
+      Effect.gen(function*() {
+        const api = pagedApi({ total: 7, per: 2 })
+        const src = yield* source({ ...pageNumbers, concurrency: 3 })
+        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
+        expect(ids(records)).toEqual(Array.from({ length: 7 }, (_, p) => [`p${p + 1}-0`, `p${p + 1}-1`]).flat())
+        expect([...api.state.pages].sort()).toEqual([1, 2, 3, 4, 5, 6, 7])
+        expect(api.state.most).toBe(3)
+      }))
+
+    it.effect("without concurrency (or 1) pages go one by one, as in dlt", () =>
+      Effect.gen(function*() {
+        for (const paginator of [pageNumbers, { ...pageNumbers, concurrency: 1 }]) {
+          const api = pagedApi({ total: 4, per: 1 })
+          const src = yield* source(paginator)
+          const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
+          expect(ids(records)).toEqual(["p1-0", "p2-0", "p3-0", "p4-0"])
+          expect(api.state.pages).toEqual([1, 2, 3, 4])
+          expect(api.state.most).toBe(1)
+        }
+      }))
+
+    it.effect("offset: the total counts records; stops where the total (or maximum_offset) says", () =>
+      Effect.gen(function*() {
+        const state = { offsets: [] as Array<number> }
+        const client = HttpClient.make((request, url) => {
+          const offset = Number(url.searchParams.get("offset"))
+          state.offsets.push(offset)
+          const data = Array.from({ length: Math.max(0, Math.min(10, 45 - offset)) }, (_, i) => ({ id: offset + i }))
+          return Effect.succeed(HttpClientResponse.fromWeb(request, new Response(JSON.stringify({ data, total: 45 }))))
+        })
+        const src = yield* source({ type: "offset", limit: 10, concurrency: 4 })
+        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+        expect(ids(records)).toEqual(Array.from({ length: 45 }, (_, i) => i))
+        expect([...state.offsets].sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40])
+
+        state.offsets.length = 0
+        const capped = yield* source({ type: "offset", limit: 10, concurrency: 4, maximum_offset: 25 })
+        const some = yield* capped.records("items").pipe(Stream.runCollect, Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+        expect(ids(some)).toEqual(Array.from({ length: 30 }, (_, i) => i))
+      }))
+
+    it.effect("an empty page ends the stream there (stop_after_empty_page), whatever was fetched after it", () =>
+      Effect.gen(function*() {
+        const api = pagedApi({ total: 8, per: 1, empty: 4 })
+        const src = yield* source({ ...pageNumbers, concurrency: 3 })
+        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
+        expect(ids(records)).toEqual(["p1-0", "p2-0", "p3-0"])
+        // Requests in flight when page 4 came back were cancelled; none past the window started.
+        expect(Math.max(...api.state.pages)).toBeLessThanOrEqual(7)
+      }))
+
+    it.effect("the incremental cursor's row_order stop ends the stream at that page", () =>
+      Effect.gen(function*() {
+        const api = pagedApi({ total: 9, per: 1 })
+        const src = yield* RestApiSource.make({
+          client: { base_url: "https://api.test/" },
+          resources: [{
+            name: "items",
+            endpoint: {
+              path: "items",
+              data_selector: "data",
+              paginator: { ...pageNumbers, concurrency: 3 },
+              incremental: { cursor_path: "n", initial_value: 0, end_value: 5, row_order: "asc" }
+            }
+          }]
+        })
+        const resource = src.config.resources[0]
+        const spec = resource.incremental
+        assert(spec !== undefined)
+        const pages = yield* src.pages(resource, { incremental: Incremental.start(spec, undefined) }).pipe(
+          Stream.runCollect,
+          Effect.provide(src.apiClient),
+          Effect.provide(api.layer)
+        )
+        expect(Chunk.toReadonlyArray(pages).flatMap((p) => ids(Chunk.fromIterable(p.records)))).toEqual(["p1-0", "p2-0", "p3-0", "p4-0"])
+        expect(Chunk.toReadonlyArray(pages).map((p) => p.index)).toEqual([0, 1, 2, 3, 4])
+      }))
+
+    it.effect("a failing page fails the stream, naming its page", () =>
+      Effect.gen(function*() {
+        const api = pagedApi({ total: 6, per: 1, missing: 3 })
+        const src = yield* source({ ...pageNumbers, concurrency: 3 })
+        const error = yield* src.records("items").pipe(Stream.runDrain, Effect.provide(api.layer), Effect.flip)
+        expect(error.message).toContain("page 3")
+        expect(error.message).toContain("page=3")
+        expect(error.message).toContain("404")
+      }))
+
+    it.effect("is refused where the pages are not known from the first one", () =>
+      Effect.gen(function*() {
+        const refused: ReadonlyArray<PaginatorConfig> = [
+          { ...pageNumbers, concurrency: 2, has_more_path: "more" },
+          { ...pageNumbers, concurrency: 2, stop_condition: "{{ response.done }}" },
+          { type: "page_number", total_path: null, stop_after_empty_page: true, concurrency: 2 }
+        ]
+        for (const paginator of refused) {
+          const error = yield* source(paginator).pipe(Effect.flip)
+          expect(error.message).toMatch(/paginator\.concurrency: concurrent pages need the total/)
+        }
+      }))
+  })
 })
