@@ -20,8 +20,8 @@
  *   bench: rows=<total rows> rows_per_s=<ours> baseline_rows_per_s=<baseline> ratio=<ours/baseline> peak_rss_mb=<ours>
  * (`na` for the baseline values with `--no-baseline` or when the baseline failed).
  */
-import { NodeHttpClient } from "@effect/platform-node"
-import { SqlClient } from "@effect/sql"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { execFile, spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"

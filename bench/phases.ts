@@ -11,8 +11,9 @@
  *   normalize  the same plus the normalizer (rows for the root and child tables)
  * Run under `node --cpu-prof` to profile one slice.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { ConfigProvider, Effect, Either, Stream } from "effect"
 import analytics from "../examples/analytics/analytics.js"
 import { argValue, startDemo } from "./demoProcess.js"

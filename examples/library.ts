@@ -4,7 +4,8 @@
  * - a full sync into Postgres through a SqlClient layer the program provides.
  * Run it with `npx tsx examples/library.ts` (it starts the demo API on loopback).
  */
-import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Console, Effect, Layer, Stream } from "effect"
 import { startDemoApi } from "../demo/DemoApi.js"
 import { defineConfig, Embedded, Pipeline, Postgres, RestApiSource } from "effect-rest-connector"

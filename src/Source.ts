@@ -3,7 +3,7 @@
  * and each of its resources as a typed Effect Stream. Nothing is loaded here: this is the
  * part of the library for Effect programs that want the records themselves.
  */
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, Option, Stream } from "effect"
 import type { Schema } from "effect"
 import { ConfigError, issue } from "./config/ConfigError.js"

@@ -2,8 +2,10 @@
  * The `rest-connector` commands (DESIGN.md §3): run, check, schema, demo.
  * Each command is a thin shell over the library: it builds the layers and prints.
  */
-import { Args, Command, Options } from "@effect/cli"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import { existsSync } from "node:fs"
 import * as path from "node:path"

@@ -2,8 +2,10 @@
  * The node entrypoint of `rest-connector`. Errors are printed once, plainly, on stderr
  * (secrets were redacted where the errors were made) and the exit status is 1.
  */
-import { Command, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Logger, LogLevel } from "effect"
 import { CommandFailed, command } from "./Commands.js"
 

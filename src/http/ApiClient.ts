@@ -5,7 +5,8 @@
  * (undici, fetch, a scripted fake) is chosen by whoever provides it. One ApiClient serves
  * every resource of a run: they share its OAuth token and its request budget.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"

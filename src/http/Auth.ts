@@ -3,7 +3,8 @@
  * plus what dlt lacks: an api_key sent as a cookie, and a TypeScript config's own
  * `authenticate(request)`. Secret values stay `Redacted` until they are put on the wire.
  */
-import { type HttpClient, HttpClientRequest } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Predicate, Redacted } from "effect"
 import * as OAuth2 from "./OAuth2.js"
 

@@ -5,7 +5,8 @@
  * however many callers ask at the same time, refreshed shortly *before* it expires, token
  * requests retried on 429/5xx, and errors that never quote a secret or a token.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Data, Deferred, Duration, Effect, Exit, FiberId, Redacted, Ref, Schedule } from "effect"
 import type { OAuth2ClientCredentials } from "./Auth.js"
 import * as Redact from "./Redact.js"

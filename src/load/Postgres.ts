@@ -4,7 +4,7 @@
  * into the final tables in one transaction (DESIGN §4), merging with dlt's strategies
  * (`planMerge`) and recording the resource's schema version in `_rc_version`.
  */
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Context, Effect, Layer, Redacted } from "effect"
 import type { Scope } from "effect/Scope"

@@ -10,7 +10,7 @@
  * and its incremental state visible in one transaction. A failing resource does not undo the
  * ones that committed; a failing child does not stop its parent.
  */
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Data, Effect, Either, Stream } from "effect"
 import type { Scope } from "effect/Scope"
 import { formTemplates, type IncrementalSpec, type ResolvedResource } from "../config/Resolve.js"
