@@ -218,6 +218,25 @@ describe("resource streams", () => {
         expect(Chunk.toReadonlyArray(pages).map((p) => p.index)).toEqual([0, 1, 2, 3, 4])
       }))
 
+    it.effect("a response action that ignores a page ends the stream there, as one by one", () =>
+      Effect.gen(function*() {
+        const api = pagedApi({ total: 6, per: 1, missing: 3 })
+        const src = yield* RestApiSource.make({
+          client: { base_url: "https://api.test/" },
+          resources: [{
+            name: "items",
+            endpoint: {
+              path: "items",
+              data_selector: "data",
+              paginator: { ...pageNumbers, concurrency: 3 },
+              response_actions: [{ status_code: 404, action: "ignore" }]
+            }
+          }]
+        })
+        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
+        expect(ids(records)).toEqual(["p1-0", "p2-0"])
+      }))
+
     it.effect("a failing page fails the stream, naming its page", () =>
       Effect.gen(function*() {
         const api = pagedApi({ total: 6, per: 1, missing: 3 })
