@@ -38,8 +38,7 @@ export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError
     case ".mjs":
       return Effect.tryPromise({
         try: async (): Promise<unknown> => {
-          const module: unknown = await importModule(absolute)
-          const config = typeof module === "object" && module !== null && "default" in module ? module.default : undefined
+          const config = defaultExport(await importModule(absolute))
           if (config === undefined) throw new Error("the module has no default export (export default defineConfig({...}))")
           return config
         },
@@ -50,12 +49,12 @@ export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError
   }
 }
 
-let tsxRegistered = false
-
 /**
- * Imports a config module. Plain Node cannot load TypeScript, so on the first `.ts` file that
- * fails with an unknown extension, tsx's loader is registered and the import retried (test
- * runners that already compile TypeScript never get there).
+ * Imports a config module. Plain Node cannot load TypeScript, so a `.ts` file that fails with
+ * an unknown extension is imported again through tsx (test runners that already compile
+ * TypeScript never get there). `tsImport` compiles it whatever package it sits in: a config in
+ * a folder without `"type": "module"` is CommonJS to Node, which a globally registered loader
+ * could not require.
  */
 const importModule = async (file: string): Promise<unknown> => {
   const url = pathToFileURL(file).href
@@ -64,13 +63,17 @@ const importModule = async (file: string): Promise<unknown> => {
   } catch (error) {
     const unknownExtension = typeof error === "object" && error !== null && "code" in error &&
       error.code === "ERR_UNKNOWN_FILE_EXTENSION"
-    if (!unknownExtension || tsxRegistered) throw error
-    const { register } = await import("tsx/esm/api")
-    register()
-    tsxRegistered = true
-    // Node remembers the failed load of `url`; a query string makes it a new module.
-    return await import(`${url}?ts`)
+    if (!unknownExtension) throw error
+    const { tsImport } = await import("tsx/esm/api")
+    return await tsImport(url, import.meta.url)
   }
+}
+
+/** A module's default export; a module compiled to CommonJS has it one level down (`exports.default`). */
+const defaultExport = (module: unknown): unknown => {
+  const value = typeof module === "object" && module !== null && "default" in module ? module.default : undefined
+  if (typeof value === "object" && value !== null && "__esModule" in value && "default" in value) return value.default
+  return value
 }
 
 /** The default dataset: the config file's base name in snake_case (`examples/analytics/config.ts` → `config`). */

@@ -78,8 +78,10 @@ export interface ResolvedResource<S> {
   readonly name: string
   /** Where in the config the resource is defined, e.g. `resources[2]`. */
   readonly configPath: string
-  /** Table name as configured (normalized to snake_case by the loader). */
+  /** Table name as configured (normalized to snake_case by the loader); the resource name when a function routes records. */
   readonly tableName: string
+  /** dlt's `table_name` function (TypeScript configs): the table of each record. */
+  readonly tableNameOf?: ((record: unknown) => unknown) | undefined
   readonly method: "GET" | "POST"
   readonly path: Template.Template
   readonly params: Readonly<Record<string, Value<S>>>
@@ -602,7 +604,6 @@ const resolveResource = (
   for (const key of laterResourceKeys) {
     if (resource[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
   }
-  if (typeof resource.table_name === "function") notSupported(issues, `${path}.table_name`, "a table_name function")
 
   const endpoint: EndpointObject = asEndpoint(resource.endpoint) ?? { path: resource.name }
   const ep = `${path}.endpoint`
@@ -728,6 +729,7 @@ const resolveResource = (
     name: resource.name,
     configPath: path,
     tableName: typeof resource.table_name === "string" ? resource.table_name : resource.name,
+    tableNameOf: typeof resource.table_name === "function" ? call1(resource.table_name) : undefined,
     method,
     path: pathTemplate,
     params,

@@ -12,7 +12,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Data, Effect, Either, Stream } from "effect"
-import type { Scope } from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { formTemplates, type IncrementalSpec, type ResolvedResource } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
 import * as Incremental from "../extract/Incremental.js"
@@ -220,7 +220,7 @@ const converted = (run: Incremental.IncrementalRun, spec: IncrementalSpec): Incr
 const makeNode = (
   context: RunContext,
   resource: Resource
-): Effect.Effect<Node, DestinationError, Destination | Scope> =>
+): Effect.Effect<Node, DestinationError, Destination | Scope.Scope> =>
   Effect.gen(function*() {
     const destination = yield* Destination
     const { options } = context
@@ -272,68 +272,141 @@ const makeNode = (
     const hints = resource.columnHints.map((h) => ({ ...h, name: column(h.name) }))
     const dedupSort = hints.find((h) => h.dedupSort !== undefined)
     const hardDelete = hints.find((h) => h.hardDelete === true)
-    const declared = resource.schema === undefined
-      ? undefined
-      : SchemaColumns.tablesFromSchema(resource.schema, table, { maxTableNesting: resource.maxTableNesting, primaryKey })
-    const normalizer = Normalizer.make({
-      rootTable: table,
-      loadId: context.loadId,
-      disposition: resource.writeDisposition,
-      primaryKey,
-      maxTableNesting: resource.maxTableNesting,
-      knownTables: context.stored.filter(belongsTo(table)),
-      declaredTables: declared,
-      columnHints: hints,
-      contract: resource.contract,
-      rootId: resource.writeDisposition !== "merge" || resource.mergeStrategy !== "scd2"
-        ? undefined
-        : resource.scd2?.rowVersionColumn === undefined
-        ? "content"
-        : { column: column(resource.scd2.rowVersionColumn) }
-    })
-    const load: ResourceLoad = yield* destination.startLoad({
-      dataset: options.dataset,
-      resource: resource.name,
-      loadId: context.loadId,
-      rootTable: table,
-      disposition: resource.writeDisposition,
-      primaryKey,
-      declaredTables: declared,
-      merge: resource.writeDisposition !== "merge" ? undefined : {
-        strategy: resource.mergeStrategy,
-        mergeKey: resource.mergeKey.map(column),
-        dedupSort: dedupSort?.dedupSort === undefined ? undefined : { column: dedupSort.name, order: dedupSort.dedupSort },
-        hardDelete: hardDelete?.name,
-        scd2: resource.scd2 === undefined ? undefined : {
-          validFrom: resource.scd2.validFrom === undefined ? undefined : column(resource.scd2.validFrom),
-          validTo: resource.scd2.validTo === undefined ? undefined : column(resource.scd2.validTo),
-          activeTo: resource.scd2.activeTo,
-          boundary: resource.scd2.boundary
-        }
+    const merge = resource.writeDisposition !== "merge" ? undefined : {
+      strategy: resource.mergeStrategy,
+      mergeKey: resource.mergeKey.map(column),
+      dedupSort: dedupSort?.dedupSort === undefined ? undefined : { column: dedupSort.name, order: dedupSort.dedupSort },
+      hardDelete: hardDelete?.name,
+      scd2: resource.scd2 === undefined ? undefined : {
+        validFrom: resource.scd2.validFrom === undefined ? undefined : column(resource.scd2.validFrom),
+        validTo: resource.scd2.validTo === undefined ? undefined : column(resource.scd2.validTo),
+        activeTo: resource.scd2.activeTo,
+        boundary: resource.scd2.boundary
       }
-    })
+    }
+    const batchRows = options.batchRows ?? 1000
+
+    /** The load of one root table: its normalizer, its staging, and records waiting for a batch. */
+    const openTable = (rootTable: string) =>
+      Effect.gen(function*() {
+        const declared = resource.schema === undefined
+          ? undefined
+          : SchemaColumns.tablesFromSchema(resource.schema, rootTable, { maxTableNesting: resource.maxTableNesting, primaryKey })
+        const normalizer = Normalizer.make({
+          rootTable,
+          loadId: context.loadId,
+          disposition: resource.writeDisposition,
+          primaryKey,
+          maxTableNesting: resource.maxTableNesting,
+          knownTables: context.stored.filter(belongsTo(rootTable)),
+          declaredTables: declared,
+          columnHints: hints,
+          contract: resource.contract,
+          rootId: resource.writeDisposition !== "merge" || resource.mergeStrategy !== "scd2"
+            ? undefined
+            : resource.scd2?.rowVersionColumn === undefined
+            ? "content"
+            : { column: column(resource.scd2.rowVersionColumn) }
+        })
+        const load: ResourceLoad = yield* destination.startLoad({
+          dataset: options.dataset,
+          resource: resource.name,
+          loadId: context.loadId,
+          rootTable,
+          disposition: resource.writeDisposition,
+          primaryKey,
+          declaredTables: declared,
+          merge
+        })
+        let buffer: Array<unknown> = []
+        // Record indexes within this table (error messages, `_rc_seq`).
+        let written = 0
+        const flush = Effect.suspend((): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
+          if (buffer.length === 0) return Effect.void
+          const records = buffer
+          buffer = []
+          const batch = normalizer.normalize(records, written)
+          if (Either.isLeft(batch)) return Effect.fail(batch.left)
+          written += records.length
+          counters.rows += records.length
+          return load.write(batch.right)
+        })
+        const add = (records: Iterable<unknown>) =>
+          Effect.suspend(() => {
+            for (const r of records) buffer.push(r)
+            return buffer.length >= batchRows ? flush : Effect.void
+          })
+        return { add, flush, load }
+      })
+    type TableLoad = Effect.Effect.Success<ReturnType<typeof openTable>>
+
     // Children of many parent records write at once: one writer at a time per load.
     const lock = yield* Effect.makeSemaphore(1)
-    const batchRows = options.batchRows ?? 1000
-    let buffer: Array<unknown> = []
-    const flush = Effect.suspend((): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
-      if (buffer.length === 0) return Effect.void
-      const records = buffer
-      buffer = []
-      const batch = normalizer.normalize(records, counters.rows)
-      if (Either.isLeft(batch)) return Effect.fail(batch.left)
-      counters.rows += records.length
-      return load.write(batch.right)
-    })
+    const commitAll = (loads: ReadonlyArray<TableLoad>) =>
+      Effect.gen(function*() {
+        const rowsPerTable: Record<string, number> = {}
+        let schemaVersion: string | undefined
+        for (let i = 0; i < loads.length; i++) {
+          yield* loads[i].flush
+          // The incremental state goes with the last table's commit: if an earlier one fails,
+          // the state has not moved on and the next run fetches those records again.
+          const last = i === loads.length - 1
+          const result = yield* loads[i].load.commit({ startedAt: new Date(startedMillis), state: last ? state() : undefined })
+          Object.assign(rowsPerTable, result.rowsPerTable)
+          schemaVersion = result.schemaVersion
+        }
+        const result: LoadResult = { loadId: context.loadId, resource: resource.name, rowsPerTable, schemaVersion }
+        return result
+      })
+
+    const route = resource.tableNameOf
+    if (route === undefined) {
+      const single = yield* openTable(table)
+      const write = (records: ReadonlyArray<unknown>) => lock.withPermits(1)(single.add(records))
+      const finish = lock.withPermits(1)(commitAll([single]))
+      return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, state, failure: undefined }
+    }
+
+    // dlt's `table_name` function: each record goes to the table it names, each table its own load.
+    const scope = yield* Effect.scope
+    const tables = new Map<string, TableLoad>()
+    const routeError = (recordIndex: number, detail: string) =>
+      new Normalizer.NormalizeError({
+        message: `resource '${resource.name}', record ${recordIndex}: the table_name function ${detail}`,
+        table,
+        recordIndex
+      })
     const write = (records: ReadonlyArray<unknown>) =>
-      lock.withPermits(1)(Effect.suspend(() => {
-        for (const r of records) buffer.push(r)
-        return buffer.length >= batchRows ? flush : Effect.void
+      lock.withPermits(1)(Effect.gen(function*() {
+        const groups = new Map<string, Array<unknown>>()
+        for (let i = 0; i < records.length; i++) {
+          let name: unknown
+          try {
+            name = route(records[i])
+          } catch (e) {
+            return yield* routeError(counters.rows + i, `threw: ${e instanceof Error ? e.message : String(e)}`)
+          }
+          if (typeof name !== "string" || name.trim() === "") {
+            return yield* routeError(counters.rows + i, `returned ${JSON.stringify(name) ?? String(name)}, not a table name`)
+          }
+          const target = Naming.shorten(Naming.normalizeIdentifier(name))
+          let group = groups.get(target)
+          if (group === undefined) {
+            group = []
+            groups.set(target, group)
+          }
+          group.push(records[i])
+        }
+        for (const [target, group] of groups) {
+          let load = tables.get(target)
+          if (load === undefined) {
+            load = yield* openTable(target).pipe(Effect.provideService(Scope.Scope, scope))
+            tables.set(target, load)
+          }
+          yield* load.add(group)
+        }
       }))
-    const finish = Effect.zipRight(
-      lock.withPermits(1)(flush),
-      Effect.suspend(() => load.commit({ startedAt: new Date(startedMillis), state: state() }))
-    )
+    const finish = lock.withPermits(1)(Effect.suspend(() => commitAll([...tables.values()])))
     return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, state, failure: undefined }
   })
 

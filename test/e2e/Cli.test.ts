@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { execFile } from "node:child_process"
-import { mkdtemp, rm } from "node:fs/promises"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { type DemoApi, startDemoApi } from "../../demo/DemoApi.js"
@@ -172,6 +172,24 @@ describe("rest-connector CLI against the demo API", () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("resources[0].endpoint.paginator.type: Expected")
     expect(result.stderr).toContain("\"cursorr\"")
+  })
+
+  it("a TypeScript config in a folder of its own (CommonJS to Node, no package.json) loads through tsx", async () => {
+    const file = path.join(dataDir, "snippets.ts")
+    await writeFile(
+      file,
+      `interface Snippet { readonly language?: string }
+const route = (record: Snippet): string => \`snippets_\${record.language ?? "other"}\`
+export default {
+  client: { base_url: "http://unused.invalid/", auth: { type: "api_key", name: "X-API-Token", api_key: { secret: "ANALYTICS_API_KEY" }, location: "header" } },
+  resources: [{ name: "code_snippets", table_name: route, endpoint: { path: "/codesnippets", data_selector: "results", paginator: "single_page" } }]
+}
+`
+    )
+    const result = await run(["check", file, "--base-url", api.baseUrl])
+    expect(result.stderr).toContain("config ok: 1 resource(s)")
+    expect(result.stderr).not.toContain("cannot load the module")
+    expect(result.code).toBe(0)
   })
 
   it("a missing secret fails before any request", async () => {

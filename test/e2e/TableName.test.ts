@@ -1,0 +1,130 @@
+/**
+ * dlt's `table_name` function: each record goes to the table it names (events by type, say),
+ * each with its own child tables, through Pipeline.run into a real Postgres (PGlite, and the
+ * server with TEST_DATABASE_URL), against an API on loopback.
+ */
+import { expect, layer } from "@effect/vitest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import * as Pipeline from "../../src/pipeline/Pipeline.js"
+import * as RestApiSource from "../../src/Source.js"
+import { forEachDatabase, freshDataset } from "../support/database.js"
+
+interface Event {
+  readonly id: number
+  readonly type: string
+  readonly payload: { readonly size: number; readonly tags: ReadonlyArray<string> }
+}
+
+/** An events API on 127.0.0.1: two pages of the current `events`, served from a mutable list. */
+const eventsApi = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ url: string; events: Array<Event>; close: () => Promise<void> }>((resolve) => {
+      const events: Array<Event> = []
+      const server = createServer((req, res) => {
+        const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page") ?? "1")
+        res.setHeader("content-type", "application/json")
+        res.end(JSON.stringify({ data: events.slice((page - 1) * 3, page * 3), total_pages: Math.ceil(events.length / 3) }))
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        const port = typeof address === "object" && address !== null ? address.port : 0
+        resolve({ url: `http://127.0.0.1:${port}/`, events, close: () => new Promise((done) => server.close(() => done())) })
+      })
+    })
+  ),
+  (api) => Effect.promise(() => api.close())
+)
+
+const config = (baseUrl: string, tableName: (record: unknown) => unknown) => ({
+  client: { base_url: baseUrl },
+  resources: [{
+    name: "events",
+    primary_key: "id",
+    write_disposition: "merge" as const,
+    table_name: tableName,
+    endpoint: { path: "events", data_selector: "data", paginator: { type: "page_number" as const, base_page: 1, total_path: "total_pages" } }
+  }]
+})
+
+const byType = (record: unknown) =>
+  typeof record === "object" && record !== null && "type" in record ? `events_${String(record.type)}` : undefined
+
+const rows = (dataset: string, table: string, columns: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<Record<string, string>>(`SELECT ${columns} FROM "${dataset}"."${table}" ORDER BY 1, 2`))
+
+forEachDatabase((target) => {
+  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+
+  layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
+    it.scoped("routes each record to its table, child tables per table; a second run merges per table", () =>
+      Effect.gen(function*() {
+        const api = yield* eventsApi
+        const dataset = yield* freshDataset("tn")
+        api.events.push(
+          { id: 1, type: "push", payload: { size: 3, tags: ["a", "b"] } },
+          { id: 2, type: "Issue", payload: { size: 1, tags: [] } },
+          { id: 3, type: "push", payload: { size: 5, tags: ["c"] } },
+          { id: 4, type: "Issue", payload: { size: 2, tags: ["d"] } }
+        )
+        const source = yield* RestApiSource.make(config(api.url, byType))
+        const first = yield* Pipeline.run(source, { dataset })
+        expect(first.failed, first.resources.map((r) => r.error?.message).join("; ")).toBe(false)
+        expect(first.resources[0].rows).toBe(4)
+        expect(first.resources[0].rowsPerTable).toEqual({ events_push: 2, events_push__payload__tags: 3, events_issue: 2, events_issue__payload__tags: 1 })
+        expect(yield* rows(dataset, "events_push", "id::text, payload__size::text")).toEqual([{ id: "1", payload__size: "3" }, {
+          id: "3",
+          payload__size: "5"
+        }])
+        expect(yield* rows(dataset, "events_issue", "id::text, type")).toEqual([{ id: "2", type: "Issue" }, { id: "4", type: "Issue" }])
+        expect(yield* rows(dataset, "events_push__payload__tags", "value, _rc_list_idx::text")).toEqual([
+          { value: "a", _rc_list_idx: "0" },
+          { value: "b", _rc_list_idx: "1" },
+          { value: "c", _rc_list_idx: "0" }
+        ])
+        // One _rc_loads row per table the resource loaded.
+        expect((yield* rows(dataset, "_rc_loads", "resource, rows::text")).length).toBe(2)
+
+        // Second run: event 1 changed, a new type appears; merge applies per table.
+        api.events[0] = { id: 1, type: "push", payload: { size: 30, tags: ["z"] } }
+        api.events.push({ id: 5, type: "fork", payload: { size: 0, tags: [] } })
+        const second = yield* Pipeline.run(source, { dataset })
+        expect(second.failed).toBe(false)
+        expect(yield* rows(dataset, "events_push", "id::text, payload__size::text")).toEqual([{ id: "1", payload__size: "30" }, {
+          id: "3",
+          payload__size: "5"
+        }])
+        expect(yield* rows(dataset, "events_push__payload__tags", "value, _rc_list_idx::text")).toEqual([
+          { value: "c", _rc_list_idx: "0" },
+          { value: "z", _rc_list_idx: "0" }
+        ])
+        expect(yield* rows(dataset, "events_fork", "id::text, type")).toEqual([{ id: "5", type: "fork" }])
+        expect(yield* rows(dataset, "events_issue", "id::text, type")).toHaveLength(2)
+      }))
+
+    it.scoped("a table_name function that throws or names no table fails the resource, naming the record, and loads nothing", () =>
+      Effect.gen(function*() {
+        const api = yield* eventsApi
+        const dataset = yield* freshDataset("tn")
+        api.events.push({ id: 1, type: "push", payload: { size: 1, tags: [] } }, { id: 2, type: "", payload: { size: 1, tags: [] } })
+        for (const [route, expected] of [
+          [(r: unknown) => (byType(r) === "events_" ? "" : byType(r)), /record 1: the table_name function returned "", not a table name/],
+          [(r: unknown) => {
+            if (byType(r) === "events_") throw new Error("no type")
+            return byType(r)
+          }, /record 1: the table_name function threw: no type/]
+        ] as const) {
+          const source = yield* RestApiSource.make(config(api.url, route))
+          const info = yield* Pipeline.run(source, { dataset })
+          expect(info.failed).toBe(true)
+          expect(info.resources[0].error?.message).toMatch(expected)
+        }
+        const sql = yield* SqlClient.SqlClient
+        const tables = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1`, [dataset])
+        expect(tables[0].n).toBe(0)
+      }))
+  })
+})
