@@ -4,7 +4,7 @@
  * and every key whose behaviour is not built yet refused with a clear error.
  * Pure: all problems are collected and reported together, before any request is sent.
  */
-import { Duration, Either, Predicate, Schema } from "effect"
+import { Duration, Either, Option, Predicate, Schema } from "effect"
 import * as DataSelector from "../extract/DataSelector.js"
 import type * as Auth from "../http/Auth.js"
 import type * as RateLimit from "../http/RateLimit.js"
@@ -131,7 +131,14 @@ export interface IncrementalSpec {
   readonly primaryKey: ReadonlyArray<string>
   /** dlt's `convert`: applied to the placeholder values before they go into a request. */
   readonly convert: ((value: unknown) => unknown) | undefined
+  /** Ours (dlt#3223): the range is requested window by window; `{incremental.end_value}` is each window's end. */
+  readonly window: IncrementalWindow | undefined
 }
+
+/** A window of date-times (a duration) or of numbers. */
+export type IncrementalWindow =
+  | { readonly _tag: "Duration"; readonly millis: number }
+  | { readonly _tag: "Number"; readonly size: number }
 
 /** What a response action looks at; a TypeScript action may be a function of it. */
 export interface ResponseInfo {
@@ -702,6 +709,9 @@ const resolveResource = (
   if (incremental === undefined && used.some((p) => p._tag === "Incremental")) {
     issues.push(issue(ep, "{incremental.*} placeholders need an 'incremental' on the endpoint"))
   }
+  if (incremental?.window !== undefined && parent !== undefined) {
+    issues.push(issue(`${ep}.incremental.window`, "windows work on top-level resources, not on a child of another resource"))
+  }
 
   const { disposition: writeDisposition, strategy: mergeStrategy, scd2 } = dispositionOf(
     resource.write_disposition,
@@ -801,8 +811,27 @@ const resolveIncremental = (
     rangeStart: inc.range_start ?? "closed",
     rangeEnd: inc.range_end ?? "open",
     primaryKey: incrementalKey,
-    convert: convert === undefined ? undefined : call1(convert)
+    convert: convert === undefined ? undefined : call1(convert),
+    window: resolveWindow(inc.window, `${path}.window`, issues)
   }
+}
+
+const resolveWindow = (
+  window: number | string | undefined,
+  path: string,
+  issues: Array<ConfigIssue>
+): IncrementalWindow | undefined => {
+  if (window === undefined) return undefined
+  if (typeof window === "number") {
+    if (window > 0 && Number.isFinite(window)) return { _tag: "Number", size: window }
+    issues.push(issue(path, `a window must be positive, found ${window}`))
+    return undefined
+  }
+  const duration = Option.getOrUndefined(Duration.decodeUnknown(window))
+  const millis = duration === undefined ? Number.NaN : Duration.toMillis(duration)
+  if (millis > 0 && Number.isFinite(millis)) return { _tag: "Duration", millis }
+  issues.push(issue(path, `expected a duration such as "7 days" or "12 hours", or a number for numeric cursors; found ${JSON.stringify(window)}`))
+  return undefined
 }
 
 const resolveResponseActions = (

@@ -217,7 +217,9 @@ const Incremental = Schema.Struct({
   range_start: opt(Schema.Literal("open", "closed")),
   range_end: opt(Schema.Literal("open", "closed")),
   convert: opt(AnyFunction),
-  primary_key: opt(Schema.Unknown)
+  primary_key: opt(Schema.Unknown),
+  /** Ours (dlt#3223): request the range in windows of this size ("7 days"; a number for numeric cursors). */
+  window: opt(Schema.Union(Schema.Number, Schema.String))
 })
 
 export const EndpointConfig = Schema.Struct({

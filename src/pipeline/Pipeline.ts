@@ -16,7 +16,7 @@ import * as Scope from "effect/Scope"
 import { formTemplates, type IncrementalSpec, type ResolvedResource } from "../config/Resolve.js"
 import type { Secret } from "../config/Secrets.js"
 import * as Incremental from "../extract/Incremental.js"
-import type { ResourcePage } from "../extract/Resource.js"
+import { ExtractError, type ResourcePage } from "../extract/Resource.js"
 import * as Template from "../extract/Template.js"
 import { ApiClient } from "../http/ApiClient.js"
 import { Destination, type DestinationError, type LoadResult, type ResourceLoad } from "../load/Destination.js"
@@ -181,6 +181,8 @@ interface Node {
   readonly finish: Effect.Effect<LoadResult, Normalizer.NormalizeError | DestinationError> | undefined
   /** The incremental run for a top-level resource, or one per parent record for a child. */
   readonly incrementalFor: (parent: unknown) => Incremental.IncrementalRun | undefined
+  /** A top-level resource's runs: one, or one per window of a windowed cursor. */
+  readonly rootRuns: Effect.Effect<ReadonlyArray<Incremental.IncrementalRun | undefined>, ExtractError>
   readonly state: () => ResourceState | undefined
   failure: ResourceError | undefined
 }
@@ -237,9 +239,21 @@ const makeNode = (
       ? {}
       : readState(yield* destination.loadState(options.dataset, resource.name))
     const spec = resource.incremental
-    const topRun = spec === undefined || resource.parent !== undefined
-      ? undefined
-      : converted(Incremental.start(spec, stored.incremental), spec)
+    const topRaw = spec === undefined || resource.parent !== undefined ? undefined : Incremental.start(spec, stored.incremental)
+    const topRun = spec === undefined || topRaw === undefined ? undefined : converted(topRaw, spec)
+    // A windowed top-level cursor requests its range window by window; the runs share the
+    // record filter and the state, so the cursor moves on across all of them.
+    const rootRuns = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (spec?.window === undefined || topRaw === undefined) return Effect.succeed([topRun])
+      const p = topRaw.placeholders
+      return Either.match(Incremental.windows(p.start_value, p.end_value, spec.window, now), {
+        onLeft: (e) => Effect.fail(new ExtractError({ reason: "Incremental", resource: resource.name, url: "", page: 0, detail: e.message })),
+        onRight: (windows) =>
+          Effect.succeed(windows.map(([from, to]) =>
+            converted({ ...topRaw, placeholders: { ...p, start_value: from, last_value: from, end_value: to } }, spec)
+          ))
+      })
+    })
     const perParent: Record<string, Incremental.IncrementalState> = { ...stored.perParent }
     const runs: Array<readonly [string, Incremental.IncrementalRun]> = []
     const incrementalFor = (parent: unknown): Incremental.IncrementalRun | undefined => {
@@ -265,7 +279,7 @@ const makeNode = (
     }
 
     if (!context.loaded.has(resource.name)) {
-      return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, state, failure: undefined }
+      return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, rootRuns, state, failure: undefined }
     }
     const column = (name: string) => Naming.shorten(name.split("__").map(Naming.normalizeIdentifier).join("__"))
     const primaryKey = resource.primaryKey.map(column)
@@ -364,7 +378,7 @@ const makeNode = (
       const single = yield* openTable(table)
       const write = (records: ReadonlyArray<unknown>) => lock.withPermits(1)(single.add(records))
       const finish = lock.withPermits(1)(commitAll([single]))
-      return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, state, failure: undefined }
+      return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, failure: undefined }
     }
 
     // dlt's `table_name` function: each record goes to the table it names, each table its own load.
@@ -407,7 +421,7 @@ const makeNode = (
         }
       }))
     const finish = lock.withPermits(1)(Effect.suspend(() => commitAll([...tables.values()])))
-    return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, state, failure: undefined }
+    return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, failure: undefined }
   })
 
 const countPage = (node: Node) => (page: ResourcePage<unknown>) => {
@@ -480,7 +494,8 @@ const loadTree = (
         })
 
       const rootRun = yield* Effect.either(
-        source.pages(tree.resource, { incremental: tree.incrementalFor(undefined) }).pipe(
+        Stream.fromIterableEffect(tree.rootRuns).pipe(
+          Stream.flatMap((incremental) => source.pages(tree.resource, { incremental })),
           // Fetch ahead while the previous page is being written.
           Stream.buffer({ capacity: 64 }),
           Stream.runForEach((page) => Effect.zipRight(countPage(tree)(page), consume(tree, page.records))),

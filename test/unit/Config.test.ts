@@ -107,6 +107,28 @@ describe("config decoding", () => {
     ])
   })
 
+  it("incremental window: a duration or a number; refused on a child, or when it is neither", () => {
+    const ok = resolveConfig(withResources([
+      { name: "a", endpoint: { path: "a", incremental: { cursor_path: "t", initial_value: "2024-01-01T00:00:00Z", window: "7 days" } } },
+      { name: "b", endpoint: { path: "b", incremental: { cursor_path: "n", initial_value: 0, end_value: 100, window: 25 } } }
+    ]))
+    assert(Either.isRight(ok))
+    expect(ok.right.resources.map((r) => r.incremental?.window)).toEqual([
+      { _tag: "Duration", millis: 7 * 86_400_000 },
+      { _tag: "Number", size: 25 }
+    ])
+    const error = errorOf(withResources([
+      { name: "p" },
+      { name: "c", endpoint: { path: "p/{resources.p.id}/c", incremental: { cursor_path: "t", initial_value: "2024-01-01", window: "1 day" } } },
+      { name: "d", endpoint: { path: "d", incremental: { cursor_path: "t", window: "a fortnight" } } },
+      { name: "e", endpoint: { path: "e", incremental: { cursor_path: "t", window: 0 } } }
+    ]))
+    const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
+    expect(byPath.get("resources[1].endpoint.incremental.window")).toMatch(/top-level resources/)
+    expect(byPath.get("resources[2].endpoint.incremental.window")).toMatch(/expected a duration such as "7 days"/)
+    expect(byPath.get("resources[3].endpoint.incremental.window")).toMatch(/must be positive/)
+  })
+
   it("form bodies: fields, pairs or raw text; never together with json", () => {
     const result = resolveConfig(withResources([
       { name: "a", endpoint: { path: "a", method: "POST", data: { q: "{resources.p.id}", n: 1 } } },

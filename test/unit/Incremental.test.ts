@@ -352,3 +352,38 @@ describe("Incremental", () => {
     })
   })
 })
+
+describe("windows (ours, dlt#3223)", () => {
+  const week = { _tag: "Duration", millis: 7 * 86_400_000 } as const
+  const now = Date.parse("2024-01-20T12:00:00Z")
+
+  it("splits a date-time range into windows, the last one cut at the end (or now); values keep their form", () => {
+    const iso = Incremental.windows("2024-01-01T00:00:00Z", "2024-01-16T00:00:00Z", week, now)
+    assert.deepStrictEqual(Either.getOrThrow(iso), [
+      ["2024-01-01T00:00:00.000Z", "2024-01-08T00:00:00.000Z"],
+      ["2024-01-08T00:00:00.000Z", "2024-01-15T00:00:00.000Z"],
+      ["2024-01-15T00:00:00.000Z", "2024-01-16T00:00:00.000Z"]
+    ])
+    // Dates stay Dates; without an end_value the last window ends now.
+    const toNow = Either.getOrThrow(Incremental.windows(new Date("2024-01-10T00:00:00Z"), undefined, week, now))
+    assert.deepStrictEqual(toNow.map((w) => w.map((d) => (d instanceof Date ? d.toISOString() : "not a Date"))), [
+      ["2024-01-10T00:00:00.000Z", "2024-01-17T00:00:00.000Z"],
+      ["2024-01-17T00:00:00.000Z", "2024-01-20T12:00:00.000Z"]
+    ])
+    // Already at the end: nothing to request.
+    assert.deepStrictEqual(Either.getOrThrow(Incremental.windows("2024-01-20T12:00:00Z", undefined, week, now)), [])
+  })
+
+  it("numeric windows need numbers and an end_value; bad values are errors", () => {
+    assert.deepStrictEqual(Either.getOrThrow(Incremental.windows(0, 25, { _tag: "Number", size: 10 }, now)), [[0, 10], [10, 20], [20, 25]])
+    const noEnd = Incremental.windows(0, undefined, { _tag: "Number", size: 10 }, now)
+    assert(Either.isLeft(noEnd))
+    assert.match(noEnd.left.message, /needs a numeric end_value/)
+    const notDate = Incremental.windows("soon", undefined, week, now)
+    assert(Either.isLeft(notDate))
+    assert.match(notDate.left.message, /needs a date-time start value, found "soon"/)
+    const tooMany = Incremental.windows(0, 1e9, { _tag: "Number", size: 1 }, now)
+    assert(Either.isLeft(tooMany))
+  })
+})
+
