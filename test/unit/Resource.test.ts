@@ -1,7 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
-import type { PaginatorConfig } from "../../src/config/RestApiConfig.js"
+import type { EndpointConfig, PaginatorConfig } from "../../src/config/RestApiConfig.js"
 import * as Incremental from "../../src/extract/Incremental.js"
 import { ExtractError } from "../../src/extract/Resource.js"
 import * as RestApiSource from "../../src/Source.js"
@@ -136,6 +136,15 @@ describe("resource streams", () => {
         resources: [{ name: "items", endpoint: { path: "items", data_selector: "data", paginator } }]
       })
     const pageNumbers = { type: "page_number", base_page: 1, total_path: "total_pages" } as const
+    /** The `items` resource with concurrent page numbers, plus endpoint keys. */
+    const concurrentItems = (extra: Pick<EndpointConfig, "incremental" | "response_actions">) =>
+      RestApiSource.make({
+        client: { base_url: "https://api.test/" },
+        resources: [{
+          name: "items",
+          endpoint: { path: "items", data_selector: "data", paginator: { ...pageNumbers, concurrency: 3 }, ...extra }
+        }]
+      })
     const ids = (records: Chunk.Chunk<unknown>) =>
       Chunk.toReadonlyArray(records).map((r) => (typeof r === "object" && r !== null && "id" in r ? r.id : undefined))
 
@@ -194,18 +203,7 @@ describe("resource streams", () => {
     it.effect("the incremental cursor's row_order stop ends the stream at that page", () =>
       Effect.gen(function*() {
         const api = pagedApi({ total: 9, per: 1 })
-        const src = yield* RestApiSource.make({
-          client: { base_url: "https://api.test/" },
-          resources: [{
-            name: "items",
-            endpoint: {
-              path: "items",
-              data_selector: "data",
-              paginator: { ...pageNumbers, concurrency: 3 },
-              incremental: { cursor_path: "n", initial_value: 0, end_value: 5, row_order: "asc" }
-            }
-          }]
-        })
+        const src = yield* concurrentItems({ incremental: { cursor_path: "n", initial_value: 0, end_value: 5, row_order: "asc" } })
         const resource = src.config.resources[0]
         const spec = resource.incremental
         assert(spec !== undefined)
@@ -221,18 +219,7 @@ describe("resource streams", () => {
     it.effect("a response action that ignores a page ends the stream there, as one by one", () =>
       Effect.gen(function*() {
         const api = pagedApi({ total: 6, per: 1, missing: 3 })
-        const src = yield* RestApiSource.make({
-          client: { base_url: "https://api.test/" },
-          resources: [{
-            name: "items",
-            endpoint: {
-              path: "items",
-              data_selector: "data",
-              paginator: { ...pageNumbers, concurrency: 3 },
-              response_actions: [{ status_code: 404, action: "ignore" }]
-            }
-          }]
-        })
+        const src = yield* concurrentItems({ response_actions: [{ status_code: 404, action: "ignore" }] })
         const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
         expect(ids(records)).toEqual(["p1-0", "p2-0"])
       }))
