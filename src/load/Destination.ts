@@ -27,6 +27,12 @@ export interface StartLoadOptions {
   readonly declaredTables?: ReadonlyArray<TableSchema> | undefined
   /** How `merge` merges (dlt's strategies); default `upsert` semantics when absent. */
   readonly merge?: MergeOptions | undefined
+  /**
+   * Whose staging tables these are (default: `resource`). A resource whose records go to
+   * several root tables (a `table_name` function) runs one load per table, each with a key of
+   * its own, so one table's load never drops or unregisters another's staging.
+   */
+  readonly stagingKey?: string | undefined
 }
 
 export type MergeStrategy = "delete-insert" | "upsert" | "insert-only" | "scd2"

@@ -855,12 +855,13 @@ export const makeWith = (
     const startLoad = (options: StartLoadOptions): Effect.Effect<ResourceLoad, DestinationError, Scope> =>
       Effect.gen(function*() {
         const { dataset, loadId, resource, rootTable } = options
+        const stagingKey = options.stagingKey ?? resource
         const isMerge = options.disposition === "merge"
         // No strategy given: upsert, what merge did before strategies existed.
         const merge: MergeOptions = options.merge ?? { strategy: "upsert", mergeKey: [] }
         const stagingSchema = stagingSchemaName(dataset)
         // Leftovers of killed runs (and of an earlier attempt with this load id) would add stale rows.
-        yield* dropStaging(dataset, resource, undefined)
+        yield* dropStaging(dataset, stagingKey, undefined)
 
         const staged = new Map<string, StagedTable>()
         // Whether a staged table may become its final table whole (when that does not exist
@@ -875,7 +876,7 @@ export const makeWith = (
         yield* Effect.addFinalizer(() =>
           status === "committed" || !stagingReady
             ? Effect.void
-            : dropStaging(dataset, resource, loadId).pipe(Effect.timeout("30 seconds"), Effect.ignore)
+            : dropStaging(dataset, stagingKey, loadId).pipe(Effect.timeout("30 seconds"), Effect.ignore)
         )
 
         const ensureStagingSchema = Effect.suspend(() =>
@@ -902,10 +903,10 @@ export const makeWith = (
             const existing = staged.get(schema.name)
             if (existing === undefined) {
               yield* ensureStagingSchema
-              const staging = stagingTableName(schema.name, loadId, resource)
+              const staging = stagingTableName(schema.name, loadId, stagingKey)
               const what = "creating a staging table"
               // Registered first: a run killed right after still finds the table to clean up.
-              yield* exec(registerStagingSql(stagingSchema), [staging, resource, loadId], what, dataset, schema.name)
+              yield* exec(registerStagingSql(stagingSchema), [staging, stagingKey, loadId], what, dataset, schema.name)
               const swapCandidate = swappable &&
                 !(yield* existsQuery(tableExistsSql, qualified(dataset, schema.name), what, dataset))
               const create = createTableSql(stagingSchema, staging, wanted, {
@@ -1209,7 +1210,7 @@ export const makeWith = (
             if (staged.size > 0) {
               const tables = [...staged.values()].map((t) => t.staging)
               yield* exec(dropTablesSql(stagingSchema, tables), [], "dropping staging tables", dataset)
-              yield* exec(unregisterStagingSql(stagingSchema), [resource, loadId], "dropping staging tables", dataset)
+              yield* exec(unregisterStagingSql(stagingSchema), [stagingKey, loadId], "dropping staging tables", dataset)
             }
             return { rowsPerTable, schemaVersion: version.hash }
           })

@@ -301,7 +301,7 @@ const makeNode = (
     const batchRows = options.batchRows ?? 1000
 
     /** The load of one root table: its normalizer, its staging, and records waiting for a batch. */
-    const openTable = (rootTable: string) =>
+    const openTable = (rootTable: string, stagingKey?: string) =>
       Effect.gen(function*() {
         const declared = resource.schema === undefined
           ? undefined
@@ -330,7 +330,8 @@ const makeNode = (
           disposition: resource.writeDisposition,
           primaryKey,
           declaredTables: declared,
-          merge
+          merge,
+          stagingKey
         })
         let buffer: Array<unknown> = []
         // Record indexes within this table (error messages, `_rc_seq`).
@@ -414,7 +415,7 @@ const makeNode = (
         for (const [target, group] of groups) {
           let load = tables.get(target)
           if (load === undefined) {
-            load = yield* openTable(target).pipe(Effect.provideService(Scope.Scope, scope))
+            load = yield* openTable(target, `${resource.name}/${target}`).pipe(Effect.provideService(Scope.Scope, scope))
             tables.set(target, load)
           }
           yield* load.add(group)

@@ -641,6 +641,25 @@ forEachDatabase((target) => {
         ])
       }))
 
+    it.scoped("loads of one resource into several root tables keep their staging apart (stagingKey)", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        const destination = yield* Destination
+        const pets = rootTable("pets", [col("name", "text"), col("age", "bigint")])
+        const a = yield* destination.startLoad({ ...options(dataset, "l1", "append"), stagingKey: "users/users" })
+        yield* a.write(batch([users, [user("l1", 0, "a", "ann", 1)]]))
+        // Starting the second table's load must not drop the first one's staging.
+        const b = yield* destination.startLoad({ ...options(dataset, "l1", "append"), rootTable: "pets", stagingKey: "users/pets" })
+        yield* b.write(batch([pets, [user("l1", 0, "p", "rex", 3)]]))
+        yield* a.commit({ startedAt: new Date("2024-01-01T00:00:00Z"), state: undefined })
+        // Nor does the first one's commit unregister or drop the second's.
+        expect(yield* stagingLeft(dataset)).toHaveLength(1)
+        yield* b.commit({ startedAt: new Date("2024-01-01T00:00:00Z"), state: undefined })
+        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
+        expect(yield* select(dataset, "pets", ["_rc_id", "name"], "_rc_id")).toEqual([{ _rc_id: "p", name: "rex" }])
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
     it.scoped("a 20 000-row batch is written in one go", () =>
       Effect.gen(function*() {
         const dataset = yield* freshDataset()
