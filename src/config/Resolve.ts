@@ -6,6 +6,7 @@
  */
 import { Duration, Either, Option, Predicate, Schema } from "effect"
 import * as DataSelector from "../extract/DataSelector.js"
+import type * as Incremental from "../extract/Incremental.js"
 import type * as Auth from "../http/Auth.js"
 import type * as RateLimit from "../http/RateLimit.js"
 import * as Retry from "../http/Retry.js"
@@ -136,9 +137,7 @@ export interface IncrementalSpec {
 }
 
 /** A window of date-times (a duration) or of numbers. */
-export type IncrementalWindow =
-  | { readonly _tag: "Duration"; readonly millis: number }
-  | { readonly _tag: "Number"; readonly size: number }
+export type IncrementalWindow = Incremental.Window
 
 /** What a response action looks at; a TypeScript action may be a function of it. */
 export interface ResponseInfo {

@@ -572,7 +572,7 @@ export const parseState = (u: unknown): IncrementalState | undefined =>
 // windows (ours, dlt#3223)
 // ---------------------------------------------------------------------------
 
-/** A window of date-times (a duration) or of numbers; see `IncrementalWindow` in the config. */
+/** A window of date-times (a duration) or of numbers: `incremental.window` in the config. */
 export type Window =
   | { readonly _tag: "Duration"; readonly millis: number }
   | { readonly _tag: "Number"; readonly size: number }

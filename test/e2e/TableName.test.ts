@@ -7,10 +7,10 @@ import { expect, layer } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
 import * as Pipeline from "../../src/pipeline/Pipeline.js"
 import * as RestApiSource from "../../src/Source.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
+import { serveJson } from "../support/loopback.js"
 
 interface Event {
   readonly id: number
@@ -18,25 +18,15 @@ interface Event {
   readonly payload: { readonly size: number; readonly tags: ReadonlyArray<string> }
 }
 
-/** An events API on 127.0.0.1: two pages of the current `events`, served from a mutable list. */
-const eventsApi = Effect.acquireRelease(
-  Effect.promise(() =>
-    new Promise<{ url: string; events: Array<Event>; close: () => Promise<void> }>((resolve) => {
-      const events: Array<Event> = []
-      const server = createServer((req, res) => {
-        const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page") ?? "1")
-        res.setHeader("content-type", "application/json")
-        res.end(JSON.stringify({ data: events.slice((page - 1) * 3, page * 3), total_pages: Math.ceil(events.length / 3) }))
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        resolve({ url: `http://127.0.0.1:${port}/`, events, close: () => new Promise((done) => server.close(() => done())) })
-      })
-    })
-  ),
-  (api) => Effect.promise(() => api.close())
-)
+/** An events API on 127.0.0.1: pages of three of the current `events` (a list the test changes). */
+const eventsApi = Effect.gen(function*() {
+  const events: Array<Event> = []
+  const server = yield* serveJson((url) => {
+    const page = Number(url.searchParams.get("page") ?? "1")
+    return { body: { data: events.slice((page - 1) * 3, page * 3), total_pages: Math.ceil(events.length / 3) } }
+  })
+  return { url: server.url, events }
+})
 
 const config = (baseUrl: string, tableName: (record: unknown) => unknown) => ({
   client: { base_url: baseUrl },

@@ -7,43 +7,30 @@ import { expect, layer } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
 import * as Pipeline from "../../src/pipeline/Pipeline.js"
 import * as RestApiSource from "../../src/Source.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
+import { serveJson } from "../support/loopback.js"
 
 const day = 86_400_000
 const first = Date.parse("2024-01-01T00:00:00Z")
 /** One event a day, January 2024 (28 of them). */
 const events = Array.from({ length: 28 }, (_, i) => ({ id: i + 1, at: new Date(first + i * day).toISOString() }))
 
-/** `GET /events?from=&to=`: both required, at most 7 days apart; the events in [from, to). */
-const rangeApi = Effect.acquireRelease(
-  Effect.promise(() =>
-    new Promise<{ url: string; ranges: Array<readonly [string, string]>; close: () => Promise<void> }>((resolve) => {
-      const ranges: Array<readonly [string, string]> = []
-      const server = createServer((req, res) => {
-        const params = new URL(req.url ?? "/", "http://x").searchParams
-        const from = Date.parse(params.get("from") ?? "")
-        const to = Date.parse(params.get("to") ?? "")
-        res.setHeader("content-type", "application/json")
-        if (Number.isNaN(from) || Number.isNaN(to) || to - from > 7 * day) {
-          res.statusCode = 400
-          res.end(JSON.stringify({ error: "from and to are required, at most 7 days apart" }))
-          return
-        }
-        ranges.push([params.get("from") ?? "", params.get("to") ?? ""])
-        res.end(JSON.stringify(events.filter((e) => Date.parse(e.at) >= from && Date.parse(e.at) < to)))
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        resolve({ url: `http://127.0.0.1:${port}/`, ranges, close: () => new Promise((done) => server.close(() => done())) })
-      })
-    })
-  ),
-  (api) => Effect.promise(() => api.close())
-)
+/** `GET /events?from=&to=`: both required, at most 7 days apart; the events in [from, to). Records the ranges asked for. */
+const rangeApi = Effect.gen(function*() {
+  const ranges: Array<readonly [string, string]> = []
+  const server = yield* serveJson((url) => {
+    const from = Date.parse(url.searchParams.get("from") ?? "")
+    const to = Date.parse(url.searchParams.get("to") ?? "")
+    if (Number.isNaN(from) || Number.isNaN(to) || to - from > 7 * day) {
+      return { status: 400, body: { error: "from and to are required, at most 7 days apart" } }
+    }
+    ranges.push([url.searchParams.get("from") ?? "", url.searchParams.get("to") ?? ""])
+    return { body: events.filter((e) => Date.parse(e.at) >= from && Date.parse(e.at) < to) }
+  })
+  return { url: server.url, ranges }
+})
 
 const config = (baseUrl: string, incremental: Record<string, unknown>) => ({
   client: { base_url: baseUrl },
