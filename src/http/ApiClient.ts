@@ -122,9 +122,11 @@ export const make = (
 ): Effect.Effect<ApiClientService, never, HttpClient.HttpClient | Scope> =>
   Effect.gen(function*() {
     const config = source.client
-    // No span or traceparent header per page: a sync makes thousands of requests, and the
-    // tracing bookkeeping showed up in profiles. Spans stay on the pipeline level.
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withTracerDisabledWhen(() => true))
+    // No span per page: a sync makes thousands of requests, and the tracing bookkeeping showed
+    // up in profiles. Spans stay on the pipeline level. (With no span there is no traceparent
+    // header either, so `withTracerPropagation(false)`, one more FiberRef change per request,
+    // is not needed.)
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
@@ -243,7 +245,18 @@ export const make = (
         )
 
         const outcome = yield* attempt.pipe(
-          Effect.retry(retrySchedule),
+          // The schedule (its driver, Refs and context) is set up only once an attempt has
+          // failed: nearly every page succeeds first time. The retries see the same inputs as
+          // `Effect.retry(attempt, schedule)` would: the first failure, then each later one.
+          Effect.catchAll((first) => {
+            let replayed = false
+            const again = Effect.suspend(() => {
+              if (replayed) return attempt
+              replayed = true
+              return Effect.fail(first)
+            })
+            return Effect.retry(again, retrySchedule)
+          }),
           Effect.catchAll((last) =>
             fail(
               last.reason === "Status" || last.reason === "ResponseAction" ? "RetriesExhausted" : last.reason,
