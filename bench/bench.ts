@@ -20,7 +20,7 @@
  *   bench: rows=<total rows> rows_per_s=<ours> baseline_rows_per_s=<baseline> ratio=<ours/baseline> peak_rss_mb=<ours>
  * (`na` for the baseline values with `--no-baseline` or when the baseline failed).
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "../src/http/UndiciHttpClient.js"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { execFile, spawn } from "node:child_process"
@@ -133,7 +133,7 @@ const main = async () => {
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", demo.token]]))),
       // As the CLI: COPY staging on a server, json_to_recordset on the embedded database.
       Effect.provide(
-        Layer.mergeAll(databaseUrl === undefined ? Postgres.layer : Postgres.layerCopy(databaseUrl), NodeHttpClient.layerUndici).pipe(
+        Layer.mergeAll(databaseUrl === undefined ? Postgres.layer : Postgres.layerCopy(databaseUrl), UndiciHttpClient.layer).pipe(
           Layer.provideMerge(database)
         )
       ),

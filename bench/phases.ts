@@ -14,6 +14,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "../src/http/UndiciHttpClient.js"
 import { ConfigProvider, Effect, Either, Stream } from "effect"
 import analytics from "../examples/analytics/analytics.js"
 import { argValue, startDemo } from "./demoProcess.js"
@@ -122,7 +123,7 @@ const apiClient = () =>
         }
       }).pipe(Effect.provide(src.apiClient)), { concurrency: "unbounded" })
     return sum(counts)
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici), Effect.runPromise)
+  }).pipe(Effect.provide(UndiciHttpClient.layer), Effect.runPromise)
 
 const pages = (schemas: boolean, normalize: boolean) => () =>
   Effect.gen(function*() {
@@ -147,7 +148,7 @@ const pages = (schemas: boolean, normalize: boolean) => () =>
       )
     }, { concurrency: "unbounded" })
     return sum(counts)
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici), Effect.runPromise)
+  }).pipe(Effect.provide(UndiciHttpClient.layer), Effect.runPromise)
 
 const phases: ReadonlyArray<readonly [string, string, () => Promise<number>]> = [
   ["fetch", "plain fetch + JSON.parse", plainFetch],

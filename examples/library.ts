@@ -4,11 +4,10 @@
  * - a full sync into Postgres through a SqlClient layer the program provides.
  * Run it with `npx tsx examples/library.ts` (it starts the demo API on loopback).
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Console, Effect, Layer, Stream } from "effect"
 import { startDemoApi } from "../demo/DemoApi.js"
-import { defineConfig, Embedded, Pipeline, Postgres, RestApiSource } from "effect-rest-connector"
+import { defineConfig, Embedded, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
 import analytics from "./analytics/analytics.js"
 
 const program = Effect.gen(function*() {
@@ -27,11 +26,12 @@ const program = Effect.gen(function*() {
   for (const r of info.resources) yield* Console.log(r.resource, r.status, r.rowsPerTable)
 })
 
-// Bring your own layers: any HttpClient (undici here) and any SqlClient (the embedded
-// database here; `PgClient.layer({ url })` from @effect/sql-pg for a server).
+// Bring your own layers: any HttpClient (ours over undici here, the fastest for JSON pages;
+// `NodeHttpClient.layerUndici` or `FetchHttpClient.layer` work too) and any SqlClient (the
+// embedded database here; `PgClient.layer({ url })` from @effect/sql-pg for a server).
 const SqlLive = Embedded.layer({})
 program.pipe(
   Effect.scoped,
-  Effect.provide(Layer.mergeAll(NodeHttpClient.layerUndici, Postgres.layer.pipe(Layer.provide(SqlLive)))),
+  Effect.provide(Layer.mergeAll(UndiciHttpClient.layer, Postgres.layer.pipe(Layer.provide(SqlLive)))),
   NodeRuntime.runMain
 )

@@ -5,13 +5,13 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "../../demo/DemoApi.js"
 import { defaultDataset, sourceFromFile, storageLayer } from "../Connector.js"
+import * as UndiciHttpClient from "../http/UndiciHttpClient.js"
 import { Destination } from "../load/Destination.js"
 import * as Pipeline from "../pipeline/Pipeline.js"
 import { progressLine, stderrProgress, summary, table } from "./Report.js"
@@ -83,7 +83,7 @@ const runPipeline = (options: {
       concurrency: options.concurrency
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(storageLayer(options), NodeHttpClient.layerUndici, stderrProgress())
+        Layer.mergeAll(storageLayer(options), UndiciHttpClient.layer, stderrProgress())
       )
     )
     yield* Console.log(summary(info))
@@ -125,7 +125,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
     for (const resource of source.config.resources) {
       const first = yield* source.firstPage(resource).pipe(
         Effect.either,
-        Effect.provide(source.apiClient.pipe(Layer.provide(NodeHttpClient.layerUndici)))
+        Effect.provide(source.apiClient.pipe(Layer.provide(UndiciHttpClient.layer)))
       )
       if (first._tag === "Left") {
         failed = true

@@ -18,6 +18,7 @@ import * as RateLimit from "./RateLimit.js"
 import * as Redact from "./Redact.js"
 import type { Redactor } from "./Redact.js"
 import * as Retry from "./Retry.js"
+import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 export type ApiErrorReason = "Status" | "RetriesExhausted" | "Transport" | "Timeout" | "MalformedJson" | "ResponseAction" | "Auth"
 
@@ -122,11 +123,17 @@ export const make = (
 ): Effect.Effect<ApiClientService, never, HttpClient.HttpClient | Scope> =>
   Effect.gen(function*() {
     const config = source.client
+    const provided = yield* HttpClient.HttpClient
+    // Our undici client enforces the timeout in the request's own promise; any other client
+    // gets `Effect.timeoutFail`, which forks two fibers per request (see UndiciHttpClient).
+    const withDeadline = UndiciHttpClient.withDeadline(provided, config.timeout)
     // No span per page: a sync makes thousands of requests, and the tracing bookkeeping showed
     // up in profiles. Spans stay on the pipeline level. (With no span there is no traceparent
     // header either, so `withTracerPropagation(false)`, one more FiberRef change per request,
-    // is not needed.)
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
+    // is not needed; our undici client makes no spans at all.)
+    const http = Option.isSome(withDeadline)
+      ? withDeadline.value
+      : provided.pipe(HttpClient.withTracerDisabledWhen(() => true))
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
@@ -191,13 +198,15 @@ export const make = (
         // One attempt: transient failures go to the error channel (and are retried); the
         // outcome of a completed exchange, good or bad, is the success value.
         /** The exchange, body included, within the client's timeout. */
-        const exchange = (signed: HttpClientRequest.HttpClientRequest) =>
-          http.execute(signed).pipe(
+        const exchange = (signed: HttpClientRequest.HttpClientRequest) => {
+          const exchanged = http.execute(signed).pipe(
             Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
             Effect.catchTags({
               RequestError: (e) =>
                 Effect.fail(
-                  new Transient({ status: undefined, reason: "Transport", detail: transportDetail(e), retryAfter: Option.none() })
+                  e.cause instanceof UndiciHttpClient.DeadlineExceeded
+                    ? timedOut()
+                    : new Transient({ status: undefined, reason: "Transport", detail: transportDetail(e), retryAfter: Option.none() })
                 ),
               ResponseError: (e) =>
                 Effect.fail(
@@ -208,9 +217,10 @@ export const make = (
                     retryAfter: Option.none()
                   })
                 )
-            }),
-            Effect.timeoutFail({ duration: config.timeout, onTimeout: timedOut })
+            })
           )
+          return Option.isSome(withDeadline) ? exchanged : Effect.timeoutFail(exchanged, { duration: config.timeout, onTimeout: timedOut })
+        }
 
         const attempt = Effect.gen(function*() {
           attempts += 1

@@ -1,0 +1,228 @@
+/**
+ * Our HttpClient over undici (src/http/UndiciHttpClient.ts), against a real HTTP server on
+ * 127.0.0.1 (port 0): what goes on the wire, what comes back, failures, interruption and the
+ * whole-exchange deadline the ApiClient relies on instead of `Effect.timeoutFail`.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Chunk, Context, Deferred, Effect, Either, Fiber, Layer, Option, Stream } from "effect"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import * as UndiciHttpClient from "../../src/http/UndiciHttpClient.js"
+import { ApiClient } from "../../src/http/ApiClient.js"
+import * as RestApiSource from "../../src/Source.js"
+
+interface Received {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingMessage["headers"]
+  readonly body: string
+}
+
+/** A server that records each request and answers by path; `/hang` never answers. */
+const serve = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ readonly url: string; readonly received: Array<Received>; readonly closed: Array<string>; readonly close: () => Promise<void> }>(
+      (resolve) => {
+        const received: Array<Received> = []
+        const closed: Array<string> = []
+        const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+          const chunks: Array<Buffer> = []
+          req.on("data", (c: Buffer) => chunks.push(c))
+          req.on("close", () => closed.push(req.url ?? ""))
+          req.on("end", () => {
+            const body = Buffer.concat(chunks).toString("utf8")
+            received.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body })
+            const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
+            if (path === "/hang") return
+            if (path === "/cookies") {
+              res.setHeader("set-cookie", ["a=1; Path=/", "b=2; HttpOnly"])
+              res.setHeader("content-type", "application/x-www-form-urlencoded")
+              res.end("x=1&y=two")
+              return
+            }
+            if (path === "/bytes") {
+              res.setHeader("content-type", "application/octet-stream")
+              res.end(Buffer.from([0, 1, 2, 250, 255]))
+              return
+            }
+            if (path === "/empty") {
+              res.statusCode = 204
+              res.end()
+              return
+            }
+            res.statusCode = path === "/missing" ? 404 : 200
+            res.setHeader("content-type", "application/json")
+            res.setHeader("x-page", "7")
+            res.end(JSON.stringify({ method: req.method, url: req.url, body, word: "grüße" }))
+          })
+        })
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address()
+          const port = typeof address === "object" && address !== null ? address.port : 0
+          resolve({
+            url: `http://127.0.0.1:${port}`,
+            received,
+            closed,
+            close: () =>
+              new Promise((done) => {
+                server.closeAllConnections()
+                server.close(() => done())
+              })
+          })
+        })
+      }
+    )
+  ),
+  (server) => Effect.promise(() => server.close())
+)
+
+
+describe("UndiciHttpClient", () => {
+  it.live("sends method, URL params and headers; gives status, headers, text and JSON (UTF-8)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.execute(
+        HttpClientRequest.get(`${server.url}/items`).pipe(
+          HttpClientRequest.setUrlParams({ limit: "50", next: "a b" }),
+          HttpClientRequest.setHeader("X-API-Token", "secret-token")
+        )
+      )
+      expect(response.status).toBe(200)
+      expect(response.headers["x-page"]).toBe("7")
+      const json = yield* response.json
+      expect(json).toMatchObject({ method: "GET", url: "/items?limit=50&next=a+b", word: "grüße" })
+      expect(JSON.parse(yield* response.text)).toEqual(json)
+      expect(server.received[0].headers["x-api-token"]).toBe("secret-token")
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("request bodies: JSON, URL params, text, FormData and a stream, each with its content type", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const http = yield* HttpClient.HttpClient
+      const post = HttpClientRequest.post(`${server.url}/echo`)
+      yield* http.execute(HttpClientRequest.bodyUnsafeJson(post, { a: 1 }))
+      yield* http.execute(HttpClientRequest.bodyUrlParams(post, { q: "x y", n: "1" }))
+      yield* http.execute(HttpClientRequest.bodyText(post, "raw text", "text/csv"))
+      const form = new FormData()
+      form.append("field", "value")
+      yield* http.execute(HttpClientRequest.bodyFormData(post, form))
+      yield* http.execute(
+        HttpClientRequest.bodyStream(post, Stream.make(new TextEncoder().encode("chunk1-"), new TextEncoder().encode("chunk2")))
+      )
+      const [json, params, text, multipart, streamed] = server.received
+      expect(json.body).toBe("{\"a\":1}")
+      expect(json.headers["content-type"]).toBe("application/json")
+      expect(params.body).toBe("q=x+y&n=1")
+      expect(params.headers["content-type"]).toBe("application/x-www-form-urlencoded")
+      expect(text.body).toBe("raw text")
+      expect(text.headers["content-type"]).toBe("text/csv")
+      expect(multipart.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/)
+      expect(multipart.body).toContain("name=\"field\"")
+      expect(multipart.body).toContain("value")
+      expect(streamed.body).toBe("chunk1-chunk2")
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("cookies, URL-encoded and binary bodies, an empty 204, a 404 as a response (not an error)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const http = yield* HttpClient.HttpClient
+      const cookies = yield* http.get(`${server.url}/cookies`)
+      expect(cookies.cookies.cookies["a"]?.value).toBe("1")
+      expect(cookies.cookies.cookies["b"]?.value).toBe("2")
+      expect([...(yield* cookies.urlParamsBody)]).toEqual([["x", "1"], ["y", "two"]])
+      expect((yield* cookies.formData).get("y")).toBe("two")
+      const bytes = yield* http.get(`${server.url}/bytes`)
+      expect([...new Uint8Array(yield* bytes.arrayBuffer)]).toEqual([0, 1, 2, 250, 255])
+      const chunks = yield* Stream.runCollect(bytes.stream)
+      expect(Chunk.toReadonlyArray(chunks).flatMap((c) => [...c])).toEqual([0, 1, 2, 250, 255])
+      const empty = yield* http.get(`${server.url}/empty`)
+      expect(empty.status).toBe(204)
+      expect(yield* empty.text).toBe("")
+      expect(yield* empty.json).toBeNull()
+      const missing = yield* http.get(`${server.url}/missing`)
+      expect(missing.status).toBe(404)
+      const notJson = yield* Effect.either(cookies.json)
+      assert(Either.isLeft(notJson))
+      expect(notJson.left.reason).toBe("Decode")
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("a refused connection and a bad URL are RequestErrors", () =>
+    Effect.gen(function*() {
+      const http = yield* HttpClient.HttpClient
+      // A port that was just free: nothing listens there.
+      const server = yield* Effect.scoped(serve)
+      const refused = yield* Effect.either(http.get(`${server.url}/x`))
+      assert(Either.isLeft(refused))
+      assert(refused.left._tag === "RequestError")
+      expect(refused.left.reason).toBe("Transport")
+      const bad = yield* Effect.either(http.get("not a url"))
+      assert(Either.isLeft(bad))
+      assert(bad.left._tag === "RequestError")
+      expect(bad.left.reason).toBe("InvalidUrl")
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("interrupting the fiber aborts the request on the wire", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const http = yield* HttpClient.HttpClient
+      const fiber = yield* Effect.fork(http.get(`${server.url}/hang`))
+      // Wait until the server holds the request, then interrupt.
+      yield* Effect.repeat(Effect.sync(() => server.received.length), { until: (n) => n > 0 })
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.repeat(Effect.sync(() => server.closed.length), { until: (n) => n > 0 })
+      expect(server.closed).toEqual(["/hang"])
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("withDeadline: the twin client fails a stalled exchange with DeadlineExceeded (real clock, 30 ms)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const http = yield* HttpClient.HttpClient
+      const twin = UndiciHttpClient.withDeadline(http, "30 millis")
+      assert(Option.isSome(twin))
+      const stalled = yield* Effect.either(twin.value.get(`${server.url}/hang`))
+      assert(Either.isLeft(stalled))
+      assert(stalled.left._tag === "RequestError")
+      assert(stalled.left.cause instanceof UndiciHttpClient.DeadlineExceeded)
+      // A quick exchange is not affected, and the original client has no deadline.
+      expect((yield* twin.value.get(`${server.url}/ok`)).status).toBe(200)
+      // Clients not made here, or wrapped since, are not recognised.
+      expect(Option.isNone(UndiciHttpClient.withDeadline(HttpClient.filterStatusOk(http), "1 second"))).toBe(true)
+      const platform = yield* Effect.provide(HttpClient.HttpClient, NodeHttpClient.layerUndici)
+      expect(Option.isNone(UndiciHttpClient.withDeadline(platform, "1 second"))).toBe(true)
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("the ApiClient over it: a page that takes longer than client.timeout is a Timeout ApiError", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const source = yield* RestApiSource.make({
+        client: { base_url: server.url, timeout: 0.03, retry: { max_retries: 0 } },
+        resources: [{ name: "slow", endpoint: { path: "hang", paginator: "single_page" } }]
+      })
+      const result = yield* Effect.either(
+        Effect.flatMap(ApiClient, (api) =>
+          api.request({ resource: "slow", page: 0, method: "GET", url: "hang", params: {}, headers: {} })).pipe(
+            Effect.provide(source.apiClient.pipe(Layer.provide(UndiciHttpClient.layer)))
+          )
+      )
+      assert(Either.isLeft(result))
+      expect(result.left.reason).toBe("Timeout")
+      expect(result.left.message).toContain("no response within 30ms")
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("the agent is closed with the layer: requests made after it fail", () =>
+    Effect.gen(function*() {
+      const escaped = yield* Deferred.make<HttpClient.HttpClient>()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const context = yield* Layer.build(UndiciHttpClient.layer)
+        yield* Deferred.succeed(escaped, Context.get(context, HttpClient.HttpClient))
+      }))
+      const http = yield* Deferred.await(escaped)
+      const after = yield* Effect.either(http.get("http://127.0.0.1:9/"))
+      assert(Either.isLeft(after))
+      expect(after.left).toBeInstanceOf(HttpClientError.RequestError)
+    }))
+})
