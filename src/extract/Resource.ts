@@ -53,6 +53,24 @@ export interface ResourcePage<A> {
   readonly attempts: number
 }
 
+/**
+ * A page as a class, its URL redacted on first read. Not an object literal with a `get url()`
+ * closure: V8 keeps such accessors in a hidden class of their own (old space), which kept every
+ * page, and the response its closure saw, alive through young-generation GCs.
+ */
+class Page<A> implements ResourcePage<A> {
+  constructor(
+    readonly index: number,
+    private readonly redactedUrl: () => string,
+    readonly records: ReadonlyArray<A>,
+    readonly attempts: number
+  ) {}
+
+  get url(): string {
+    return this.redactedUrl()
+  }
+}
+
 /** What one run of a resource's stream is for: a parent record (children) and incremental values. */
 export interface StreamContext {
   readonly parent?: { readonly name: string; readonly record: unknown } | undefined
@@ -209,7 +227,7 @@ export const pages = (
     let redacted: string | undefined
     const redactedUrl = () => (redacted ??= redactor.url(responseUrl))
     const fail = (reason: ExtractError["reason"], detail: string, recordIndex?: number) =>
-      Effect.fail(
+      Either.left(
         new ExtractError({
           reason,
           resource: resource.name,
@@ -223,46 +241,40 @@ export const pages = (
     return { redactedUrl, fail }
   }
 
-  /** Schema decoding, parent fields, processing steps, the incremental filter. */
+  /**
+   * Schema decoding, parent fields, processing steps, the incremental filter. Plain functions,
+   * not Effects: a page's processing is synchronous, and every Effect step costs on each page.
+   */
   const processPage = (
     fetched: Fetched
-  ): Effect.Effect<{ readonly page: ResourcePage<unknown>; readonly stop: boolean }, ExtractError> =>
-    Effect.gen(function*() {
-      const { state, raw, attempts } = fetched
-      const { fail, redactedUrl } = failer(state, fetched.url)
-      let records: ReadonlyArray<unknown> = raw
-      if (decode !== undefined) {
-        const decoded = decode(raw)
-        if (Either.isLeft(decoded)) return yield* fail("Decode", decoded.left.message, decoded.left.index)
-        records = decoded.right
+  ): Either.Either<{ readonly page: ResourcePage<unknown>; readonly stop: boolean }, ExtractError> => {
+    const { state, raw, attempts } = fetched
+    const { fail, redactedUrl } = failer(state, fetched.url)
+    let records: ReadonlyArray<unknown> = raw
+    if (decode !== undefined) {
+      const decoded = decode(raw)
+      if (Either.isLeft(decoded)) return fail("Decode", decoded.left.message, decoded.left.index)
+      records = decoded.right
+    }
+    if (parentFields.length > 0) {
+      records = records.map((r) => (isRecord(r) ? { ...r, ...Object.fromEntries(parentFields) } : r))
+    }
+    if (resource.processingSteps.length > 0) {
+      try {
+        records = applySteps(resource.processingSteps, records)
+      } catch (e) {
+        return fail("Processing", e instanceof Error ? e.message : String(e))
       }
-      if (parentFields.length > 0) {
-        records = records.map((r) => (isRecord(r) ? { ...r, ...Object.fromEntries(parentFields) } : r))
-      }
-      if (resource.processingSteps.length > 0) {
-        try {
-          records = applySteps(resource.processingSteps, records)
-        } catch (e) {
-          return yield* fail("Processing", e instanceof Error ? e.message : String(e))
-        }
-      }
-      let stop = false
-      if (context.incremental !== undefined) {
-        const filtered = context.incremental.filter(records, state.offset)
-        if (Either.isLeft(filtered)) return yield* fail("Incremental", filtered.left.message, filtered.left.recordIndex)
-        records = filtered.right.records
-        stop = filtered.right.stop
-      }
-      const page: ResourcePage<unknown> = {
-        index: state.index,
-        get url() {
-          return redactedUrl()
-        },
-        records,
-        attempts
-      }
-      return { page, stop }
-    })
+    }
+    let stop = false
+    if (context.incremental !== undefined) {
+      const filtered = context.incremental.filter(records, state.offset)
+      if (Either.isLeft(filtered)) return fail("Incremental", filtered.left.message, filtered.left.recordIndex)
+      records = filtered.right.records
+      stop = filtered.right.stop
+    }
+    return Either.right({ page: new Page(state.index, redactedUrl, records, attempts), stop })
+  }
 
   const request = (state: State) =>
     client.request({
@@ -281,43 +293,48 @@ export const pages = (
   const pageOf = (
     state: State,
     response: PageResponse
-  ): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>, Option.Option<PagePlan>], ApiError | ExtractError> =>
-    Effect.gen(function*() {
-      const { fail } = failer(state, response.url)
-      if (response.ignored) {
-        const ignored = yield* processPage({ state, url: response.url, raw: [], attempts: response.attempts })
-        return [ignored.page, Option.none(), Option.none()] as const
-      }
-      // dlt detects the selector on the first page and keeps it for the rest.
-      const selector = state.selector ?? detectSelector(response.body)
-      const raw = DataSelector.select(selector, response.body)
-      const processed = yield* processPage({ state, url: response.url, raw, attempts: response.attempts })
-      const page = { request: state.request, url: response.url, body: response.body, headers: response.headers, records: raw, index: state.index }
-      const next = paginator.next(page)
-      if (Either.isLeft(next)) return yield* fail("Pagination", next.left.message)
-      if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
-        return yield* fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
-      }
-      const following = processed.stop ? Option.none() : next.right
-      // The first page may tell every request to come (a total), to fetch them concurrently.
-      let plan = Option.none<PagePlan>()
-      if (state.index === 0 && Option.isSome(following) && paginator.plan !== undefined) {
-        const planned = paginator.plan(page)
-        if (Either.isLeft(planned)) return yield* fail("Pagination", planned.left.message)
-        plan = planned.right
-      }
-      return [
-        processed.page,
-        Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length })),
-        plan
-      ] as const
-    })
+  ): Either.Either<readonly [ResourcePage<unknown>, Option.Option<State>, Option.Option<PagePlan>], ExtractError> => {
+    const { fail } = failer(state, response.url)
+    if (response.ignored) {
+      return Either.map(
+        processPage({ state, url: response.url, raw: [], attempts: response.attempts }),
+        (ignored) => [ignored.page, Option.none(), Option.none()] as const
+      )
+    }
+    // dlt detects the selector on the first page and keeps it for the rest.
+    const selector = state.selector ?? detectSelector(response.body)
+    const raw = DataSelector.select(selector, response.body)
+    const processed = processPage({ state, url: response.url, raw, attempts: response.attempts })
+    if (Either.isLeft(processed)) return Either.left(processed.left)
+    const page = { request: state.request, url: response.url, body: response.body, headers: response.headers, records: raw, index: state.index }
+    const next = paginator.next(page)
+    if (Either.isLeft(next)) return fail("Pagination", next.left.message)
+    if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
+      return fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
+    }
+    const following = processed.right.stop ? Option.none() : next.right
+    // The first page may tell every request to come (a total), to fetch them concurrently.
+    let plan = Option.none<PagePlan>()
+    if (state.index === 0 && Option.isSome(following) && paginator.plan !== undefined) {
+      const planned = paginator.plan(page)
+      if (Either.isLeft(planned)) return fail("Pagination", planned.left.message)
+      plan = planned.right
+    }
+    return Either.right([
+      processed.right.page,
+      Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length })),
+      plan
+    ] as const)
+  }
 
   // Each page is processed as soon as it arrives, before the next is asked for: processing can
   // end the paging (incremental row_order), and one step per page is cheaper than a second
   // stream stage. Consumers that want pages fetched ahead buffer the stream.
   const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
-    Effect.flatMap(request(state), (response) => Effect.map(pageOf(state, response), ([page, next]) => [page, next] as const))
+    Effect.flatMap(request(state), (response) => {
+      const processed = pageOf(state, response)
+      return Either.isLeft(processed) ? Effect.fail(processed.left) : Effect.succeed([processed.right[0], processed.right[1]] as const)
+    })
 
   const initial: State = { request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }
   if (paginator.plan === undefined) return Stream.paginateEffect(initial, fetchPage)
@@ -336,9 +353,10 @@ export const pages = (
       }, { concurrency: plan.concurrency }),
       // Records before each page are known only once the pages before it are in.
       Stream.mapAccumEffect(second.offset, (offset, [fetched, response]) =>
-        Effect.map(pageOf({ ...fetched, offset }, response), ([page, next]) =>
-          [Option.isSome(next) ? next.value.offset : offset, { page, last: Option.isNone(next) }] as const
-        )),
+        Either.match(pageOf({ ...fetched, offset }, response), {
+          onLeft: (e) => Effect.fail(e),
+          onRight: ([page, next]) => Effect.succeed([Option.isSome(next) ? next.value.offset : offset, { page, last: Option.isNone(next) }] as const)
+        })),
       Stream.takeUntil((step) => step.last),
       Stream.map((step) => step.page)
     )

@@ -938,24 +938,31 @@ export const makeWith = (
             return existing
           })
 
-        const insertRows = (entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) =>
-          Effect.gen(function*() {
-            const copy = makeOptions.copy
-            if (copy !== undefined) {
-              yield* copy.copy(stagingSchema, entry.staging, columns.map((c) => c.name), rows).pipe(
-                Effect.mapError((e) => new DestinationError({ message: `writing rows to staging: ${e.message}`, dataset, table: entry.table }))
-              )
-              entry.rows += rows.length
-              return
-            }
-            const text = insertFromJsonSql(stagingSchema, entry.staging, columns)
-            for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
-              const chunk = rows.length <= maxRowsPerStatement ? rows : rows.slice(i, i + maxRowsPerStatement)
-              // JSON text, not a JS array (pitfall 6); Dates serialize to ISO strings.
-              yield* exec(text, [JSON.stringify(chunk)], "writing rows to staging", dataset, entry.table)
-            }
+        // Per batch, so no `Effect.gen`: a generator closure made per call keeps the rows it
+        // captures alive through young-generation GCs (see `Paginator.next`).
+        const insertRows = (entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) => {
+          const counted = Effect.sync(() => {
             entry.rows += rows.length
           })
+          const copy = makeOptions.copy
+          if (copy !== undefined) {
+            return copy.copy(stagingSchema, entry.staging, columns.map((c) => c.name), rows).pipe(
+              Effect.mapError((e) => new DestinationError({ message: `writing rows to staging: ${e.message}`, dataset, table: entry.table })),
+              Effect.zipRight(counted)
+            )
+          }
+          const text = insertFromJsonSql(stagingSchema, entry.staging, columns)
+          const chunks: Array<ReadonlyArray<Row>> = []
+          for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
+            chunks.push(rows.length <= maxRowsPerStatement ? rows : rows.slice(i, i + maxRowsPerStatement))
+          }
+          return Effect.forEach(
+            chunks,
+            // JSON text, not a JS array (pitfall 6); Dates serialize to ISO strings.
+            (chunk) => exec(text, [JSON.stringify(chunk)], "writing rows to staging", dataset, entry.table),
+            { discard: true }
+          ).pipe(Effect.zipRight(counted))
+        }
 
         const ensureOpen = (what: string) =>
           status === "open"
@@ -964,27 +971,30 @@ export const makeWith = (
               new DestinationError({ message: `${what}: the load of ${resource} is already committed`, dataset })
             )
 
+        const writeTable = (schemas: ReadonlyMap<string, TableSchema>, table: string, rows: ReadonlyArray<Row>) => {
+          if (rows.length === 0) return Effect.void
+          const schema = schemas.get(table)
+          if (schema === undefined) {
+            return Effect.fail(
+              new DestinationError({ message: `write: batch has rows for table ${table} but no schema for it`, dataset, table })
+            )
+          }
+          return Effect.flatMap(ensureStagingTable(schema), (entry) => {
+            const columns = [...entry.columns.values()].filter((c) =>
+              schema.columns.some((s) => s.name === c.name) || c.name === SystemColumns.seq
+            )
+            return insertRows(entry, columns, rows)
+          })
+        }
+
         const write = (batch: Batch): Effect.Effect<void, DestinationError> =>
-          lock.withPermits(1)(Effect.gen(function*() {
-            yield* ensureOpen("write")
-            const schemas = new Map(batch.tables.map((t) => [t.name, t]))
-            for (const [table, rows] of batch.rows) {
-              if (rows.length === 0) continue
-              const schema = schemas.get(table)
-              if (schema === undefined) {
-                return yield* new DestinationError({
-                  message: `write: batch has rows for table ${table} but no schema for it`,
-                  dataset,
-                  table
-                })
-              }
-              const entry = yield* ensureStagingTable(schema)
-              const columns = [...entry.columns.values()].filter((c) =>
-                schema.columns.some((s) => s.name === c.name) || c.name === SystemColumns.seq
-              )
-              yield* insertRows(entry, columns, rows)
-            }
-          }))
+          lock.withPermits(1)(Effect.zipRight(
+            ensureOpen("write"),
+            Effect.suspend(() => {
+              const schemas = new Map(batch.tables.map((t) => [t.name, t]))
+              return Effect.forEach(batch.rows, ([table, rows]) => writeTable(schemas, table, rows), { discard: true })
+            })
+          ))
 
         /** Final tables this load must make exist: declared ones plus everything staged. */
         const tableSpecs = (): ReadonlyArray<TableSpec> => {

@@ -50,36 +50,41 @@ export const make = (options: CursorOptions): Paginator => {
     type: "cursor",
     first: (request) =>
       options.limit === undefined ? request : place(request, options.limitPlacement, options.limit),
-    next: (page) =>
-      Either.gen(function*() {
-        if (yield* shouldStop(options.stopCondition, page)) return Option.none()
-        if (options.stopAfterEmptyPage && page.records.length === 0) return Option.none()
-        if (options.hasMorePath !== undefined) {
-          const hasMore = yield* readBoolean(DataSelector.readPath(options.hasMorePath, page.body), options.hasMorePath.source)
-          if (!hasMore) return Option.none()
-        }
-        const cursor = yield* readCursor(page)
-        if (isMissing(cursor)) {
-          // With a stop condition the API promised to tell us when to stop; a page without a
-          // cursor that is not the last one would silently drop the rest of the data.
-          if (options.stopCondition !== undefined) {
-            return yield* Either.left(
-              new PaginationError({
-                message: `stop_condition says there are more pages, but the response has no cursor (${describeCursorSource(options)})`
-              })
-            )
-          }
-          return Option.none()
-        }
-        if (typeof cursor !== "string" && typeof cursor !== "number") {
-          return yield* Either.left(
+    // Plain code, not Either.gen: see `Paginator.next`.
+    next: (page) => {
+      const stop = shouldStop(options.stopCondition, page)
+      if (Either.isLeft(stop)) return Either.left(stop.left)
+      if (stop.right) return Either.right(Option.none())
+      if (options.stopAfterEmptyPage && page.records.length === 0) return Either.right(Option.none())
+      if (options.hasMorePath !== undefined) {
+        const hasMore = readBoolean(DataSelector.readPath(options.hasMorePath, page.body), options.hasMorePath.source)
+        if (Either.isLeft(hasMore)) return Either.left(hasMore.left)
+        if (!hasMore.right) return Either.right(Option.none())
+      }
+      const read = readCursor(page)
+      if (Either.isLeft(read)) return Either.left(read.left)
+      const cursor = read.right
+      if (isMissing(cursor)) {
+        // With a stop condition the API promised to tell us when to stop; a page without a
+        // cursor that is not the last one would silently drop the rest of the data.
+        if (options.stopCondition !== undefined) {
+          return Either.left(
             new PaginationError({
-              message: `cursor (${describeCursorSource(options)}) must be a string or a number, found ${JSON.stringify(cursor)}`
+              message: `stop_condition says there are more pages, but the response has no cursor (${describeCursorSource(options)})`
             })
           )
         }
-        return Option.some(place(page.request, options.cursorPlacement, typeof cursor === "number" ? cursor : String(cursor)))
-      })
+        return Either.right(Option.none())
+      }
+      if (typeof cursor !== "string" && typeof cursor !== "number") {
+        return Either.left(
+          new PaginationError({
+            message: `cursor (${describeCursorSource(options)}) must be a string or a number, found ${JSON.stringify(cursor)}`
+          })
+        )
+      }
+      return Either.right(Option.some(place(page.request, options.cursorPlacement, typeof cursor === "number" ? cursor : String(cursor))))
+    }
   }
 }
 

@@ -18,12 +18,13 @@ export interface HeaderCursorOptions {
 export const make = (options: HeaderCursorOptions): Paginator => ({
   type: "header_cursor",
   first: (request) => request,
-  next: (page) =>
-    Either.gen(function*() {
-      if (yield* shouldStop(options.stopCondition, page)) return Option.none()
-      const cursor = header(page.headers, options.cursorKey)?.trim()
-      if (cursor === undefined || cursor === "") return Option.none()
-      // Other params (filters, limit) stay; only the cursor changes from page to page.
-      return Option.some(place(page.request, options.cursorPlacement, cursor))
-    })
+  next: (page) => {
+    const stop = shouldStop(options.stopCondition, page)
+    if (Either.isLeft(stop)) return Either.left(stop.left)
+    if (stop.right) return Either.right(Option.none())
+    const cursor = header(page.headers, options.cursorKey)?.trim()
+    if (cursor === undefined || cursor === "") return Either.right(Option.none())
+    // Other params (filters, limit) stay; only the cursor changes from page to page.
+    return Either.right(Option.some(place(page.request, options.cursorPlacement, cursor)))
+  }
 })

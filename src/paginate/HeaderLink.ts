@@ -120,19 +120,20 @@ export const linkOf = (page: Page, rel: string): Link | undefined => {
 export const make = (options: HeaderLinkOptions): Paginator => ({
   type: "header_link",
   first: (request) => request,
-  next: (page) =>
-    Either.gen(function*() {
-      if (yield* shouldStop(options.stopCondition, page)) return Option.none()
-      const link = linkOf(page, options.linksNextKey)
-      if (link === undefined || link.url === "") return Option.none()
-      // Relative targets resolve against the URL of the page that carried them (RFC 8288 §3.2).
-      const url = URL.canParse(link.url, page.url) ? new URL(link.url, page.url).toString() : undefined
-      if (url === undefined) {
-        return yield* Either.left(
-          new PaginationError({ message: `the Link header's rel="${options.linksNextKey}" target is not a valid URL: ${link.url}` })
-        )
-      }
-      // The link carries its own query, so the previous params would be duplicated.
-      return Option.some({ ...page.request, url, params: {} })
-    })
+  next: (page) => {
+    const stop = shouldStop(options.stopCondition, page)
+    if (Either.isLeft(stop)) return Either.left(stop.left)
+    if (stop.right) return Either.right(Option.none())
+    const link = linkOf(page, options.linksNextKey)
+    if (link === undefined || link.url === "") return Either.right(Option.none())
+    // Relative targets resolve against the URL of the page that carried them (RFC 8288 §3.2).
+    const url = URL.canParse(link.url, page.url) ? new URL(link.url, page.url).toString() : undefined
+    if (url === undefined) {
+      return Either.left(
+        new PaginationError({ message: `the Link header's rel="${options.linksNextKey}" target is not a valid URL: ${link.url}` })
+      )
+    }
+    // The link carries its own query, so the previous params would be duplicated.
+    return Either.right(Option.some({ ...page.request, url, params: {} }))
+  }
 })

@@ -11,18 +11,19 @@ export interface JsonLinkOptions {
 export const make = (options: JsonLinkOptions): Paginator => ({
   type: "json_link",
   first: (request) => request,
-  next: (page) =>
-    Either.gen(function*() {
-      if (yield* shouldStop(options.stopCondition, page)) return Option.none()
-      const next = DataSelector.readPath(options.nextUrlPath, page.body)
-      if (next === undefined || next === null || next === "") return Option.none()
-      if (typeof next !== "string") {
-        return yield* Either.left(
-          new PaginationError({ message: `next_url_path '${options.nextUrlPath.source}' must hold a URL string, found ${JSON.stringify(next)}` })
-        )
-      }
-      // Relative links resolve against the URL of the page that carried them; the link
-      // carries its own query, so the previous params are dropped (dlt#1514).
-      return Option.some({ ...page.request, url: new URL(next, page.url).toString(), params: {} })
-    })
+  next: (page) => {
+    const stop = shouldStop(options.stopCondition, page)
+    if (Either.isLeft(stop)) return Either.left(stop.left)
+    if (stop.right) return Either.right(Option.none())
+    const next = DataSelector.readPath(options.nextUrlPath, page.body)
+    if (next === undefined || next === null || next === "") return Either.right(Option.none())
+    if (typeof next !== "string") {
+      return Either.left(
+        new PaginationError({ message: `next_url_path '${options.nextUrlPath.source}' must hold a URL string, found ${JSON.stringify(next)}` })
+      )
+    }
+    // Relative links resolve against the URL of the page that carried them; the link
+    // carries its own query, so the previous params are dropped (dlt#1514).
+    return Either.right(Option.some({ ...page.request, url: new URL(next, page.url).toString(), params: {} }))
+  }
 })

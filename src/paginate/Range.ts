@@ -87,20 +87,25 @@ export const make = (options: RangeOptions): Paginator => ({
       options.placement,
       options.initial
     ),
-  next: (page) =>
-    Either.gen(function*() {
-      if (yield* shouldStop(options.stopCondition, page)) return Option.none()
-      if (options.stopAfterEmptyPage && page.records.length === 0) return Option.none()
-      const position = (yield* current(page, options)) + options.step
-      // A maximum always wins, even over has_more (dlt#4225 over-fetches here).
-      if (options.maximum !== undefined && position >= options.maximum) return Option.none()
-      if (options.hasMorePath !== undefined) {
-        const hasMore = yield* readBoolean(DataSelector.readPath(options.hasMorePath, page.body), options.hasMorePath.source)
-        if (!hasMore) return Option.none()
-      } else if (options.totalPath !== undefined) {
-        const total = yield* readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
-        if (position >= options.totalToEnd(total)) return Option.none()
-      }
-      return Option.some(place(page.request, options.placement, position))
-    })
+  next: (page) => {
+    const stop = shouldStop(options.stopCondition, page)
+    if (Either.isLeft(stop)) return Either.left(stop.left)
+    if (stop.right) return Either.right(Option.none())
+    if (options.stopAfterEmptyPage && page.records.length === 0) return Either.right(Option.none())
+    const at = current(page, options)
+    if (Either.isLeft(at)) return Either.left(at.left)
+    const position = at.right + options.step
+    // A maximum always wins, even over has_more (dlt#4225 over-fetches here).
+    if (options.maximum !== undefined && position >= options.maximum) return Either.right(Option.none())
+    if (options.hasMorePath !== undefined) {
+      const hasMore = readBoolean(DataSelector.readPath(options.hasMorePath, page.body), options.hasMorePath.source)
+      if (Either.isLeft(hasMore)) return Either.left(hasMore.left)
+      if (!hasMore.right) return Either.right(Option.none())
+    } else if (options.totalPath !== undefined) {
+      const total = readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
+      if (Either.isLeft(total)) return Either.left(total.left)
+      if (position >= options.totalToEnd(total.right)) return Either.right(Option.none())
+    }
+    return Either.right(Option.some(place(page.request, options.placement, position)))
+  }
 })

@@ -411,35 +411,45 @@ const makeNode = (
         table,
         recordIndex
       })
+    /** The page's records by the table the function names (plain code: it runs on every page). */
+    const groupByTable = (records: ReadonlyArray<unknown>): Either.Either<Map<string, Array<unknown>>, Normalizer.NormalizeError> => {
+      const groups = new Map<string, Array<unknown>>()
+      for (let i = 0; i < records.length; i++) {
+        let name: unknown
+        try {
+          name = route(records[i])
+        } catch (e) {
+          return Either.left(routeError(counters.rows + i, `threw: ${e instanceof Error ? e.message : String(e)}`))
+        }
+        if (typeof name !== "string" || name.trim() === "") {
+          return Either.left(routeError(counters.rows + i, `returned ${JSON.stringify(name) ?? String(name)}, not a table name`))
+        }
+        const target = Naming.shorten(Naming.normalizeIdentifier(name))
+        let group = groups.get(target)
+        if (group === undefined) {
+          group = []
+          groups.set(target, group)
+        }
+        group.push(records[i])
+      }
+      return Either.right(groups)
+    }
+    const loadFor = (target: string): Effect.Effect<TableLoad, DestinationError> =>
+      Effect.suspend(() => {
+        const existing = tables.get(target)
+        if (existing !== undefined) return Effect.succeed(existing)
+        return openTable(target, `${resource.name}/${target}`).pipe(
+          Effect.provideService(Scope.Scope, scope),
+          Effect.tap((load) => Effect.sync(() => tables.set(target, load)))
+        )
+      })
     const write = (records: ReadonlyArray<unknown>) =>
-      exclusive(Effect.gen(function*() {
-        const groups = new Map<string, Array<unknown>>()
-        for (let i = 0; i < records.length; i++) {
-          let name: unknown
-          try {
-            name = route(records[i])
-          } catch (e) {
-            return yield* routeError(counters.rows + i, `threw: ${e instanceof Error ? e.message : String(e)}`)
-          }
-          if (typeof name !== "string" || name.trim() === "") {
-            return yield* routeError(counters.rows + i, `returned ${JSON.stringify(name) ?? String(name)}, not a table name`)
-          }
-          const target = Naming.shorten(Naming.normalizeIdentifier(name))
-          let group = groups.get(target)
-          if (group === undefined) {
-            group = []
-            groups.set(target, group)
-          }
-          group.push(records[i])
-        }
-        for (const [target, group] of groups) {
-          let load = tables.get(target)
-          if (load === undefined) {
-            load = yield* openTable(target, `${resource.name}/${target}`).pipe(Effect.provideService(Scope.Scope, scope))
-            tables.set(target, load)
-          }
-          yield* load.add(group)
-        }
+      exclusive(Effect.suspend(() => {
+        const grouped = groupByTable(records)
+        if (Either.isLeft(grouped)) return Effect.fail(grouped.left)
+        return Effect.forEach(grouped.right, ([target, group]) => Effect.flatMap(loadFor(target), (load) => load.add(group)), {
+          discard: true
+        })
       }))
     const finish = exclusive(Effect.suspend(() => commitAll([...tables.values()])))
     return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, failure: undefined }
@@ -476,18 +486,25 @@ const loadTree = (
       }
       const tree = built.right
 
-      /** Hands a page's records to the node's load and to its children. */
-      const consume = (node: Node, records: ReadonlyArray<unknown>): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> =>
-        Effect.gen(function*() {
-          if (node.write !== undefined && records.length > 0) yield* node.write(records)
-          for (const child of node.children) {
-            if (child.failure !== undefined) continue
-            yield* Effect.forEach(records, (record) => runChild(child, node, record), {
-              concurrency: child.resource.concurrency,
-              discard: true
-            })
-          }
-        })
+      /**
+       * Hands a page's records to the node's load and to its children. Runs on every page, so
+       * no `Effect.gen` here: a generator closure made per call keeps what it captures (the
+       * records) alive through young-generation GCs (see `Paginator.next`).
+       */
+      const consume = (node: Node, records: ReadonlyArray<unknown>): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
+        const written = node.write !== undefined && records.length > 0 ? node.write(records) : Effect.void
+        if (node.children.length === 0) return written
+        return Effect.zipRight(
+          written,
+          Effect.forEach(node.children, (child) =>
+            Effect.suspend(() =>
+              child.failure !== undefined ? Effect.void : Effect.forEach(records, (record) => runChild(child, node, record), {
+                concurrency: child.resource.concurrency,
+                discard: true
+              })
+            ), { discard: true })
+        )
+      }
 
       /** A child's pages for one parent record. Its failure is its own: the parent goes on. */
       const runChild = (node: Node, parent: Node, record: unknown): Effect.Effect<void> =>
