@@ -63,7 +63,13 @@ describe("COPY text encoding", () => {
       null, undefined, "", "a", "tab\tnew\nline\rback\\", "é", "中文 🎉", `${long}\t${long}`, `${long}é\n`, "\u0001\u001f",
       "\ud800 lone surrogate", 0, -0, 7, 10, 99, 100, 123456789, 2 ** 53 - 1, 2 ** 53, -1, -123, 0.5, -0.25, 1e21, 1e-7,
       Number.NaN, Infinity, -Infinity, true, false, 12345678901234567890n, -5n, new Date(Date.UTC(2024, 1, 3, 4, 5, 6, 7)),
-      new Date(Number.NaN), { a: [1, "x\ty", null] }, ["é", { b: "\\" }]
+      new Date(Number.NaN), { a: [1, "x\ty", null] }, ["é", { b: "\\" }],
+      // Dates are written digit by digit: every field's width, and years toISOString extends.
+      new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)), new Date(Date.UTC(2000, 0, 1, 0, 0, 0, 0)),
+      new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)), new Date(Date.UTC(10000, 0, 1)), new Date("0001-02-03T04:05:06.070Z"),
+      new Date(Date.UTC(-1, 5, 6)), new Date(Date.UTC(-12345, 0, 1)), new Date(0),
+      // Long strings take the native write and a scan for escapes.
+      `${long}plain`, `${long}\\`, `${long}\u0000`, `${"é".repeat(40)}\t`, "🎉".repeat(30)
     ]
     const kinds: ReadonlyArray<Copy.ColumnKind> = ["other", "float", "json"]
     const columns = values.map((_, i) => `c${i}`)
