@@ -27,14 +27,23 @@ import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
+import type { DataType } from "../normalize/TableSchema.js"
 
 export interface CopyWriter {
+  /** Encodes the rows and copies them into the table (column kinds from the server's catalog). */
   readonly copy: (
     schema: string,
     table: string,
     columns: ReadonlyArray<string>,
     rows: ReadonlyArray<Readonly<Record<string, unknown>>>
   ) => Effect.Effect<void, CopyError>
+  /**
+   * An encoder for rows of the given columns, whose kinds the caller knows (it made the
+   * table): rows are encoded as they arrive, so only their bytes wait for the COPY.
+   */
+  readonly encoder: (columns: ReadonlyArray<string>, kinds: ReadonlyArray<ColumnKind>) => RowsEncoder
+  /** Copies what the encoder holds into the table; its buffers go back to the pool after success. */
+  readonly send: (schema: string, table: string, encoded: RowsEncoder) => Effect.Effect<void, CopyError>
 }
 
 export class CopyError extends Data.TaggedError("CopyError")<{ readonly message: string; readonly table: string }> {}
@@ -112,6 +121,10 @@ export const encodeValue = (value: unknown, kind: ColumnKind): string => {
       return NULL
   }
 }
+
+/** The kind of a column we created with one of our data types (see `Postgres.columnType`). */
+export const kindOfDataType = (type: DataType): ColumnKind =>
+  type === "jsonb" ? "json" : type === "double" || type === "numeric" ? "float" : "other"
 
 const kindOfType = (typname: string): ColumnKind =>
   typname === "json" || typname === "jsonb"
@@ -348,6 +361,32 @@ export class ChunkPool {
   }
 }
 
+/** How `encodeRow` reads a row's columns. */
+interface RowLayout {
+  readonly columns: ReadonlyArray<string>
+  readonly kinds: ReadonlyArray<ColumnKind>
+  /** Columns that `Object.prototype` also has (`constructor`...): read as own properties only. */
+  readonly inherited: ReadonlyArray<boolean>
+  readonly careful: boolean
+}
+
+const layoutOf = (columns: ReadonlyArray<string>, kinds: ReadonlyArray<ColumnKind>): RowLayout => {
+  const inherited = columns.map((c) => c in Object.prototype)
+  return { columns, kinds, inherited, careful: inherited.some((b) => b) }
+}
+
+/** One row as a COPY text line. */
+const encodeRow = (encoder: ChunkEncoder, row: Readonly<Record<string, unknown>>, layout: RowLayout): void => {
+  const { columns, kinds } = layout
+  const n = columns.length
+  for (let i = 0; i < n; i++) {
+    if (i > 0) encoder.byte(TAB)
+    const column = columns[i]
+    encoder.value(layout.careful && layout.inherited[i] && !Object.hasOwn(row, column) ? undefined : row[column], kinds[i])
+  }
+  encoder.byte(NEWLINE)
+}
+
 /**
  * The rows as COPY text (UTF-8), in chunks of about `chunkBytes` bytes (generated lazily, whole
  * lines only). Column names that `Object.prototype` also has are read as own properties only.
@@ -359,22 +398,76 @@ export function* encodeRows(
   chunkBytes: number,
   acquire: () => Buffer = () => Buffer.allocUnsafe(chunkBytes + slack)
 ): Generator<Buffer, void, undefined> {
-  const n = columns.length
-  const inherited = columns.map((c) => c in Object.prototype)
-  // Columns such as `constructor` would read Object.prototype's; they take the careful path.
-  const careful = inherited.some((b) => b)
+  const layout = layoutOf(columns, kinds)
   const encoder = new ChunkEncoder(chunkBytes, acquire)
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]
-    for (let i = 0; i < n; i++) {
-      if (i > 0) encoder.byte(TAB)
-      const column = columns[i]
-      encoder.value(careful && inherited[i] && !Object.hasOwn(row, column) ? undefined : row[column], kinds[i])
-    }
-    encoder.byte(NEWLINE)
+    encodeRow(encoder, rows[r], layout)
     if (encoder.pos >= chunkBytes) yield encoder.take()
   }
   if (encoder.pos > 0) yield encoder.take()
+}
+
+/**
+ * Rows of one column list, encoded as they are appended (synchronously), waiting as bytes in
+ * pooled chunks for one COPY. Row objects are not kept: a batch held as objects until its COPY
+ * outlived young-generation GCs and was copied into the old generation.
+ */
+export class RowsEncoder {
+  private readonly layout: RowLayout
+  private readonly encoder: ChunkEncoder
+  private readonly chunks: Array<Buffer> = []
+  /** Every buffer taken from the pool, to give back. */
+  private readonly acquired: Array<Buffer> = []
+  private full = 0
+  rows = 0
+
+  constructor(
+    readonly columns: ReadonlyArray<string>,
+    kinds: ReadonlyArray<ColumnKind>,
+    readonly chunkBytes: number,
+    private readonly pool: ChunkPool
+  ) {
+    this.layout = layoutOf(columns, kinds)
+    this.encoder = new ChunkEncoder(chunkBytes, () => {
+      const b = pool.acquire()
+      this.acquired.push(b)
+      return b
+    })
+  }
+
+  /** Encodes the rows now; throws (with no data in the message) on a value JSON cannot hold. */
+  append(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): void {
+    for (let r = 0; r < rows.length; r++) {
+      encodeRow(this.encoder, rows[r], this.layout)
+      if (this.encoder.pos >= this.chunkBytes) {
+        const chunk = this.encoder.take()
+        this.full += chunk.length
+        this.chunks.push(chunk)
+      }
+    }
+    this.rows += rows.length
+  }
+
+  /** Bytes encoded so far. */
+  get bytes(): number {
+    return this.full + this.encoder.pos
+  }
+
+  /** The chunks to send (the encoder is done with them). */
+  take(): ReadonlyArray<Buffer> {
+    if (this.encoder.pos > 0) {
+      const chunk = this.encoder.take()
+      this.full += chunk.length
+      this.chunks.push(chunk)
+    }
+    return this.chunks
+  }
+
+  /** Gives the buffers back to the pool (once the server has read them). */
+  release(): void {
+    this.pool.release(this.acquired)
+    this.acquired.length = 0
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -450,8 +543,9 @@ export const make = (
     const scrub = scrubber(connectionString)
     const chunkBytes = Math.max(1024, options.chunkBytes ?? 1 << 18)
     const max = Math.min(4, Math.max(2, options.maxConnections ?? 3))
-    // Enough for every connection's chunks in flight (the copy stream holds up to 4).
-    const chunks = new ChunkPool(chunkBytes, 6 * max)
+    // Enough for every connection's chunks in flight (the copy stream holds up to 4) and for
+    // the encoders waiting for a COPY (a few tables per resource, ~1 MiB each).
+    const chunks = new ChunkPool(chunkBytes, 16 * max)
 
     const pool = yield* Effect.acquireRelease(
       Effect.sync(() => {
@@ -531,6 +625,50 @@ export const make = (
       }
     }
 
+    /** COPY of chunks already encoded (kinds were the caller's to know). */
+    const sendChunks = async (
+      target: string,
+      columns: ReadonlyArray<string>,
+      encoded: ReadonlyArray<Buffer>,
+      signal: AbortSignal
+    ): Promise<void> => {
+      const client = await pool.connect()
+      let failure: Error | undefined
+      const onClientError = (e: Error) => {
+        failure ??= e
+      }
+      client.on("error", onClientError)
+      try {
+        const stream = client.query(
+          copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
+        )
+        await pipeline(Readable.from(encoded, { highWaterMark: 1 }), stream, { signal })
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error("COPY failed")
+        throw e
+      } finally {
+        client.removeListener("error", onClientError)
+        if (failure !== undefined) client.on("error", ignoreError)
+        client.release(failure)
+      }
+    }
+
+    const encoder: CopyWriter["encoder"] = (columns, kinds) => new RowsEncoder(columns, kinds, chunkBytes, chunks)
+
+    const send: CopyWriter["send"] = (schema, table, encoded) => {
+      const name = `${schema}.${table}`
+      if (encoded.rows === 0) return Effect.void
+      const target = `${ident(schema)}.${ident(table)}`
+      return Effect.tryPromise({
+        try: (signal) => sendChunks(target, encoded.columns, encoded.take(), signal),
+        catch: (e) => new CopyError({ message: scrub(`COPY into ${name} failed: ${describeFailure(e)}`), table })
+      }).pipe(
+        // After a failure the socket may still hold some chunks: those are left to the GC.
+        Effect.tap(() => Effect.sync(() => encoded.release())),
+        Effect.withSpan("CopyWriter.send", { attributes: { schema, table, rows: encoded.rows } })
+      )
+    }
+
     const copy: CopyWriter["copy"] = (schema, table, columns, rows) => {
       const name = `${schema}.${table}`
       if (rows.length === 0) return Effect.void
@@ -544,5 +682,5 @@ export const make = (
       }).pipe(Effect.withSpan("CopyWriter.copy", { attributes: { schema, table, rows: rows.length } }))
     }
 
-    return { copy }
+    return { copy, encoder, send }
   })

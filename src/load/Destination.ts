@@ -33,6 +33,11 @@ export interface StartLoadOptions {
    * its own, so one table's load never drops or unregisters another's staging.
    */
   readonly stagingKey?: string | undefined
+  /**
+   * Rows per table that wait before they are written to staging as one INSERT (the embedded
+   * database; default 1000). A server's COPY waits for ~1 MiB of encoded rows instead.
+   */
+  readonly batchRows?: number | undefined
 }
 
 export type MergeStrategy = "delete-insert" | "upsert" | "insert-only" | "scd2"

@@ -706,6 +706,27 @@ interface StagedTable {
 
 const seqColumn: ColumnSchema = { name: SystemColumns.seq, type: "bigint", nullable: true }
 
+/** Rows of one table waiting for their write to staging. */
+type Pending =
+  | {
+    readonly _tag: "Encoded"
+    readonly entry: StagedTable
+    readonly columns: ReadonlyArray<ColumnSchema>
+    /** How many columns the table's schema had (they only grow). */
+    readonly schemaColumns: number
+    readonly encoder: Copy.RowsEncoder
+  }
+  | {
+    readonly _tag: "Rows"
+    readonly entry: StagedTable
+    readonly columns: ReadonlyArray<ColumnSchema>
+    readonly schemaColumns: number
+    readonly rows: Array<Row>
+  }
+
+/** COPY text waiting per table before it is sent (one COPY per ~1 MiB). */
+const flushBytes = 1 << 20
+
 /** NULL `_rc_valid_to` marks the active version (dlt's default). */
 const validityColumns = (merge: MergeOptions): ReadonlyArray<ColumnSchema> => [
   { name: validityNames(merge).from, type: "timestamptz", nullable: true },
@@ -895,7 +916,14 @@ export const makeWith = (
         )
 
         /** The staging table of `schema`, created or widened to all of its columns. */
-        const ensureStagingTable = (schema: TableSchema) =>
+        const ensureStagingTable = (schema: TableSchema): Effect.Effect<StagedTable, DestinationError> => {
+          // Nearly every page: the table exists with every column already.
+          const existing = staged.get(schema.name)
+          if (existing !== undefined && schema.columns.every((c) => existing.columns.has(c.name))) return Effect.succeed(existing)
+          return createOrWidenStagingTable(schema)
+        }
+
+        const createOrWidenStagingTable = (schema: TableSchema) =>
           Effect.gen(function*() {
             const wanted = schema.columns.some((c) => c.name === SystemColumns.seq)
               ? schema.columns
@@ -938,19 +966,19 @@ export const makeWith = (
             return existing
           })
 
-        // Per batch, so no `Effect.gen`: a generator closure made per call keeps the rows it
+        // Rows wait per table until there are enough for one write to staging: as COPY text on a
+        // server (encoded as they arrive, so only bytes wait), as row objects for the INSERT on
+        // the embedded database. Everything that waits is written before the commit.
+        // Per page, so no `Effect.gen` here: a generator closure made per call keeps the rows it
         // captures alive through young-generation GCs (see `Paginator.next`).
-        const insertRows = (entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) => {
-          const counted = Effect.sync(() => {
-            entry.rows += rows.length
-          })
-          const copy = makeOptions.copy
-          if (copy !== undefined) {
-            return copy.copy(stagingSchema, entry.staging, columns.map((c) => c.name), rows).pipe(
-              Effect.mapError((e) => new DestinationError({ message: `writing rows to staging: ${e.message}`, dataset, table: entry.table })),
-              Effect.zipRight(counted)
-            )
-          }
+        const copyWriter = makeOptions.copy
+        const pending = new Map<string, Pending>()
+        const flushRows = Math.max(1, options.batchRows ?? 1000)
+
+        const writeError = (table: string) => (e: { readonly message: string }) =>
+          new DestinationError({ message: `writing rows to staging: ${e.message}`, dataset, table })
+
+        const insertJson = (entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) => {
           const text = insertFromJsonSql(stagingSchema, entry.staging, columns)
           const chunks: Array<ReadonlyArray<Row>> = []
           for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
@@ -961,7 +989,81 @@ export const makeWith = (
             // JSON text, not a JS array (pitfall 6); Dates serialize to ISO strings.
             (chunk) => exec(text, [JSON.stringify(chunk)], "writing rows to staging", dataset, entry.table),
             { discard: true }
-          ).pipe(Effect.zipRight(counted))
+          )
+        }
+
+        /** Writes what waits for one table to staging. */
+        const flushTable = (table: string): Effect.Effect<void, DestinationError> =>
+          Effect.suspend(() => {
+            const waiting = pending.get(table)
+            if (waiting === undefined) return Effect.void
+            pending.delete(table)
+            const counted = Effect.sync(() => {
+              waiting.entry.rows += waiting._tag === "Encoded" ? waiting.encoder.rows : waiting.rows.length
+            })
+            if (waiting._tag === "Encoded" && copyWriter !== undefined) {
+              return copyWriter.send(stagingSchema, waiting.entry.staging, waiting.encoder).pipe(
+                Effect.mapError(writeError(table)),
+                Effect.zipRight(counted)
+              )
+            }
+            if (waiting._tag === "Rows") return Effect.zipRight(insertJson(waiting.entry, waiting.columns, waiting.rows), counted)
+            return Effect.void
+          })
+
+        const flushAll = Effect.suspend(() => Effect.forEach([...pending.keys()], flushTable, { discard: true }))
+
+        /** The staging columns a batch of `schema` writes, in staging order. */
+        const columnsFor = (entry: StagedTable, schema: TableSchema): ReadonlyArray<ColumnSchema> =>
+          [...entry.columns.values()].filter((c) => schema.columns.some((s) => s.name === c.name) || c.name === SystemColumns.seq)
+
+        const sameNames = (a: ReadonlyArray<ColumnSchema>, b: ReadonlyArray<ColumnSchema>) =>
+          a.length === b.length && a.every((c, i) => c.name === b[i].name)
+
+        const addRows = (entry: StagedTable, schema: TableSchema, rows: ReadonlyArray<Row>): Effect.Effect<void, DestinationError> => {
+          const table = entry.table
+          const waiting = pending.get(table)
+          // The schema's columns only grow: the same count means the same columns.
+          const columns = waiting !== undefined && waiting.schemaColumns === schema.columns.length
+            ? waiting.columns
+            : columnsFor(entry, schema)
+          if (copyWriter === undefined) {
+            if (waiting !== undefined && waiting._tag === "Rows") {
+              for (const row of rows) waiting.rows.push(row)
+              const next: Pending = { ...waiting, columns, schemaColumns: schema.columns.length }
+              pending.set(table, next)
+              return waiting.rows.length >= flushRows ? flushTable(table) : Effect.void
+            }
+            pending.set(table, { _tag: "Rows", entry, columns, schemaColumns: schema.columns.length, rows: [...rows] })
+            return rows.length >= flushRows ? flushTable(table) : Effect.void
+          }
+          // COPY text names its columns: rows of a wider column list start a COPY of their own.
+          const before = waiting !== undefined && waiting._tag === "Encoded" && !sameNames(waiting.columns, columns)
+            ? flushTable(table)
+            : Effect.void
+          return Effect.zipRight(
+            before,
+            Effect.suspend(() => {
+              let current = pending.get(table)
+              if (current === undefined || current._tag !== "Encoded") {
+                current = {
+                  _tag: "Encoded",
+                  entry,
+                  columns,
+                  schemaColumns: schema.columns.length,
+                  encoder: copyWriter.encoder(columns.map((c) => c.name), columns.map((c) => Copy.kindOfDataType(c.type)))
+                }
+                pending.set(table, current)
+              }
+              try {
+                current.encoder.append(rows)
+              } catch (e) {
+                pending.delete(table)
+                return Effect.fail(writeError(table)({ message: Copy.describeFailure(e) }))
+              }
+              return current.encoder.bytes >= flushBytes ? flushTable(table) : Effect.void
+            })
+          )
         }
 
         const ensureOpen = (what: string) =>
@@ -979,12 +1081,7 @@ export const makeWith = (
               new DestinationError({ message: `write: batch has rows for table ${table} but no schema for it`, dataset, table })
             )
           }
-          return Effect.flatMap(ensureStagingTable(schema), (entry) => {
-            const columns = [...entry.columns.values()].filter((c) =>
-              schema.columns.some((s) => s.name === c.name) || c.name === SystemColumns.seq
-            )
-            return insertRows(entry, columns, rows)
-          })
+          return Effect.flatMap(ensureStagingTable(schema), (entry) => addRows(entry, schema, rows))
         }
 
         const write = (batch: Batch): Effect.Effect<void, DestinationError> =>
@@ -1228,6 +1325,8 @@ export const makeWith = (
         const commit: ResourceLoad["commit"] = ({ startedAt, state }) =>
           lock.withPermits(1)(Effect.gen(function*() {
             yield* ensureOpen("commit")
+            // Rows still waiting for their write to staging.
+            yield* flushAll
             // Tables and columns first, in their own short transaction under the dataset lock,
             // so resources' data commits (the long part) do not wait for each other. New empty
             // tables or columns are all a failed data commit can leave behind.

@@ -34,7 +34,11 @@ export interface RunOptions {
   readonly resources?: ReadonlyArray<string> | undefined
   /** Resource trees loaded at the same time (default 3). */
   readonly concurrency?: number | undefined
-  /** Records normalized and written per batch (default 1000). */
+  /**
+   * Rows per table that wait before they go to staging as one INSERT on the embedded database
+   * (default 1000); a server's COPY waits for ~1 MiB of encoded rows. Pages are normalized as
+   * they arrive either way.
+   */
   readonly batchRows?: number | undefined
   /** Ignore stored incremental state and start over (the new state replaces it). */
   readonly fullRefresh?: boolean | undefined
@@ -313,7 +317,7 @@ const makeNode = (
         boundary: resource.scd2.boundary
       }
     }
-    const batchRows = options.batchRows ?? 1000
+    const batchRows = options.batchRows
 
     /** The load of one root table: its normalizer, its staging, and records waiting for a batch. */
     const openTable = (rootTable: string, stagingKey?: string) =>
@@ -346,27 +350,24 @@ const makeNode = (
           primaryKey,
           declaredTables: declared,
           merge,
-          stagingKey
+          stagingKey,
+          batchRows
         })
-        let buffer: Array<unknown> = []
         // Record indexes within this table (error messages, `_rc_seq`).
         let written = 0
-        const flush = Effect.suspend((): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
-          if (buffer.length === 0) return Effect.void
-          const records = buffer
-          buffer = []
-          const batch = normalizer.normalize(records, written)
-          if (Either.isLeft(batch)) return Effect.fail(batch.left)
-          written += records.length
-          counters.rows += records.length
-          return load.write(batch.right)
-        })
-        const add = (records: Iterable<unknown>) =>
-          Effect.suspend(() => {
-            for (const r of records) buffer.push(r)
-            return buffer.length >= batchRows ? flush : Effect.void
+        // Each page is normalized as it arrives and handed to the load, which keeps the rows
+        // (as COPY text on a server) until there are enough for one write to staging: records
+        // held back for a bigger batch outlived young-generation GCs.
+        const add = (records: ReadonlyArray<unknown>) =>
+          Effect.suspend((): Effect.Effect<void, Normalizer.NormalizeError | DestinationError> => {
+            if (records.length === 0) return Effect.void
+            const batch = normalizer.normalize(records, written)
+            if (Either.isLeft(batch)) return Effect.fail(batch.left)
+            written += records.length
+            counters.rows += records.length
+            return load.write(batch.right)
           })
-        return { add, flush, load }
+        return { add, load }
       })
     type TableLoad = Effect.Effect.Success<ReturnType<typeof openTable>>
 
@@ -382,7 +383,6 @@ const makeNode = (
         const rowsPerTable: Record<string, number> = {}
         let schemaVersion: string | undefined
         for (let i = 0; i < loads.length; i++) {
-          yield* loads[i].flush
           // The incremental state goes with the last table's commit: if an earlier one fails,
           // the state has not moved on and the next run fetches those records again.
           const last = i === loads.length - 1
