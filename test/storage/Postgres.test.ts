@@ -660,6 +660,47 @@ forEachDatabase((target) => {
         expect(yield* stagingLeft(dataset)).toEqual([])
       }))
 
+    it.scoped("small batches wait for one write to staging; rows of a wider column list are written on their own", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        // 40 batches of 1 000 rows of ~120 bytes: several COPYs of ~1 MiB on a server, INSERTs
+        // of 1 000 rows on the embedded database. The email column appears half-way.
+        const wider = rootTable("users", [col("name", "text"), col("age", "bigint"), col("email", "text")])
+        const long = "x".repeat(80)
+        const batches = Array.from({ length: 40 }, (_, b) => {
+          const rows = Array.from({ length: 1000 }, (_, i) => {
+            const n = b * 1000 + i
+            const row = user("l1", n, `id-${String(n).padStart(6, "0")}`, `${long}-${n}`, n)
+            return b < 20 ? row : { ...row, email: `u${n}@x` }
+          })
+          return batch([b < 20 ? users : wider, rows], [usersTags, [tag(b, `id-${String(b * 1000).padStart(6, "0")}`, 0, `t${b}`)]])
+        })
+        const result = yield* load(options(dataset, "l1", "append"), batches)
+        expect(result.rowsPerTable).toEqual({ users: 40_000, users__tags: 40 })
+        expect(yield* countRows(dataset, "users")).toBe(40_000)
+        const sample = yield* select(dataset, "users", ["_rc_id", "name", "age", "email"], "_rc_id")
+        expect(sample[19_999]).toEqual({ _rc_id: "id-019999", name: `${long}-19999`, age: "19999", email: null })
+        expect(sample[20_000]).toEqual({ _rc_id: "id-020000", name: `${long}-20000`, age: "20000", email: "u20000@x" })
+        expect(sample[39_999]).toEqual({ _rc_id: "id-039999", name: `${long}-39999`, age: "39999", email: "u39999@x" })
+        expect((yield* select(dataset, "users__tags", ["value"], "_rc_id")).map((r) => r.value)).toEqual(
+          Array.from({ length: 40 }, (_, b) => `t${b}`)
+        )
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
+    it.scoped("rows still waiting when the load is abandoned are never written", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "append"), [batch([users, [user("l1", 0, "a", "ann", 1)]])])
+        yield* Effect.scoped(Effect.gen(function*() {
+          const destination = yield* Destination
+          const resourceLoad = yield* destination.startLoad(options(dataset, "l2", "append", { batchRows: 100 }))
+          yield* resourceLoad.write(batch([users, [user("l2", 0, "b", "bob", 2)]]))
+        }))
+        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
     it.scoped("a 20 000-row batch is written in one go", () =>
       Effect.gen(function*() {
         const dataset = yield* freshDataset()
