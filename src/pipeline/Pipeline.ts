@@ -4,9 +4,9 @@
  * Resources form trees (a child's requests name its parent's fields). Each tree is streamed
  * once from its root: a root page's records go to the root's load and, for every record, to
  * its children's streams (several parent records at a time, bounded), and so on down. So a
- * parent is fetched once however many children it feeds. Pages stream through a small buffer
- * (the next page is fetched while the previous batch is written); records are normalized in
- * batches and staged; at the end each resource's `commit` makes its rows, its `_rc_loads` row
+ * parent is fetched once however many children it feeds. Each page is normalized as it arrives
+ * and handed to its load, which stages rows in bulk (COPYs of ~1 MiB on a server); at the end
+ * each resource's `commit` makes its rows, its `_rc_loads` row
  * and its incremental state visible in one transaction. A failing resource does not undo the
  * ones that committed; a failing child does not stop its parent.
  */
@@ -533,8 +533,11 @@ const loadTree = (
           runs.length === 1
             ? source.pages(tree.resource, { incremental: runs[0] })
             : Stream.fromIterable(runs).pipe(Stream.flatMap((incremental) => source.pages(tree.resource, { incremental }))))).pipe(
-          // Fetch ahead while the previous page is being written.
-          Stream.buffer({ capacity: 64 }),
+          // No `Stream.buffer` to fetch ahead: what follows a page's fetch is normalizing and
+          // encoding it (well under a millisecond) and, every few thousand rows, one COPY of
+          // ~1 MiB, so there is little to overlap; the buffer's queue cost ~45 Effect
+          // operations per page and measured slower (bench: 7.2-7.5 s with it, 6.9-7.2 s
+          // without). Resources still load side by side.
           Stream.runForEach((page) => Effect.zipRight(countPage(context, tree)(page), consume(tree, page.records))),
           Effect.provideService(ApiClient, client)
         )
