@@ -6,7 +6,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Cause, Context, Effect, Either, Layer, Redacted } from "effect"
+import { Cause, Context, Effect, Either, Fiber, Layer, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import { createHash } from "node:crypto"
 import type { ColumnSchema, DataType, Row, TableSchema } from "../normalize/TableSchema.js"
@@ -877,6 +877,8 @@ export const makeWith = (
       Effect.gen(function*() {
         const { dataset, loadId, resource, rootTable } = options
         const stagingKey = options.stagingKey ?? resource
+        // Background COPYs live as long as the load: abandoning it interrupts them.
+        const loadScope = yield* Effect.scope
         const isMerge = options.disposition === "merge"
         // No strategy given: upsert, what merge did before strategies existed.
         const merge: MergeOptions = options.merge ?? { strategy: "upsert", mergeKey: [] }
@@ -992,6 +994,18 @@ export const makeWith = (
           )
         }
 
+        /** COPYs in flight, per table (at most one each). */
+        const sending = new Map<string, Fiber.RuntimeFiber<void, DestinationError>>()
+
+        /** Waits for the table's COPY in flight, if any (its failure is the caller's). */
+        const settle = (table: string): Effect.Effect<void, DestinationError> =>
+          Effect.suspend(() => {
+            const fiber = sending.get(table)
+            if (fiber === undefined) return Effect.void
+            sending.delete(table)
+            return Fiber.join(fiber)
+          })
+
         /** Writes what waits for one table to staging. */
         const flushTable = (table: string): Effect.Effect<void, DestinationError> =>
           Effect.suspend(() => {
@@ -1002,16 +1016,30 @@ export const makeWith = (
               waiting.entry.rows += waiting._tag === "Encoded" ? waiting.encoder.rows : waiting.rows.length
             })
             if (waiting._tag === "Encoded" && copyWriter !== undefined) {
-              return copyWriter.send(stagingSchema, waiting.entry.staging, waiting.encoder).pipe(
+              // The COPY runs in the background while pages keep coming (the server parses it on
+              // its own core); one per table at a time, and every one is waited for before the
+              // commit, so a failure still fails the load.
+              const send = copyWriter.send(stagingSchema, waiting.entry.staging, waiting.encoder).pipe(
                 Effect.mapError(writeError(table)),
                 Effect.zipRight(counted)
+              )
+              return Effect.zipRight(
+                settle(table),
+                Effect.flatMap(Effect.forkIn(send, loadScope), (fiber) =>
+                  Effect.sync(() => {
+                    sending.set(table, fiber)
+                  }))
               )
             }
             if (waiting._tag === "Rows") return Effect.zipRight(insertJson(waiting.entry, waiting.columns, waiting.rows), counted)
             return Effect.void
           })
 
-        const flushAll = Effect.suspend(() => Effect.forEach([...pending.keys()], flushTable, { discard: true }))
+        /** Everything waiting is sent, and every COPY in flight has finished. */
+        const flushAll = Effect.zipRight(
+          Effect.suspend(() => Effect.forEach([...pending.keys()], flushTable, { discard: true })),
+          Effect.suspend(() => Effect.forEach([...sending.keys()], settle, { discard: true }))
+        )
 
         /** The staging columns a batch of `schema` writes, in staging order. */
         const columnsFor = (entry: StagedTable, schema: TableSchema): ReadonlyArray<ColumnSchema> =>

@@ -527,20 +527,20 @@ const loadTree = (
           )
         })
 
+      // The runs are known before the stream is built: a `Stream.unwrap` or `flatMap` layer
+      // costs Effect operations on every page.
       const rootRun = yield* Effect.either(
-        Stream.unwrap(Effect.map(tree.rootRuns, (runs) =>
-          // One run (no windows) needs no flatMap stage, a cost paid on every page.
-          runs.length === 1
+        Effect.flatMap(tree.rootRuns, (runs) =>
+          (runs.length === 1
             ? source.pages(tree.resource, { incremental: runs[0] })
-            : Stream.fromIterable(runs).pipe(Stream.flatMap((incremental) => source.pages(tree.resource, { incremental }))))).pipe(
-          // No `Stream.buffer` to fetch ahead: what follows a page's fetch is normalizing and
-          // encoding it (well under a millisecond) and, every few thousand rows, one COPY of
-          // ~1 MiB, so there is little to overlap; the buffer's queue cost ~45 Effect
-          // operations per page and measured slower (bench: 7.2-7.5 s with it, 6.9-7.2 s
-          // without). Resources still load side by side.
-          Stream.runForEach((page) => Effect.zipRight(countPage(context, tree)(page), consume(tree, page.records))),
-          Effect.provideService(ApiClient, client)
-        )
+            : Stream.fromIterable(runs).pipe(Stream.flatMap((incremental) => source.pages(tree.resource, { incremental })))).pipe(
+              // No `Stream.buffer` to fetch ahead: what follows a page's fetch is normalizing
+              // and encoding it (well under a millisecond) and, every few thousand rows, one
+              // COPY of ~1 MiB, so there is little to overlap; the buffer's queue cost ~45
+              // Effect operations per page and measured slower (bench: 7.2-7.5 s with it,
+              // 6.9-7.2 s without). Resources still load side by side.
+              Stream.runForEach((page) => Effect.zipRight(countPage(context, tree)(page), consume(tree, page.records)))
+            )).pipe(Effect.provideService(ApiClient, client))
       )
       if (Either.isLeft(rootRun)) {
         countFailure(tree, rootRun.left)

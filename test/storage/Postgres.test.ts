@@ -688,6 +688,26 @@ forEachDatabase((target) => {
         expect(yield* stagingLeft(dataset)).toEqual([])
       }))
 
+    it.scoped("a write to staging that fails in the background fails the commit, and nothing is visible", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset()
+        yield* load(options(dataset, "l1", "append"), [batch([users, [user("l1", 0, "a", "ann", 1)]])])
+        // Enough rows for several writes to staging (COPYs of ~1 MiB on a server), the first
+        // of which fails: 1.5 is no bigint.
+        const long = "y".repeat(100)
+        const batches = Array.from({ length: 30 }, (_, b) =>
+          batch([users, Array.from({ length: 1000 }, (_, i) => {
+            const n = b * 1000 + i
+            return { ...user("l2", n, `id-${n}`, `${long}-${n}`, n), age: n === 5 ? 1.5 : n }
+          })]))
+        const failed = yield* Effect.flip(load(options(dataset, "l2", "append"), batches))
+        expect(failed._tag).toBe("DestinationError")
+        expect(failed.message).toContain("users")
+        expect(failed.message).not.toContain(long)
+        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
+        expect(yield* stagingLeft(dataset)).toEqual([])
+      }))
+
     it.scoped("rows still waiting when the load is abandoned are never written", () =>
       Effect.gen(function*() {
         const dataset = yield* freshDataset()
