@@ -145,8 +145,11 @@ const columnDefinition = (column: ColumnSchema, withConstraints: boolean): strin
   `${ident(column.name)} ${sqlType(column.type)}${withConstraints && !column.nullable ? " NOT NULL" : ""}`
 
 /**
- * Final tables have their NOT NULLs. Staging tables are unconstrained, and UNLOGGED (no WAL:
- * scratch data) unless they may become the final table at commit (see `swapCandidate`).
+ * Final tables have their NOT NULLs. Staging tables are unconstrained and UNLOGGED (no WAL:
+ * scratch data), unless they may become the final table at commit (see `swapCandidate`): those
+ * are LOGGED and get the NOT NULLs they start with, so that the commit need not scan them to
+ * set them (a violation fails the write to staging instead, before anything is visible).
+ * Columns added later never are NOT NULL: rows before them have none.
  */
 const createTableSql = (
   schema: string,
@@ -155,7 +158,7 @@ const createTableSql = (
   options: { readonly staging: "unlogged" | "logged" | undefined }
 ): string =>
   `CREATE ${options.staging === "unlogged" ? "UNLOGGED " : ""}TABLE IF NOT EXISTS ${qualified(schema, table)} (${
-    columns.map((c) => columnDefinition(c, options.staging === undefined)).join(", ")
+    columns.map((c) => columnDefinition(c, options.staging !== "unlogged")).join(", ")
   })`
 
 /** NOT NULL is never added to an existing table: its old rows would violate it. */
