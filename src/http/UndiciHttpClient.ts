@@ -174,24 +174,43 @@ export const withDeadline = (client: HttpClient.HttpClient, timeout: Duration.Du
   return twin === undefined ? Option.none() : Option.some(twin(Math.max(1, Duration.toMillis(timeout))))
 }
 
-/** The request's promise, aborted by the fiber's signal or by the deadline, whichever comes first. */
-const withTimer = <A>(signal: AbortSignal, millis: number, run: (signal: AbortSignal) => Promise<A>): Promise<A> => {
-  const controller = new AbortController()
-  const forward = () => controller.abort(signal.reason)
-  signal.addEventListener("abort", forward, { once: true })
-  let expired = false
-  const timer = setTimeout(() => {
-    expired = true
-    controller.abort(new DeadlineExceeded({ millis }))
-  }, millis)
-  return run(controller.signal).then(
-    (a) => a,
-    (cause: unknown) => Promise.reject(expired ? new DeadlineExceeded({ millis }) : cause)
-  ).finally(() => {
-    clearTimeout(timer)
-    signal.removeEventListener("abort", forward)
+/**
+ * The exchange as an Effect: one AbortController per request, aborted when the fiber is
+ * interrupted or, with a deadline, when the timer fires (then the failure is DeadlineExceeded).
+ */
+const exchange = <A>(
+  deadlineMillis: number | undefined,
+  run: (signal: AbortSignal) => Promise<A>,
+  onError: (cause: unknown) => HttpClientError.RequestError
+): Effect.Effect<A, HttpClientError.RequestError> =>
+  Effect.async<A, HttpClientError.RequestError>((resume) => {
+    const controller = new AbortController()
+    let expired = false
+    const timer = deadlineMillis === undefined ? undefined : setTimeout(() => {
+      expired = true
+      controller.abort(new DeadlineExceeded({ millis: deadlineMillis }))
+    }, deadlineMillis)
+    let running: Promise<A>
+    try {
+      running = run(controller.signal)
+    } catch (cause) {
+      running = Promise.reject(cause)
+    }
+    running.then(
+      (a) => {
+        clearTimeout(timer)
+        resume(Effect.succeed(a))
+      },
+      (cause: unknown) => {
+        clearTimeout(timer)
+        resume(Effect.fail(onError(expired && deadlineMillis !== undefined ? new DeadlineExceeded({ millis: deadlineMillis }) : cause)))
+      }
+    )
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      controller.abort()
+    })
   })
-}
 
 const makeClient = (dispatcher: Undici.Dispatcher, deadlineMillis: number | undefined): HttpClient.HttpClient =>
   HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
@@ -219,13 +238,7 @@ const makeClient = (dispatcher: Undici.Dispatcher, deadlineMillis: number | unde
           )
         return bodyOf(request.body).pipe(
           Effect.mapError(transportError),
-          Effect.flatMap((outgoing) =>
-            Effect.tryPromise({
-              // The signal aborts the exchange when the fiber is interrupted.
-              try: (signal) => deadlineMillis === undefined ? send(outgoing)(signal) : withTimer(signal, deadlineMillis, send(outgoing)),
-              catch: transportError
-            })
-          )
+          Effect.flatMap((outgoing) => exchange(deadlineMillis, send(outgoing), transportError))
         )
       }),
     Effect.succeed
