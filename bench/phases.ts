@@ -4,8 +4,8 @@
  * API (a separate process) in growing slices of the pipeline, with no database, and each slice
  * prints its wall and CPU time:
  *   fetch      plain `fetch` + JSON.parse (what the baseline's HTTP side costs)
- *   http       Effect's HttpClient (undici) + JSON.parse
- *   api        our ApiClient (auth, timeout, retry policy, response checks)
+ *   http       @effect/platform-node's undici HttpClient + JSON.parse (for comparison)
+ *   api        our ApiClient (auth, timeout, retry policy, response checks) over our UndiciHttpClient
  *   pages      Resource.pages: paginator, data selector, stream (no Schema)
  *   decode     the same with the example's Schemas
  *   normalize  the same plus the normalizer (rows for the root and child tables)
@@ -131,8 +131,8 @@ const pages = (schemas: boolean, normalize: boolean) => () =>
     const counts = yield* Effect.forEach(src.config.resources, (resource) => {
       const normalizer = Normalizer.make({ rootTable: resource.name, loadId: "1", disposition: "merge", primaryKey: ["id"] })
       let records = 0
+      // No Stream.buffer: the pipeline has none either (see Pipeline.ts).
       return src.pages(resource).pipe(
-        Stream.buffer({ capacity: 64 }),
         Stream.runForEach((page) =>
           Effect.suspend(() => {
             if (normalize) {
