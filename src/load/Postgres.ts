@@ -314,11 +314,18 @@ interface TableSpec {
   readonly idIndex: "unique" | "plain" | "none"
   /** The commit's SQL needs the unique index from the start (upsert's ON CONFLICT). */
   readonly conflictTarget: boolean
+  /** A merge table's child: merges delete its rows by `_rc_root_id`, so that is indexed. */
+  readonly rootIdIndex: boolean
 }
 
 interface Ddl {
   readonly sql: string
   readonly table?: string | undefined
+  /**
+   * The `_rc_root_id` index of a child table: only a merge into an existing table uses it, so a
+   * table created by this load gets it from the next load that merges into it.
+   */
+  readonly untilMerged?: boolean | undefined
 }
 
 /** Child tables are `<root>__<field>...`; `parent` says so too when the normalizer knows. */
@@ -375,10 +382,13 @@ const planDdl = (
         })
       }
     }
-    if (spec.child && hasColumn(SystemColumns.rootId) && !catalog.indexes.has(childIndexName(spec.name))) {
+    if (
+      spec.child && spec.rootIdIndex && hasColumn(SystemColumns.rootId) && !catalog.indexes.has(childIndexName(spec.name))
+    ) {
       ddl.push({
         sql: createIndexSql(dataset, spec.name, childIndexName(spec.name), SystemColumns.rootId, false),
-        table: spec.name
+        table: spec.name,
+        untilMerged: true
       })
     }
   }
@@ -1200,7 +1210,8 @@ export const makeWith = (
             columns: [...spec.columns.values()],
             child: spec.child,
             idIndex: !isMerge || name !== rootTable ? "none" : merge.strategy === "scd2" ? "plain" : "unique",
-            conflictTarget: isMerge && name === rootTable && merge.strategy === "upsert"
+            conflictTarget: isMerge && name === rootTable && merge.strategy === "upsert",
+            rootIdIndex: isMerge && spec.child
           }))
         }
 
@@ -1356,7 +1367,11 @@ export const makeWith = (
             if (swaps.size > 0) catalog = yield* readCatalog(dataset)
             // Indexes of the tables this load created, built once over their rows. No dataset
             // lock: the tables are this resource's own, and a clash rolls back and retries.
+            // Children's `_rc_root_id` indexes wait for the first merge into them (the next
+            // load's preparation builds them before its merge): on 1.35 M rows they were half
+            // of a first load's commit, for a merge that may never come.
             for (const ddl of planDdl(dataset, catalog, allSpecs)) {
+              if (ddl.untilMerged === true) continue
               if (ddl.table !== undefined && (newTables.has(ddl.table) || swaps.has(ddl.table))) {
                 yield* exec(ddl.sql, [], "indexing new tables", dataset, ddl.table)
               }
