@@ -1240,7 +1240,24 @@ export const makeWith = (
             const root = staged.get(rootTable)
             const untouched = root !== undefined && fresh.length === staged.size &&
               ![...catalog.tables.keys()].some((t) => t === rootTable || isChildOf(rootTable, t))
-            if (!untouched || (yield* hasDuplicateIds(root))) return new Set<string>()
+            if (!untouched) return new Set<string>()
+            // The root's unique `_rc_id` index, built on the staging table: if it builds, no id
+            // was staged twice (one pass, where a GROUP BY and then the index were two), and it
+            // moves with the table into place. If it fails (a duplicate, or a name another load
+            // holds), the savepoint undoes it and the rows are copied instead.
+            const indexed = yield* sql.withTransaction(
+              exec(
+                `CREATE UNIQUE INDEX ${ident(rootIndexName(rootTable))} ON ${qualified(stagingSchema, root.staging)} (${
+                  ident(SystemColumns.id)
+                })`,
+                [],
+                "checking the staged ids",
+                dataset,
+                rootTable
+              )
+            ).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+            if (!indexed) return new Set<string>()
+            duplicateIds = false
             return new Set(fresh.map((t) => t.table))
           })
 
