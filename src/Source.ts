@@ -87,7 +87,7 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
     const incremental = resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
     // The next page is fetched while the consumer works through this one.
     if (parent === undefined) {
-      return pages(resource, { incremental }).pipe(Stream.buffer({ capacity: 2 }), Stream.mapConcat((page) => page.records))
+      return pages(resource, { incremental }).pipe(Stream.buffer({ capacity: 2 }), Stream.mapConcat(Resource.takeRecords))
     }
     return recordsOf(parent).pipe(
       Stream.flatMap(
@@ -95,7 +95,7 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
           pages(resource, {
             parent: { name: parent.name, record },
             incremental: resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
-          }).pipe(Stream.mapConcat((page) => page.records)),
+          }).pipe(Stream.mapConcat(Resource.takeRecords)),
         { concurrency: resource.concurrency }
       )
     )

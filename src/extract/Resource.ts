@@ -62,14 +62,33 @@ class Page<A> implements ResourcePage<A> {
   constructor(
     readonly index: number,
     private readonly redactedUrl: () => string,
-    readonly records: ReadonlyArray<A>,
+    private held: ReadonlyArray<A>,
     readonly attempts: number
   ) {}
 
   get url(): string {
     return this.redactedUrl()
   }
+
+  get records(): ReadonlyArray<A> {
+    return this.held
+  }
+
+  /** The records, which this page then no longer holds (see `takeRecords`). */
+  take(): ReadonlyArray<A> {
+    const records = this.held
+    this.held = []
+    return records
+  }
 }
+
+/**
+ * A page's records, handed over: a page that came from `pages` keeps none afterwards. A stream
+ * keeps its last element until the next one arrives, so a consumer that is done with a page
+ * while the next is fetched should take them: otherwise each page's records outlive a young-
+ * generation GC during that wait (measured: 234 MB promoted per bench run, 35 MB taken).
+ */
+export const takeRecords = <A>(page: ResourcePage<A>): ReadonlyArray<A> => page instanceof Page ? page.take() : page.records
 
 /** What one run of a resource's stream is for: a parent record (children) and incremental values. */
 export interface StreamContext {

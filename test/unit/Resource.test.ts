@@ -3,6 +3,7 @@ import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 import type { EndpointConfig, PaginatorConfig } from "../../src/config/RestApiConfig.js"
 import * as Incremental from "../../src/extract/Incremental.js"
+import * as Resource from "../../src/extract/Resource.js"
 import { ExtractError } from "../../src/extract/Resource.js"
 import * as RestApiSource from "../../src/Source.js"
 import { defineConfig } from "../../src/Source.js"
@@ -35,6 +36,27 @@ const config = defineConfig({
 })
 
 describe("resource streams", () => {
+  it.effect("takeRecords hands a page's records over once: the page keeps none afterwards", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp(cursorApi(2))
+      const source = yield* RestApiSource.make(config)
+      const pages = yield* source.pages(source.config.resources[0]).pipe(
+        Stream.runCollect,
+        Effect.provide(source.apiClient),
+        Effect.provide(http.layer)
+      )
+      const first = Chunk.unsafeGet(pages, 0)
+      expect(first.records).toHaveLength(2)
+      expect(Resource.takeRecords(first)).toEqual([{ id: "r0", v: 0 }, { id: "r1", v: null }])
+      expect(first.records).toEqual([])
+      expect(Resource.takeRecords(first)).toEqual([])
+      expect(first.index).toBe(0)
+      // A page made elsewhere (a plain object) is read, not changed.
+      const plain = { index: 0, url: "u", records: [1, 2], attempts: 1 }
+      expect(Resource.takeRecords(plain)).toEqual([1, 2])
+      expect(plain.records).toEqual([1, 2])
+    }))
+
   it.effect("pages lazily: taking 3 records fetches 2 pages plus a bounded read-ahead, not all 1000", () =>
     Effect.gen(function*() {
       const http = yield* fakeHttp(cursorApi(1000))
