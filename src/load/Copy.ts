@@ -581,11 +581,17 @@ export const make = (
       })
     }
 
-    const run = async (
+    /**
+     * One `COPY target (columns) FROM STDIN` on a checked-out connection, fed by what `input`
+     * gives (it may query on the connection first). A failed or interrupted COPY leaves the
+     * connection in doubt: it is discarded.
+     */
+    const copyOnConnection = async (
       target: string,
       columns: ReadonlyArray<string>,
-      rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
-      signal: AbortSignal
+      signal: AbortSignal,
+      input: (client: pg.PoolClient) => Promise<Readable>,
+      onFailure: () => void = () => undefined
     ): Promise<void> => {
       const client = await pool.connect()
       let failure: Error | undefined
@@ -596,62 +602,54 @@ export const make = (
       }
       client.on("error", onClientError)
       try {
-        const kinds = await columnKinds(client, target, columns)
+        const source = await input(client)
         // Room for a few chunks ahead: the next chunk is encoded while the server parses the last.
         const stream = client.query(
           copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
         )
-        const used: Array<Buffer> = []
-        const acquire = () => {
-          const b = chunks.acquire()
-          used.push(b)
-          return b
-        }
-        const source = Readable.from(encodeRows(rows, columns, kinds, chunkBytes, acquire), { highWaterMark: 1 })
         await pipeline(source, stream, { signal })
-        // The COPY is complete: the server has read every chunk. (After a failure the socket
-        // may still hold some, so they are left to the GC.)
-        chunks.release(used)
       } catch (e) {
         failure = e instanceof Error ? e : new Error("COPY failed")
-        // The table may have changed under us; look its columns up again next time.
-        kindsCache.delete(target)
+        onFailure()
         throw e
       } finally {
         client.removeListener("error", onClientError)
         if (failure !== undefined) client.on("error", ignoreError)
-        // A failed or interrupted COPY leaves the connection in doubt: discard it.
         client.release(failure)
       }
     }
 
-    /** COPY of chunks already encoded (kinds were the caller's to know). */
-    const sendChunks = async (
+    const run = async (
       target: string,
       columns: ReadonlyArray<string>,
-      encoded: ReadonlyArray<Buffer>,
+      rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
       signal: AbortSignal
     ): Promise<void> => {
-      const client = await pool.connect()
-      let failure: Error | undefined
-      const onClientError = (e: Error) => {
-        failure ??= e
+      const used: Array<Buffer> = []
+      const acquire = () => {
+        const b = chunks.acquire()
+        used.push(b)
+        return b
       }
-      client.on("error", onClientError)
-      try {
-        const stream = client.query(
-          copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
-        )
-        await pipeline(Readable.from(encoded, { highWaterMark: 1 }), stream, { signal })
-      } catch (e) {
-        failure = e instanceof Error ? e : new Error("COPY failed")
-        throw e
-      } finally {
-        client.removeListener("error", onClientError)
-        if (failure !== undefined) client.on("error", ignoreError)
-        client.release(failure)
-      }
+      await copyOnConnection(
+        target,
+        columns,
+        signal,
+        async (client) => {
+          const kinds = await columnKinds(client, target, columns)
+          return Readable.from(encodeRows(rows, columns, kinds, chunkBytes, acquire), { highWaterMark: 1 })
+        },
+        // The table may have changed under us; look its columns up again next time.
+        () => kindsCache.delete(target)
+      )
+      // The COPY is complete: the server has read every chunk. (After a failure the socket may
+      // still hold some, so they are left to the GC.)
+      chunks.release(used)
     }
+
+    /** COPY of chunks already encoded (kinds were the caller's to know). */
+    const sendChunks = (target: string, columns: ReadonlyArray<string>, encoded: ReadonlyArray<Buffer>, signal: AbortSignal) =>
+      copyOnConnection(target, columns, signal, async () => Readable.from(encoded, { highWaterMark: 1 }))
 
     const encoder: CopyWriter["encoder"] = (columns, kinds) => new RowsEncoder(columns, kinds, chunkBytes, chunks)
 

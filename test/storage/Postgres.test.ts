@@ -711,19 +711,6 @@ forEachDatabase((target) => {
         expect(yield* stagingLeft(dataset)).toEqual([])
       }))
 
-    it.scoped("rows still waiting when the load is abandoned are never written", () =>
-      Effect.gen(function*() {
-        const dataset = yield* freshDataset()
-        yield* load(options(dataset, "l1", "append"), [batch([users, [user("l1", 0, "a", "ann", 1)]])])
-        yield* Effect.scoped(Effect.gen(function*() {
-          const destination = yield* Destination
-          const resourceLoad = yield* destination.startLoad(options(dataset, "l2", "append", { batchRows: 100 }))
-          yield* resourceLoad.write(batch([users, [user("l2", 0, "b", "bob", 2)]]))
-        }))
-        expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
-        expect(yield* stagingLeft(dataset)).toEqual([])
-      }))
-
     it.scoped("a 20 000-row batch is written in one go", () =>
       Effect.gen(function*() {
         const dataset = yield* freshDataset()
