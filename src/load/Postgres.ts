@@ -1086,6 +1086,11 @@ export const makeWith = (
             return Either.right(rows.length >= flushRows)
           }
           let current = waiting
+          if (current !== undefined && current._tag === "Encoded" && current.schemaColumns !== schema.columns.length) {
+            // Same column names (the caller checked), a schema that grew: remember its size.
+            current = { ...current, schemaColumns: schema.columns.length }
+            pending.set(table, current)
+          }
           if (current === undefined || current._tag !== "Encoded") {
             current = {
               _tag: "Encoded",
