@@ -3,11 +3,13 @@
  * its own small `pg.Pool`, independent of the Effect `SqlClient` (staging writes need no
  * transaction with the commit).
  *
- * Rows are encoded lazily, straight into 256 KiB Buffers that are piped into the copy stream with
- * backpressure (at most ~1 MB in flight), so a 100k-row batch never becomes one giant string.
+ * Rows are encoded straight into pooled 256 KiB Buffers (`RowsEncoder`: the destination encodes
+ * each page's rows as they arrive, so only bytes wait for the COPY), never into one big string,
+ * and the buffers are piped into the copy stream with backpressure.
  *
- * Values are encoded by the column's type as the server reports it (looked up once per table
- * and cached; a column the cache does not know triggers a fresh look-up):
+ * Values are encoded by the column's type: the caller's (`encoder`, for tables it made), or as
+ * the server reports it (`copy`: looked up once per table and cached; a column the cache does
+ * not know triggers a fresh look-up):
  * - json/jsonb columns: `JSON.stringify` of the value (strings, numbers and booleans become JSON
  *   scalars; Dates ISO strings), as `json_to_recordset` would store them.
  * - other columns: strings as they are, numbers/bigints as decimal text, booleans `true`/`false`,
@@ -388,26 +390,6 @@ const encodeRow = (encoder: ChunkEncoder, row: Readonly<Record<string, unknown>>
 }
 
 /**
- * The rows as COPY text (UTF-8), in chunks of about `chunkBytes` bytes (generated lazily, whole
- * lines only). Column names that `Object.prototype` also has are read as own properties only.
- */
-export function* encodeRows(
-  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
-  columns: ReadonlyArray<string>,
-  kinds: ReadonlyArray<ColumnKind>,
-  chunkBytes: number,
-  acquire: () => Buffer = () => Buffer.allocUnsafe(chunkBytes + slack)
-): Generator<Buffer, void, undefined> {
-  const layout = layoutOf(columns, kinds)
-  const encoder = new ChunkEncoder(chunkBytes, acquire)
-  for (let r = 0; r < rows.length; r++) {
-    encodeRow(encoder, rows[r], layout)
-    if (encoder.pos >= chunkBytes) yield encoder.take()
-  }
-  if (encoder.pos > 0) yield encoder.take()
-}
-
-/**
  * Rows of one column list, encoded as they are appended (synchronously), waiting as bytes in
  * pooled chunks for one COPY. Row objects are not kept: a batch held as objects until its COPY
  * outlived young-generation GCs and was copied into the old generation.
@@ -560,14 +542,11 @@ export const make = (
     /** schema.table (quoted) → column → kind */
     const kindsCache = new Map<string, ReadonlyMap<string, ColumnKind>>()
 
-    const columnKinds = async (
-      client: pg.PoolClient,
-      target: string,
-      columns: ReadonlyArray<string>
-    ): Promise<ReadonlyArray<ColumnKind>> => {
+    /** The kinds of the table's columns, as the server reports them (cached per table). */
+    const columnKinds = async (target: string, columns: ReadonlyArray<string>): Promise<ReadonlyArray<ColumnKind>> => {
       let known = kindsCache.get(target)
       if (known === undefined || columns.some((c) => !known?.has(c))) {
-        const result = await client.query<ColumnTypeRow>(columnTypesSql, [target])
+        const result = await pool.query<ColumnTypeRow>(columnTypesSql, [target])
         const fresh = new Map(result.rows.map((r) => [r.name, kindOfType(r.type)] as const))
         if (fresh.size === 0) throw new EncodeError("the table does not exist")
         kindsCache.set(target, fresh)
@@ -582,16 +561,14 @@ export const make = (
     }
 
     /**
-     * One `COPY target (columns) FROM STDIN` on a checked-out connection, fed by what `input`
-     * gives (it may query on the connection first). A failed or interrupted COPY leaves the
-     * connection in doubt: it is discarded.
+     * One `COPY target (columns) FROM STDIN` of encoded chunks on a checked-out connection. A
+     * failed or interrupted COPY leaves the connection in doubt: it is discarded.
      */
-    const copyOnConnection = async (
+    const sendChunks = async (
       target: string,
       columns: ReadonlyArray<string>,
-      signal: AbortSignal,
-      input: (client: pg.PoolClient) => Promise<Readable>,
-      onFailure: () => void = () => undefined
+      encoded: ReadonlyArray<Buffer>,
+      signal: AbortSignal
     ): Promise<void> => {
       const client = await pool.connect()
       let failure: Error | undefined
@@ -602,15 +579,13 @@ export const make = (
       }
       client.on("error", onClientError)
       try {
-        const source = await input(client)
-        // Room for a few chunks ahead: the next chunk is encoded while the server parses the last.
+        // Room for a few chunks in flight: the server parses one while the next is on its way.
         const stream = client.query(
           copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
         )
-        await pipeline(source, stream, { signal })
+        await pipeline(Readable.from(encoded, { highWaterMark: 1 }), stream, { signal })
       } catch (e) {
         failure = e instanceof Error ? e : new Error("COPY failed")
-        onFailure()
         throw e
       } finally {
         client.removeListener("error", onClientError)
@@ -619,39 +594,10 @@ export const make = (
       }
     }
 
-    const run = async (
-      target: string,
-      columns: ReadonlyArray<string>,
-      rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
-      signal: AbortSignal
-    ): Promise<void> => {
-      const used: Array<Buffer> = []
-      const acquire = () => {
-        const b = chunks.acquire()
-        used.push(b)
-        return b
-      }
-      await copyOnConnection(
-        target,
-        columns,
-        signal,
-        async (client) => {
-          const kinds = await columnKinds(client, target, columns)
-          return Readable.from(encodeRows(rows, columns, kinds, chunkBytes, acquire), { highWaterMark: 1 })
-        },
-        // The table may have changed under us; look its columns up again next time.
-        () => kindsCache.delete(target)
-      )
-      // The COPY is complete: the server has read every chunk. (After a failure the socket may
-      // still hold some, so they are left to the GC.)
-      chunks.release(used)
-    }
-
-    /** COPY of chunks already encoded (kinds were the caller's to know). */
-    const sendChunks = (target: string, columns: ReadonlyArray<string>, encoded: ReadonlyArray<Buffer>, signal: AbortSignal) =>
-      copyOnConnection(target, columns, signal, async () => Readable.from(encoded, { highWaterMark: 1 }))
-
     const encoder: CopyWriter["encoder"] = (columns, kinds) => new RowsEncoder(columns, kinds, chunkBytes, chunks)
+
+    const failed = (name: string, table: string) => (e: unknown) =>
+      new CopyError({ message: scrub(`COPY into ${name} failed: ${describeFailure(e)}`), table })
 
     const send: CopyWriter["send"] = (schema, table, encoded) => {
       const name = `${schema}.${table}`
@@ -659,7 +605,7 @@ export const make = (
       const target = `${ident(schema)}.${ident(table)}`
       return Effect.tryPromise({
         try: (signal) => sendChunks(target, encoded.columns, encoded.take(), signal),
-        catch: (e) => new CopyError({ message: scrub(`COPY into ${name} failed: ${describeFailure(e)}`), table })
+        catch: failed(name, table)
       }).pipe(
         // After a failure the socket may still hold some chunks: those are left to the GC.
         Effect.tap(() => Effect.sync(() => encoded.release())),
@@ -667,6 +613,7 @@ export const make = (
       )
     }
 
+    // The kinds from the catalog, every row encoded, then the same COPY as `send`.
     const copy: CopyWriter["copy"] = (schema, table, columns, rows) => {
       const name = `${schema}.${table}`
       if (rows.length === 0) return Effect.void
@@ -674,10 +621,22 @@ export const make = (
         return Effect.fail(new CopyError({ message: `COPY into ${name}: no columns given`, table }))
       }
       const target = `${ident(schema)}.${ident(table)}`
-      return Effect.tryPromise({
-        try: (signal) => run(target, columns, rows, signal),
-        catch: (e) => new CopyError({ message: scrub(`COPY into ${name} failed: ${describeFailure(e)}`), table })
-      }).pipe(Effect.withSpan("CopyWriter.copy", { attributes: { schema, table, rows: rows.length } }))
+      return Effect.tryPromise({ try: () => columnKinds(target, columns), catch: failed(name, table) }).pipe(
+        Effect.flatMap((kinds) =>
+          Effect.try({
+            try: () => {
+              const rowsEncoder = encoder(columns, kinds)
+              rowsEncoder.append(rows)
+              return rowsEncoder
+            },
+            catch: failed(name, table)
+          })
+        ),
+        Effect.flatMap((encoded) => send(schema, table, encoded)),
+        // The table may have changed under us; look its columns up again next time.
+        Effect.tapError(() => Effect.sync(() => kindsCache.delete(target))),
+        Effect.withSpan("CopyWriter.copy", { attributes: { schema, table, rows: rows.length } })
+      )
     }
 
     return { copy, encoder, send }

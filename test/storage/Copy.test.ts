@@ -16,6 +16,18 @@ import { freshDataset } from "../support/database.js"
 // encoding (no database)
 // ---------------------------------------------------------------------------
 
+/** The rows as COPY text chunks, through a RowsEncoder over a pool that keeps nothing. */
+const encodeAll = (
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  columns: ReadonlyArray<string>,
+  kinds: ReadonlyArray<Copy.ColumnKind>,
+  chunkBytes: number
+): ReadonlyArray<Buffer> => {
+  const encoder = new Copy.RowsEncoder(columns, kinds, chunkBytes, new Copy.ChunkPool(chunkBytes, 0))
+  encoder.append(rows)
+  return encoder.take()
+}
+
 describe("COPY text encoding", () => {
   it("escapes backslash, newline, carriage return and tab; NULL is \\N", () => {
     expect(Copy.encodeValue("a\tb\nc\rd\\e", "other")).toBe("a\\tb\\nc\\rd\\\\e")
@@ -46,7 +58,7 @@ describe("COPY text encoding", () => {
 
   it("chunks rows without splitting lines and reads prototype names as own properties only", () => {
     const rows = Array.from({ length: 1000 }, (_, i) => ({ a: `row ${i}`, b: i }))
-    const chunks = [...Copy.encodeRows(rows, ["a", "b", "toString"], ["other", "other", "other"], 4096)].map((b) => b.toString("utf8"))
+    const chunks = encodeAll(rows, ["a", "b", "toString"], ["other", "other", "other"], 4096).map((b) => b.toString("utf8"))
     expect(chunks.length).toBeGreaterThan(3)
     for (const chunk of chunks) {
       expect(chunk.endsWith("\n")).toBe(true)
@@ -80,7 +92,7 @@ describe("COPY text encoding", () => {
         ...values.map((v) => `${Copy.encodeValue(v, kind)}${"\t\\N".repeat(values.length - 1)}\n`),
         `${values.map((v) => Copy.encodeValue(v, kind)).join("\t")}\n`
       ].join("")
-      const chunks = [...Copy.encodeRows(rows, columns, columns.map(() => kind), 64)]
+      const chunks = encodeAll(rows, columns, columns.map(() => kind), 64)
       // As bytes: a lone surrogate becomes U+FFFD either way.
       expect(Buffer.concat(chunks).equals(Buffer.from(expected, "utf8"))).toBe(true)
       expect(Buffer.concat(chunks).toString("utf8")).toBe(Buffer.from(expected, "utf8").toString("utf8"))
@@ -91,17 +103,18 @@ describe("COPY text encoding", () => {
     const rows = Array.from({ length: 2000 }, (_, i) => ({ a: `row ${i} é`, b: i, c: i % 3 === 0 ? null : { i } }))
     const pool = new Copy.ChunkPool(1024, 3)
     const encode = () => {
-      const used: Array<Buffer> = []
-      const bytes = Buffer.concat([...Copy.encodeRows(rows, ["a", "b", "c"], ["other", "other", "json"], 1024, () => {
-        const b = pool.acquire()
-        used.push(b)
-        return b
-      })])
-      return { bytes, used }
+      const encoder = new Copy.RowsEncoder(["a", "b", "c"], ["other", "other", "json"], 1024, pool)
+      // Half now, half later: rows are encoded as they are appended.
+      encoder.append(rows.slice(0, 1000))
+      encoder.append(rows.slice(1000))
+      expect(encoder.rows).toBe(2000)
+      const chunks = encoder.take()
+      expect(encoder.bytes).toBe(chunks.reduce((n, c) => n + c.length, 0))
+      return { bytes: Buffer.concat(chunks), used: chunks.map((c) => c.buffer), encoder }
     }
     const first = encode()
     expect(first.used.length).toBeGreaterThan(3)
-    pool.release(first.used)
+    first.encoder.release()
     expect(pool.available).toBe(3)
     const second = encode()
     // Three of the second run's buffers are the first run's, written over.
