@@ -20,7 +20,7 @@
  *   bench: rows=<total rows> rows_per_s=<ours> baseline_rows_per_s=<baseline> ratio=<ours/baseline> peak_rss_mb=<ours>
  * (`na` for the baseline values with `--no-baseline` or when the baseline failed).
  */
-import * as UndiciHttpClient from "../src/http/UndiciHttpClient.js"
+import * as UndiciHttpClient from "../src/internal/http/undiciHttpClient.js"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { execFile, spawn } from "node:child_process"
@@ -29,10 +29,10 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import analytics from "../examples/analytics/analytics.js"
 import { argValue, root, startDemo } from "./demoProcess.js"
-import * as Embedded from "../src/load/Embedded.js"
-import * as Postgres from "../src/load/Postgres.js"
-import * as Pipeline from "../src/pipeline/Pipeline.js"
-import * as RestApiSource from "../src/Source.js"
+import * as Embedded from "../src/internal/load/embedded.js"
+import * as Postgres from "../src/internal/load/postgres.js"
+import * as Pipeline from "../src/internal/pipeline/pipeline.js"
+import * as RestApiSource from "../src/internal/extract/source.js"
 
 const quick = process.argv.includes("--quick")
 const withBaseline = !process.argv.includes("--no-baseline")

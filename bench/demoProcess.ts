@@ -20,10 +20,10 @@ export interface DemoProcess {
   readonly stop: () => void
 }
 
-/** Starts demo/serve.ts with `rows` records per resource and resolves once it listens. */
+/** Starts src/cli/demo/serve.ts with `rows` records per resource and resolves once it listens. */
 export const startDemo = (rows: number): Promise<DemoProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "demo/serve.ts"), "--rows", String(rows)], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src/cli/demo/serve.ts"), "--rows", String(rows)], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"]
     })

@@ -14,13 +14,13 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as UndiciHttpClient from "../src/http/UndiciHttpClient.js"
+import * as UndiciHttpClient from "../src/internal/http/undiciHttpClient.js"
 import { ConfigProvider, Effect, Either, Stream } from "effect"
 import analytics from "../examples/analytics/analytics.js"
 import { argValue, startDemo } from "./demoProcess.js"
-import * as ApiClient from "../src/http/ApiClient.js"
-import * as Normalizer from "../src/normalize/Normalizer.js"
-import * as RestApiSource from "../src/Source.js"
+import * as ApiClient from "../src/internal/http/apiClient.js"
+import * as Normalizer from "../src/internal/normalize/normalizer.js"
+import * as RestApiSource from "../src/internal/extract/source.js"
 
 const rows = Number(argValue("rows") ?? 100_000)
 const only = argValue("phase")

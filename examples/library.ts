@@ -6,7 +6,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Console, Effect, Layer, Stream } from "effect"
-import { startDemoApi } from "../demo/DemoApi.js"
+import { startDemoApi } from "../src/cli/demo/demoApi.js"
 import { defineConfig, Embedded, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
 import analytics from "./analytics/analytics.js"
 

@@ -7,7 +7,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Logger, LogLevel } from "effect"
-import { CommandFailed, command } from "./Commands.js"
+import { CommandFailed, command } from "./commands.js"
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
 

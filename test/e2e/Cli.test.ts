@@ -11,8 +11,8 @@ import { execFile } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { type DemoApi, startDemoApi } from "../../demo/DemoApi.js"
-import * as Embedded from "../../src/load/Embedded.js"
+import { type DemoApi, startDemoApi } from "../../src/cli/demo/demoApi.js"
+import * as Embedded from "../../src/internal/load/embedded.js"
 import { uniqueDatasetName } from "../support/database.js"
 
 const root = path.resolve(import.meta.dirname, "../..")

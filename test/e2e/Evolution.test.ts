@@ -8,8 +8,8 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
-import * as Pipeline from "../../src/pipeline/Pipeline.js"
-import * as RestApiSource from "../../src/Source.js"
+import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
+import * as RestApiSource from "../../src/internal/extract/source.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 
 /** A one-page API whose records the test replaces between runs. */

@@ -8,8 +8,8 @@ import { assert, describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
-import * as Copy from "../../src/load/Copy.js"
-import { ident } from "../../src/load/Postgres.js"
+import * as Copy from "../../src/internal/load/copy.js"
+import { ident } from "../../src/internal/load/postgres.js"
 import { freshDataset } from "../support/database.js"
 
 // ---------------------------------------------------------------------------

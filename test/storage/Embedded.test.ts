@@ -5,7 +5,7 @@ import { execFile } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as EmbeddedDatabase from "../../src/load/Embedded.js"
+import * as EmbeddedDatabase from "../../src/internal/load/embedded.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "rc-embedded-"))),

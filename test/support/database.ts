@@ -9,10 +9,10 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
-import * as EmbeddedDatabase from "../../src/load/Embedded.js"
-import type { Destination } from "../../src/load/Destination.js"
-import * as Postgres from "../../src/load/Postgres.js"
-import { ident, stagingSchemaName } from "../../src/load/Postgres.js"
+import * as EmbeddedDatabase from "../../src/internal/load/embedded.js"
+import type { Destination } from "../../src/internal/load/destination.js"
+import * as Postgres from "../../src/internal/load/postgres.js"
+import { ident, stagingSchemaName } from "../../src/internal/load/postgres.js"
 
 export interface DatabaseTarget {
   readonly name: string

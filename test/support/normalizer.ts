@@ -1,7 +1,7 @@
 /** Helpers shared by the normalizer's unit tests. */
 import { Either } from "effect"
-import * as Normalizer from "../../src/normalize/Normalizer.js"
-import type { Row } from "../../src/normalize/TableSchema.js"
+import * as Normalizer from "../../src/internal/normalize/normalizer.js"
+import type { Row } from "../../src/internal/normalize/tableSchema.js"
 
 /** A normalizer for a root table `items`, appending, with the given options on top. */
 export const make = (options: Partial<Normalizer.NormalizerOptions> = {}): Normalizer.Normalizer =>

@@ -1,5 +1,5 @@
 /** Table schemas written by hand for the storage tests, with the normalizer's system columns. */
-import type { ColumnSchema, DataType, TableSchema } from "../../src/normalize/TableSchema.js"
+import type { ColumnSchema, DataType, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 
 export const col = (name: string, type: DataType, nullable = true): ColumnSchema => ({ name, type, nullable })
 

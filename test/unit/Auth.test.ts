@@ -1,8 +1,8 @@
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
-import * as Auth from "../../src/http/Auth.js"
-import * as OAuth2 from "../../src/http/OAuth2.js"
+import * as Auth from "../../src/internal/http/auth.js"
+import * as OAuth2 from "../../src/internal/http/oauth2.js"
 
 type Secret = Redacted.Redacted<string>
 

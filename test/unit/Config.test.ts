@@ -1,11 +1,11 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Redacted, Schema } from "effect"
-import type { ConfigError } from "../../src/config/ConfigError.js"
-import { mergeDefaults, resolveConfig } from "../../src/config/Resolve.js"
-import type { ResourceConfig } from "../../src/config/RestApiConfig.js"
-import { resolveSecrets } from "../../src/config/Secrets.js"
-import { defineConfig } from "../../src/Source.js"
-import * as RestApiSource from "../../src/Source.js"
+import type { ConfigError } from "../../src/internal/config/configError.js"
+import { mergeDefaults, resolveConfig } from "../../src/internal/config/resolve.js"
+import type { ResourceConfig } from "../../src/internal/config/schema.js"
+import { resolveSecrets } from "../../src/internal/config/secrets.js"
+import { defineConfig } from "../../src/internal/extract/source.js"
+import * as RestApiSource from "../../src/internal/extract/source.js"
 
 const seed = {
   client: {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as Normalizer from "../../src/normalize/Normalizer.js"
-import type { Row, TableSchema } from "../../src/normalize/TableSchema.js"
+import * as Normalizer from "../../src/internal/normalize/normalizer.js"
+import type { Row, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 import { data, fail, make, ok, rowsOf } from "../support/normalizer.js"
 
 type Mode = Normalizer.ContractMode

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import * as DataSelector from "../../src/extract/DataSelector.js"
+import * as DataSelector from "../../src/internal/syntax/dataSelector.js"
 
 const parseOk = (source: string): DataSelector.DataSelector => {
   const r = DataSelector.parse(source)

@@ -15,7 +15,7 @@ import {
   lastChange,
   recordAt,
   startDemoApi
-} from "../../demo/DemoApi.js"
+} from "../../src/cli/demo/demoApi.js"
 
 const started: Array<DemoApi> = []
 const start = async (options?: Parameters<typeof startDemoApi>[0]) => {

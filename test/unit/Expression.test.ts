@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import * as Expression from "../../src/paginate/Expression.js"
+import * as Expression from "../../src/internal/syntax/expression.js"
 
 const names = Expression.PaginationNames
 

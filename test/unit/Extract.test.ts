@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { HttpClientRequest } from "@effect/platform"
 import { Chunk, Effect, Stream } from "effect"
-import type { Page, PageRequest } from "../../src/paginate/Paginator.js"
-import * as RestApiSource from "../../src/Source.js"
-import { defineConfig } from "../../src/Source.js"
+import type { Page, PageRequest } from "../../src/internal/paginate/paginator.js"
+import * as RestApiSource from "../../src/internal/extract/source.js"
+import { defineConfig } from "../../src/internal/extract/source.js"
 import { fakeHttp, type Reply } from "../support/fakeHttp.js"
 
 /** orgs → teams (per org) → members (per team), each one page. */

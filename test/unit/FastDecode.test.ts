@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { appointmentLinkAt, codeSnippetAt, insightsReportAt } from "../../demo/DemoApi.js"
+import { appointmentLinkAt, codeSnippetAt, insightsReportAt } from "../../src/cli/demo/demoApi.js"
 import { AppointmentLink, CodeSnippet, InsightsReport } from "../../examples/analytics/schemas.js"
-import { compile, Miss } from "../../src/extract/FastDecode.js"
+import { compile, Miss } from "../../src/internal/extract/fastDecode.js"
 
 // ---------------------------------------------------------------------------
 // helpers

@@ -1,11 +1,11 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Option, Stream, TestClock } from "effect"
-import * as ConnectorConfig from "../../src/config/ConnectorConfig.js"
-import type { RestApiConfigInput } from "../../src/config/RestApiConfig.js"
-import { ApiClient, ApiError } from "../../src/http/ApiClient.js"
-import * as Redact from "../../src/http/Redact.js"
-import { parseRetryAfter } from "../../src/http/Retry.js"
-import * as RestApiSource from "../../src/Source.js"
+import * as ConnectorConfig from "../../src/internal/config/connectorConfig.js"
+import type { RestApiConfigInput } from "../../src/internal/config/schema.js"
+import { ApiClient, ApiError } from "../../src/internal/http/apiClient.js"
+import * as Redact from "../../src/internal/http/redact.js"
+import { parseRetryAfter } from "../../src/internal/http/retry.js"
+import * as RestApiSource from "../../src/internal/extract/source.js"
 import { fakeHttp, type Reply } from "../support/fakeHttp.js"
 
 type Auth = NonNullable<RestApiConfigInput["client"]["auth"]>

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
-import * as DataSelector from "../../src/extract/DataSelector.js"
-import * as Incremental from "../../src/extract/Incremental.js"
+import * as DataSelector from "../../src/internal/syntax/dataSelector.js"
+import * as Incremental from "../../src/internal/extract/incremental.js"
 
 const options = (over: Partial<Incremental.IncrementalOptions> = {}): Incremental.IncrementalOptions => ({
   cursorPath: DataSelector.unsafeParse("updated_at"),

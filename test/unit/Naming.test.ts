@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { normalizeIdentifier, normalizePath, normalizeTableName, shorten } from "../../src/normalize/Naming.js"
+import { normalizeIdentifier, normalizePath, normalizeTableName, shorten } from "../../src/internal/normalize/naming.js"
 
 const bytes = (s: string): number => Buffer.byteLength(s, "utf8")
 

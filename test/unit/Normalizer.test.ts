@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BigDecimal, DateTime, Option, Schema } from "effect"
-import * as Normalizer from "../../src/normalize/Normalizer.js"
-import * as Naming from "../../src/normalize/Naming.js"
-import { tablesFromSchema } from "../../src/normalize/SchemaColumns.js"
-import type { ColumnSchema, TableSchema } from "../../src/normalize/TableSchema.js"
+import * as Normalizer from "../../src/internal/normalize/normalizer.js"
+import * as Naming from "../../src/internal/normalize/naming.js"
+import { tablesFromSchema } from "../../src/internal/normalize/schemaColumns.js"
+import type { ColumnSchema, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 import { data, fail, make, ok, rowsOf } from "../support/normalizer.js"
 
 

@@ -1,7 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Either, Option } from "effect"
-import { resolveConfig } from "../../src/config/Resolve.js"
-import type { Page, PageRequest, Paginator } from "../../src/paginate/Paginator.js"
+import { resolveConfig } from "../../src/internal/config/resolve.js"
+import type { Page, PageRequest, Paginator } from "../../src/internal/paginate/paginator.js"
 
 /** Builds the paginator of a one-resource config, as the config would. */
 const paginatorOf = (paginator: unknown): Paginator => {

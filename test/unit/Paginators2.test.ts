@@ -1,10 +1,10 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Either, Option } from "effect"
-import * as Auto from "../../src/paginate/Auto.js"
-import * as Custom from "../../src/paginate/Custom.js"
-import * as HeaderCursor from "../../src/paginate/HeaderCursor.js"
-import * as HeaderLink from "../../src/paginate/HeaderLink.js"
-import { type Page, type PageRequest, type Paginator, query, type StopCondition } from "../../src/paginate/Paginator.js"
+import * as Auto from "../../src/internal/paginate/auto.js"
+import * as Custom from "../../src/internal/paginate/custom.js"
+import * as HeaderCursor from "../../src/internal/paginate/headerCursor.js"
+import * as HeaderLink from "../../src/internal/paginate/headerLink.js"
+import { type Page, type PageRequest, type Paginator, query, type StopCondition } from "../../src/internal/paginate/paginator.js"
 
 const base = "https://api.test/v1/"
 

@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
-import * as RateLimit from "../../src/http/RateLimit.js"
+import * as RateLimit from "../../src/internal/http/rateLimit.js"
 
 /**
  * Forks `fibers` fibers that each call `acquire` `perFiber` times in a row and record the

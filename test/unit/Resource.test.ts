@@ -1,12 +1,12 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
-import type { EndpointConfig, PaginatorConfig } from "../../src/config/RestApiConfig.js"
-import * as Incremental from "../../src/extract/Incremental.js"
-import * as Resource from "../../src/extract/Resource.js"
-import { ExtractError } from "../../src/extract/Resource.js"
-import * as RestApiSource from "../../src/Source.js"
-import { defineConfig } from "../../src/Source.js"
+import type { EndpointConfig, PaginatorConfig } from "../../src/internal/config/schema.js"
+import * as Incremental from "../../src/internal/extract/incremental.js"
+import * as Resource from "../../src/internal/extract/resource.js"
+import { ExtractError } from "../../src/internal/extract/resource.js"
+import * as RestApiSource from "../../src/internal/extract/source.js"
+import { defineConfig } from "../../src/internal/extract/source.js"
 import { fakeHttp, type Reply } from "../support/fakeHttp.js"
 
 /** A cursor API with `pages` pages of two records each, `next` on every page (also the last). */

@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import * as Template from "../../src/extract/Template.js"
+import * as Template from "../../src/internal/syntax/template.js"
 
 const parse = (s: string) => Either.getOrThrowWith(Template.parse(s), (e) => new Error(e.message))
 const parent = (record: unknown) => ({ parent: { name: "repos", record } })

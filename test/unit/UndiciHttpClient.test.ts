@@ -10,9 +10,9 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Chunk, Context, Deferred, Effect, Either, Fiber, Layer, Option, Stream } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import * as UndiciHttpClient from "../../src/http/UndiciHttpClient.js"
-import { ApiClient } from "../../src/http/ApiClient.js"
-import * as RestApiSource from "../../src/Source.js"
+import * as UndiciHttpClient from "../../src/internal/http/undiciHttpClient.js"
+import { ApiClient } from "../../src/internal/http/apiClient.js"
+import * as RestApiSource from "../../src/internal/extract/source.js"
 
 interface Received {
   readonly method: string

@@ -1,0 +1,212 @@
+/**
+ * The `rest-connector` commands (DESIGN.md §3): run, check, schema, demo.
+ * Each command is a thin shell over the library: it builds the layers and prints.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
+import { existsSync } from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
+import { defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
+import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
+import { Destination } from "../internal/load/destination.js"
+import * as Pipeline from "../internal/pipeline/pipeline.js"
+import { progressLine, stderrProgress, summary, table } from "./report.js"
+
+/** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
+export class CommandFailed extends Error {
+  readonly _tag = "CommandFailed"
+}
+
+const configFile = Args.file({ name: "config-file", exists: "yes" }).pipe(
+  Args.withDescription("the config: .json, .yaml/.yml, or a .ts/.js/.mjs module whose default export is the config")
+)
+const databaseUrl = Options.text("database-url").pipe(
+  Options.withDescription("a Postgres server URL (default: env DATABASE_URL, else the embedded database)"),
+  Options.optional
+)
+const dataset = Options.text("dataset").pipe(
+  Options.withDescription("Postgres schema to load into (default: the config file's name in snake_case)"),
+  Options.optional
+)
+const dataDir = Options.directory("data-dir").pipe(
+  Options.withDescription("folder of the embedded database"),
+  Options.withDefault(".rest-connector")
+)
+const resources = Options.text("resources").pipe(
+  Options.withDescription("comma-separated resource names to load (default: all selected)"),
+  Options.optional
+)
+const fullRefresh = Options.boolean("full-refresh").pipe(
+  Options.withDescription("ignore stored incremental state and load from the start (the new state replaces it)")
+)
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withDescription("resources (trees of parent and children) loaded at the same time"),
+  Options.withDefault(3)
+)
+const baseUrl = Options.text("base-url").pipe(
+  Options.withDescription("replaces client.base_url (e.g. a staging server)"),
+  Options.optional
+)
+
+/** `--database-url`, else env DATABASE_URL, else none (embedded). */
+const resolveDatabaseUrl = (flag: Option.Option<string>) =>
+  Option.match(flag, {
+    onSome: (url) => Effect.succeed(Option.some(url)),
+    onNone: () => Config.option(Config.string("DATABASE_URL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+  }).pipe(Effect.map((o) => Option.filter(o, (url) => url.trim() !== "")), Effect.map(Option.getOrUndefined))
+
+const failWith = (message: string) => Effect.zipRight(Console.error(message), Effect.fail(new CommandFailed(message)))
+
+/** Runs the pipeline and prints progress and the summary; exit 1 if a resource failed. */
+const runPipeline = (options: {
+  readonly file: string
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly dataset: string
+  readonly resources: ReadonlyArray<string> | undefined
+  readonly baseUrl: string | undefined
+  readonly fullRefresh?: boolean
+  readonly concurrency?: number
+}) =>
+  Effect.gen(function*() {
+    const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
+    const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
+    yield* Console.error(`loading ${source.config.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
+    const info = yield* Pipeline.run(source, {
+      dataset: options.dataset,
+      resources: options.resources,
+      fullRefresh: options.fullRefresh,
+      concurrency: options.concurrency
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(storageLayer(options), UndiciHttpClient.layer, stderrProgress())
+      )
+    )
+    yield* Console.log(summary(info))
+    for (const r of info.resources) {
+      if (r.status === "failed" && r.error !== undefined) {
+        yield* Console.error(`error: ${source.redactor.text(r.error.message)}`)
+      }
+    }
+    if (info.failed) return yield* Effect.fail(new CommandFailed("some resources failed"))
+    return info
+  })
+
+const splitNames = (value: Option.Option<string>) =>
+  Option.getOrUndefined(Option.map(value, (v) => v.split(",").map((s) => s.trim()).filter((s) => s !== "")))
+
+const runCommand = Command.make(
+  "run",
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency },
+  (args) =>
+    Effect.gen(function*() {
+      yield* runPipeline({
+        file: args.configFile,
+        databaseUrl: yield* resolveDatabaseUrl(args.databaseUrl),
+        dataDir: args.dataDir,
+        dataset: Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)),
+        resources: splitNames(args.resources),
+        baseUrl: Option.getOrUndefined(args.baseUrl),
+        fullRefresh: args.fullRefresh,
+        concurrency: args.concurrency
+      })
+    })
+).pipe(Command.withDescription("sync every resource of a config into Postgres"))
+
+const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
+  Effect.gen(function*() {
+    const source = yield* sourceFromFile(args.configFile, { baseUrl: Option.getOrUndefined(args.baseUrl) })
+    yield* Console.error(`config ok: ${source.config.resources.length} resource(s), secrets resolved`)
+    let failed = false
+    for (const resource of source.config.resources) {
+      const first = yield* source.firstPage(resource).pipe(
+        Effect.either,
+        Effect.provide(source.apiClient.pipe(Layer.provide(UndiciHttpClient.layer)))
+      )
+      if (first._tag === "Left") {
+        failed = true
+        yield* Console.error(`${resource.name}: FAILED: ${source.redactor.text(first.left.message)}`)
+      } else {
+        const page = Option.getOrUndefined(first.right)
+        yield* Console.log(`${resource.name}: ok, first page has ${page?.records.length ?? 0} record(s) (${page?.url ?? "no page"})`)
+      }
+    }
+    if (failed) return yield* Effect.fail(new CommandFailed("check failed"))
+  })).pipe(Command.withDescription("decode the config, resolve secrets, fetch and decode the first page of each resource"))
+
+const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir }, (args) =>
+  Effect.gen(function*() {
+    const url = yield* resolveDatabaseUrl(args.databaseUrl)
+    const name = Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))
+    const tables = yield* Effect.flatMap(Destination, (d) => d.storedTables(name)).pipe(
+      Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir }))
+    )
+    if (tables.length === 0) {
+      yield* Console.log(`dataset '${name}' has no tables yet`)
+      return
+    }
+    for (const t of tables) {
+      yield* Console.log(`\n${name}.${t.name}${t.parent === undefined ? "" : ` (child of ${t.parent})`}`)
+      yield* Console.log(table(["column", "type", "nullable"], t.columns.map((c) => [c.name, c.type, c.nullable ? "yes" : "no"])))
+    }
+  })).pipe(Command.withDescription("show the tables and columns stored for a config's dataset"))
+
+const rows = Options.integer("rows").pipe(
+  Options.withDescription("records per resource served by the demo API"),
+  Options.withDefault(DEFAULT_ROWS)
+)
+
+/** The package's root folder, from here (src/cli/) or from the bundle (dist/). */
+const packageRoot = (): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return dir
+}
+
+export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
+
+const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) =>
+  Effect.gen(function*() {
+    const api = yield* Effect.acquireRelease(
+      Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
+      (server) => Effect.promise(() => server.close())
+    )
+    yield* Console.error(`demo analytics API on ${api.baseUrl} (${args.rows} records per resource, a 429 every 7th request)`)
+    // The example reads its key from ANALYTICS_API_KEY; the demo API's key is known.
+    const provider = ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", api.token]])).pipe(
+      ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+    )
+    yield* runPipeline({
+      file: demoConfigFile,
+      databaseUrl: Option.getOrUndefined(args.databaseUrl),
+      dataDir: args.dataDir,
+      dataset: "analytics",
+      resources: undefined,
+      baseUrl: api.baseUrl
+    }).pipe(Effect.withConfigProvider(provider))
+    const where = Option.isSome(args.databaseUrl)
+      ? "the Postgres server, schema analytics"
+      : `the embedded database in ${path.resolve(args.dataDir)}`
+    const flags = Option.isSome(args.databaseUrl)
+      ? " --database-url <URL>"
+      : args.dataDir === ".rest-connector"
+      ? ""
+      : ` --data-dir ${args.dataDir}`
+    yield* Console.error(
+      `\nthe tables are in ${where}; ` +
+        `see them with: npm start -- schema ${path.relative(process.cwd(), demoConfigFile)} --dataset analytics${flags}`
+    )
+  }).pipe(Effect.scoped)).pipe(
+    Command.withDescription("start the demo analytics API on 127.0.0.1 and sync it into the embedded database")
+  )
+
+export const command = Command.make("rest-connector").pipe(
+  Command.withDescription("sync REST APIs described as dlt rest_api configs into PostgreSQL"),
+  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand])
+)
+
+export { progressLine }

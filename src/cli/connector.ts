@@ -1,0 +1,43 @@
+/**
+ * The pieces the CLI (and tests that drive it) put together: a source from a config file,
+ * and the storage layer for a database URL or the embedded database.
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Layer } from "effect"
+import type { ConfigError } from "../internal/config/configError.js"
+import * as ConnectorConfig from "../internal/config/connectorConfig.js"
+import { datasetFromFile } from "../internal/config/loadConfig.js"
+import type { Destination } from "../internal/load/destination.js"
+import * as Embedded from "../internal/load/embedded.js"
+import * as Postgres from "../internal/load/postgres.js"
+import * as Naming from "../internal/normalize/naming.js"
+import * as Source from "../internal/extract/source.js"
+
+export interface SourceFileOptions {
+  /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
+  readonly baseUrl?: string | undefined
+}
+
+/** Reads, decodes and resolves a config file (secrets included) into a source. */
+export const sourceFromFile = (
+  file: string,
+  options: SourceFileOptions = {}
+): Effect.Effect<Source.RestApiSource, ConfigError> =>
+  Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => Source.fromResolved(resolved, file))
+
+/** `--dataset` default: the config file's base name in snake_case. */
+export const defaultDataset = (file: string): string => Naming.normalizeIdentifier(datasetFromFile(file))
+
+export interface StorageOptions {
+  /** A Postgres server; without it the embedded database in `dataDir` is used. */
+  readonly databaseUrl?: string | undefined
+  /** Folder of the embedded database (default `./.rest-connector`). */
+  readonly dataDir?: string | undefined
+}
+
+/** The Destination over a Postgres server or the embedded database. */
+export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, SqlError> =>
+  options.databaseUrl === undefined
+    ? Postgres.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
+    : // A server: staging rows go in by COPY.
+      Postgres.layerCopy(options.databaseUrl).pipe(Layer.provide(Embedded.databaseLayer({ databaseUrl: options.databaseUrl })))

@@ -1,0 +1,52 @@
+/** What the CLI prints: progress lines on stderr, the summary table on stdout. */
+import { Clock, Console, Effect, Layer } from "effect"
+import type { LoadInfo } from "../internal/pipeline/pipeline.js"
+import { Progress, type ResourceProgress } from "../internal/pipeline/progress.js"
+
+const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`
+
+export const progressLine = (p: ResourceProgress): string =>
+  `${p.resource}: ${p.state === "running" ? "" : `${p.state}, `}${plural(p.rows, "row")}, ${plural(p.pages, "page")}, ` +
+  `${plural(p.requests, "request")}${p.retries > 0 ? ` (${plural(p.retries, "retry")})`.replace("retrys", "retries") : ""}, ` +
+  `${p.seconds.toFixed(1)}s`
+
+/** Prints a resource's progress at most once a second, and always when it finishes. */
+export const stderrProgress = (intervalMillis = 1000): Layer.Layer<Progress> =>
+  Layer.sync(Progress, () => {
+    const last = new Map<string, number>()
+    return {
+      report: (p) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const previous = last.get(p.resource)
+          if (p.state === "running" && previous !== undefined && now - previous < intervalMillis) return Effect.void
+          if (p.state === "running" && previous === undefined) {
+            last.set(p.resource, now)
+            return Effect.void // the first line waits a second, so short resources print only their end
+          }
+          last.set(p.resource, now)
+          return Console.error(progressLine(p))
+        })
+    }
+  })
+
+/** Left-aligned text columns, numbers right-aligned. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? c.toLocaleString("en-US") : c)))]
+  const numeric = header.map((_, i) => rows.some((r) => typeof r[i] === "number") && rows.every((r) => typeof r[i] === "number" || r[i] === ""))
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? "").length)))
+  const line = (r: ReadonlyArray<string | number>) =>
+    r.map((c, i) => (numeric[i] ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join("  ").trimEnd()
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n")
+}
+
+export const summary = (info: LoadInfo): string => {
+  const rows: Array<Array<string | number>> = []
+  for (const r of info.resources) {
+    rows.push([r.resource, r.table, r.status, r.rowsPerTable[r.table] ?? r.rows, r.pages, r.requests, r.retries, r.seconds.toFixed(2)])
+    for (const [name, count] of Object.entries(r.rowsPerTable)) {
+      if (name !== r.table) rows.push(["", name, "", count, "", "", "", ""])
+    }
+  }
+  return `dataset ${info.dataset}, load ${info.loadId}\n` +
+    table(["resource", "table", "status", "rows", "pages", "requests", "retries", "seconds"], rows)
+}

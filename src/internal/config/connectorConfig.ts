@@ -1,0 +1,43 @@
+/**
+ * The decoded config as a service: a dlt dictionary (or a config file) decoded, defaults
+ * merged, paginators built and secrets resolved, once, when the layer is built.
+ */
+import { Context, Effect, Either, Layer } from "effect"
+import type { ConfigError } from "./configError.js"
+import { loadConfigFile } from "./loadConfig.js"
+import { type ResolvedSource, resolveConfig } from "./resolve.js"
+import { resolveSecrets, type Secret } from "./secrets.js"
+
+export interface ConnectorConfigOptions {
+  /** The file the config came from, for error messages. */
+  readonly file?: string | undefined
+  /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
+  readonly baseUrl?: string | undefined
+}
+
+export class ConnectorConfig extends Context.Tag("effect-rest-connector/ConnectorConfig")<
+  ConnectorConfig,
+  ResolvedSource<Secret>
+>() {}
+
+/** Decodes and resolves a config dictionary; secrets come from the active ConfigProvider. */
+export const resolve = (input: unknown, options: ConnectorConfigOptions = {}): Effect.Effect<ResolvedSource<Secret>, ConfigError> =>
+  Effect.gen(function*() {
+    const resolved = yield* Either.match(resolveConfig(input, options.file), { onLeft: Effect.fail, onRight: Effect.succeed })
+    const withBase = options.baseUrl === undefined
+      ? resolved
+      : { ...resolved, client: { ...resolved.client, baseUrl: options.baseUrl } }
+    return yield* resolveSecrets(withBase, options.file)
+  })
+
+/** Reads, decodes and resolves a config file (.json, .yaml/.yml, .ts/.js/.mjs). */
+export const resolveFile = (file: string, options: Omit<ConnectorConfigOptions, "file"> = {}) =>
+  Effect.flatMap(loadConfigFile(file), (input) => resolve(input, { ...options, file }))
+
+export const layer = (input: unknown, options?: ConnectorConfigOptions): Layer.Layer<ConnectorConfig, ConfigError> =>
+  Layer.effect(ConnectorConfig, resolve(input, options))
+
+export const layerFile = (
+  file: string,
+  options?: Omit<ConnectorConfigOptions, "file">
+): Layer.Layer<ConnectorConfig, ConfigError> => Layer.effect(ConnectorConfig, resolveFile(file, options))

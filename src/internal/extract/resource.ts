@@ -1,0 +1,398 @@
+/**
+ * A resource as an Effect Stream of pages: `Stream.paginateEffect` whose state is the next
+ * request, so pages are fetched one at a time, only when the consumer pulls (memory does
+ * not grow with the number of pages). Per page, in dlt's order: the data selector picks the
+ * records, the resource's Schema decodes them, parent fields are added, processing steps
+ * run, then the incremental cursor filters them.
+ */
+import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import type { FormTemplate, ProcessingStep, ResolvedResource, Value } from "../config/resolve.js"
+import type { Secret } from "../config/secrets.js"
+import type { ApiClientService, ApiError, PageResponse } from "../http/apiClient.js"
+import type { Redactor } from "../http/redact.js"
+import { type FormBody, type PagePlan, type PageRequest, type Paginator, sameRequest } from "../paginate/paginator.js"
+import * as DataSelector from "../syntax/dataSelector.js"
+import * as FastDecode from "./fastDecode.js"
+import { detectSelector } from "./detectSelector.js"
+import type { IncrementalRun } from "./incremental.js"
+import * as Template from "../syntax/template.js"
+
+/** A page that could not be paged on from, or whose records do not fit the resource's Schema. */
+export class ExtractError extends Data.TaggedError("ExtractError")<{
+  readonly reason: "Pagination" | "Decode" | "Template" | "Processing" | "Incremental"
+  readonly resource: string
+  readonly method?: string | undefined
+  /** Redacted URL of the page ("" when the request could not be built). */
+  readonly url: string
+  readonly page: number
+  /** Index of the record within its page. */
+  readonly recordIndex?: number | undefined
+  readonly detail: string
+}> {
+  override get message(): string {
+    const record = this.recordIndex === undefined ? "" : `, record ${this.recordIndex}`
+    const what = {
+      Decode: "record does not match the resource's schema",
+      Pagination: "pagination failed",
+      Template: "cannot build the request",
+      Processing: "a processing step failed",
+      Incremental: "incremental cursor"
+    }[this.reason]
+    const where = this.url === "" ? "" : ` (${this.method ?? "GET"} ${this.url})`
+    return `resource '${this.resource}', page ${this.page + 1}${where}${record}: ${what}: ${this.detail}`
+  }
+}
+
+export interface ResourcePage<A> {
+  /** 0-based page index. */
+  readonly index: number
+  /** Redacted URL of the page. */
+  readonly url: string
+  readonly records: ReadonlyArray<A>
+  /** HTTP attempts the page took (1 = no retry). */
+  readonly attempts: number
+}
+
+/**
+ * A page as a class, its URL redacted on first read. Not an object literal with a `get url()`
+ * closure: V8 keeps such accessors in a hidden class of their own (old space), which kept every
+ * page, and the response its closure saw, alive through young-generation GCs.
+ */
+class Page<A> implements ResourcePage<A> {
+  constructor(
+    readonly index: number,
+    private readonly redactedUrl: () => string,
+    private held: ReadonlyArray<A>,
+    readonly attempts: number
+  ) {}
+
+  get url(): string {
+    return this.redactedUrl()
+  }
+
+  get records(): ReadonlyArray<A> {
+    return this.held
+  }
+
+  /** The records, which this page then no longer holds (see `takeRecords`). */
+  take(): ReadonlyArray<A> {
+    const records = this.held
+    this.held = []
+    return records
+  }
+}
+
+/**
+ * A page's records, handed over: a page that came from `pages` keeps none afterwards. A stream
+ * keeps its last element until the next one arrives, so a consumer that is done with a page
+ * while the next is fetched should take them: otherwise each page's records outlive a young-
+ * generation GC during that wait (measured: 234 MB promoted per bench run, 35 MB taken).
+ */
+export const takeRecords = <A>(page: ResourcePage<A>): ReadonlyArray<A> => page instanceof Page ? page.take() : page.records
+
+/** What one run of a resource's stream is for: a parent record (children) and incremental values. */
+export interface StreamContext {
+  readonly parent?: { readonly name: string; readonly record: unknown } | undefined
+  readonly incremental?: IncrementalRun | undefined
+}
+
+interface State {
+  readonly request: PageRequest
+  readonly index: number
+  readonly selector: DataSelector.DataSelector | undefined
+  /** Records before this page, for error messages and the incremental filter. */
+  readonly offset: number
+}
+
+/**
+ * Decodes a page. Plain Schemas take the compiled fast path (FastDecode: same output, no
+ * Effect parser); otherwise, or when the fast path misses, Effect's parser decodes the page in
+ * one call (much cheaper than one call per record), and only when that fails are records decoded
+ * one by one, to name the record that does not fit.
+ */
+type PageDecoder = (
+  records: ReadonlyArray<unknown>
+) => Either.Either<ReadonlyArray<unknown>, { readonly index: number; readonly message: string }>
+
+/** One decoder per Schema: a child resource makes a stream per parent record. */
+const decoders = new WeakMap<Schema.Schema.AnyNoContext, PageDecoder>()
+
+const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined): PageDecoder | undefined => {
+  if (schema === undefined) return undefined
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
+    decoder = makeDecoder(schema)
+    decoders.set(schema, decoder)
+  }
+  return decoder
+}
+
+const makeDecoder = (schema: Schema.Schema.AnyNoContext): PageDecoder => {
+  const fast = FastDecode.compile(Schema.Array(schema))
+  const one = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
+  const all = Schema.decodeUnknownEither(Schema.Array(schema), { onExcessProperty: "ignore" })
+  return (records) => {
+    if (fast !== undefined) {
+      const decoded = fast(records)
+      if (decoded !== FastDecode.Miss && Array.isArray(decoded)) return Either.right(decoded)
+    }
+    const page = all(records)
+    if (Either.isRight(page)) return Either.right(page.right)
+    for (let i = 0; i < records.length; i++) {
+      const result = one(records[i])
+      if (Either.isLeft(result)) return Either.left({ index: i, message: ParseResult.TreeFormatter.formatErrorSync(result.left) })
+    }
+    return Either.left({ index: 0, message: ParseResult.TreeFormatter.formatErrorSync(page.left) })
+  }
+}
+
+const renderValues = (
+  values: Readonly<Record<string, Value<Secret>>>,
+  context: Template.TemplateContext
+): Either.Either<Record<string, string>, Template.TemplateError> => {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(values)) {
+    if (value._tag === "Plain") out[key] = value.value
+    else if (value._tag === "Secret") out[key] = Redacted.value(value.secret)
+    else {
+      const rendered = Template.render(value.template, context)
+      if (Either.isLeft(rendered)) return Either.left(rendered.left)
+      out[key] = rendered.right
+    }
+  }
+  return Either.right(out)
+}
+
+const renderForm = (form: FormTemplate, context: Template.TemplateContext): Either.Either<FormBody, Template.TemplateError> =>
+  form._tag === "Raw"
+    ? Either.map(Template.render(form.template, context), (text): FormBody => ({ _tag: "Raw", text }))
+    : Either.map(
+      Either.all(form.fields.map(([name, t]) => Either.map(Template.render(t, context), (v) => [name, v] as const))),
+      (fields): FormBody => ({ _tag: "Fields", fields })
+    )
+
+/** The first request and the endpoint headers, rendered for this run. */
+const firstRequest = (resource: ResolvedResource<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
+  Either.gen(function*() {
+    const url = yield* Template.render(resource.path, context)
+    const params = yield* renderValues(resource.params, context)
+    const headers = yield* renderValues(resource.headers, context)
+    const json = resource.json === undefined ? undefined : yield* Template.renderJson(resource.json, context)
+    const form = resource.form === undefined ? undefined : yield* renderForm(resource.form, context)
+    const request: PageRequest = {
+      method: resource.method,
+      url,
+      params,
+      ...(json === undefined ? {} : { json }),
+      ...(form === undefined ? {} : { form })
+    }
+    return { request: paginator.first(request), headers }
+  })
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const isIterable = (u: unknown): u is Iterable<unknown> =>
+  typeof u === "object" && u !== null && Symbol.iterator in u && typeof u !== "string"
+
+/** filter / map / yield_map, applied in order (dlt's processing_steps). */
+const applySteps = (steps: ReadonlyArray<ProcessingStep>, records: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
+  let out = records
+  for (const step of steps) {
+    switch (step._tag) {
+      case "filter":
+        out = out.filter((r) => Boolean(step.f(r)))
+        break
+      case "map":
+        out = out.map((r) => step.f(r))
+        break
+      case "yield_map":
+        out = out.flatMap((r) => {
+          const produced = step.f(r)
+          return isIterable(produced) ? [...produced] : [produced]
+        })
+        break
+    }
+  }
+  return out
+}
+
+/** Streams the pages of one resource (for one parent record, when it is a child). */
+export const pages = (
+  resource: ResolvedResource<Secret>,
+  client: ApiClientService,
+  redactor: Redactor,
+  context: StreamContext = {}
+): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> => {
+  const decode = decoderFor(resource.schema)
+  const paginator = resource.makePaginator()
+  const templateContext: Template.TemplateContext = {
+    parent: context.parent,
+    incremental: context.incremental === undefined ? undefined : context.incremental.placeholders
+  }
+  const start = firstRequest(resource, paginator, templateContext)
+  if (Either.isLeft(start)) {
+    return Stream.fail(
+      new ExtractError({ reason: "Template", resource: resource.name, url: "", page: 0, detail: redactor.text(start.left.message) })
+    )
+  }
+  const headers = start.right.headers
+  const parentFields = context.parent === undefined ? [] : resource.includeFromParent.map((field) => {
+    const record = context.parent?.record
+    return [`_${context.parent?.name}_${field}`, isRecord(record) ? record[field] : undefined] as const
+  })
+
+  /** The page's errors name its URL (redacted only when needed: redaction parses the URL). */
+  const failer = (state: State, responseUrl: string) => {
+    let redacted: string | undefined
+    const redactedUrl = () => (redacted ??= redactor.url(responseUrl))
+    const fail = (reason: ExtractError["reason"], detail: string, recordIndex?: number) =>
+      Either.left(
+        new ExtractError({
+          reason,
+          resource: resource.name,
+          method: state.request.method,
+          url: redactedUrl(),
+          page: state.index,
+          recordIndex,
+          detail: redactor.text(detail)
+        })
+      )
+    return { redactedUrl, fail }
+  }
+
+  /**
+   * Schema decoding, parent fields, processing steps, the incremental filter. Plain functions,
+   * not Effects: a page's processing is synchronous, and every Effect step costs on each page.
+   */
+  const processPage = (
+    fetched: Fetched
+  ): Either.Either<{ readonly page: ResourcePage<unknown>; readonly stop: boolean }, ExtractError> => {
+    const { state, raw, attempts } = fetched
+    const { fail, redactedUrl } = failer(state, fetched.url)
+    let records: ReadonlyArray<unknown> = raw
+    if (decode !== undefined) {
+      const decoded = decode(raw)
+      if (Either.isLeft(decoded)) return fail("Decode", decoded.left.message, decoded.left.index)
+      records = decoded.right
+    }
+    if (parentFields.length > 0) {
+      records = records.map((r) => (isRecord(r) ? { ...r, ...Object.fromEntries(parentFields) } : r))
+    }
+    if (resource.processingSteps.length > 0) {
+      try {
+        records = applySteps(resource.processingSteps, records)
+      } catch (e) {
+        return fail("Processing", e instanceof Error ? e.message : String(e))
+      }
+    }
+    let stop = false
+    if (context.incremental !== undefined) {
+      const filtered = context.incremental.filter(records, state.offset)
+      if (Either.isLeft(filtered)) return fail("Incremental", filtered.left.message, filtered.left.recordIndex)
+      records = filtered.right.records
+      stop = filtered.right.stop
+    }
+    return Either.right({ page: new Page(state.index, redactedUrl, records, attempts), stop })
+  }
+
+  const request = (state: State) =>
+    client.request({
+      resource: resource.name,
+      page: state.index,
+      method: state.request.method,
+      url: state.request.url,
+      params: state.request.params,
+      headers,
+      json: state.request.json,
+      form: state.request.form,
+      actions: resource.responseActions
+    })
+
+  /** A fetched page, processed, and the request after it (None: the last page). */
+  const pageOf = (
+    state: State,
+    response: PageResponse
+  ): Either.Either<readonly [ResourcePage<unknown>, Option.Option<State>, Option.Option<PagePlan>], ExtractError> => {
+    const { fail } = failer(state, response.url)
+    if (response.ignored) {
+      return Either.map(
+        processPage({ state, url: response.url, raw: [], attempts: response.attempts }),
+        (ignored) => [ignored.page, Option.none(), Option.none()] as const
+      )
+    }
+    // dlt detects the selector on the first page and keeps it for the rest.
+    const selector = state.selector ?? detectSelector(response.body)
+    const raw = DataSelector.select(selector, response.body)
+    const processed = processPage({ state, url: response.url, raw, attempts: response.attempts })
+    if (Either.isLeft(processed)) return Either.left(processed.left)
+    const page = { request: state.request, url: response.url, body: response.body, headers: response.headers, records: raw, index: state.index }
+    const next = paginator.next(page)
+    if (Either.isLeft(next)) return fail("Pagination", next.left.message)
+    if (Option.isSome(next.right) && sameRequest(next.right.value, state.request)) {
+      return fail("Pagination", "the paginator asked for the same page again (a loop); stopping instead of paging forever")
+    }
+    const following = processed.right.stop ? Option.none() : next.right
+    // The first page may tell every request to come (a total), to fetch them concurrently.
+    let plan = Option.none<PagePlan>()
+    if (state.index === 0 && Option.isSome(following) && paginator.plan !== undefined) {
+      const planned = paginator.plan(page)
+      if (Either.isLeft(planned)) return fail("Pagination", planned.left.message)
+      plan = planned.right
+    }
+    return Either.right([
+      processed.right.page,
+      Option.map(following, (request) => ({ request, index: state.index + 1, selector, offset: state.offset + raw.length })),
+      plan
+    ] as const)
+  }
+
+  // Each page is processed as soon as it arrives, before the next is asked for: processing can
+  // end the paging (incremental row_order), and one step per page is cheaper than a second
+  // stream stage. Consumers that want pages fetched ahead buffer the stream.
+  const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
+    Effect.flatMap(request(state), (response) => {
+      const processed = pageOf(state, response)
+      return Either.isLeft(processed) ? Effect.fail(processed.left) : Effect.succeed([processed.right[0], processed.right[1]] as const)
+    })
+
+  const initial: State = { request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }
+  if (paginator.plan === undefined) return Stream.paginateEffect(initial, fetchPage)
+
+  /**
+   * Pages 1..count of a plan: fetched `concurrency` at a time, processed in order (the same
+   * per-page steps and stop rules as one by one); the stream ends at the first page that says
+   * stop (an empty page, the incremental cursor), cancelling the requests still in flight.
+   */
+  const planned = (plan: PagePlan, second: State): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> =>
+    // `second` is page 1, as the paginator made it after page 0; plan.request(1) is the same request.
+    Stream.range(1, plan.count).pipe(
+      Stream.mapEffect((index) => {
+        const state: State = { ...second, request: plan.request(index), index }
+        return Effect.map(request(state), (response) => [state, response] as const)
+      }, { concurrency: plan.concurrency }),
+      // Records before each page are known only once the pages before it are in.
+      Stream.mapAccumEffect(second.offset, (offset, [fetched, response]) =>
+        Either.match(pageOf({ ...fetched, offset }, response), {
+          onLeft: (e) => Effect.fail(e),
+          onRight: ([page, next]) => Effect.succeed([Option.isSome(next) ? next.value.offset : offset, { page, last: Option.isNone(next) }] as const)
+        })),
+      Stream.takeUntil((step) => step.last),
+      Stream.map((step) => step.page)
+    )
+
+  return Stream.unwrap(Effect.gen(function*() {
+    const [page, next, plan] = yield* Effect.flatMap(request(initial), (response) => pageOf(initial, response))
+    if (Option.isNone(next)) return Stream.make(page)
+    const rest = Option.isSome(plan) ? planned(plan.value, next.value) : Stream.paginateEffect(next.value, fetchPage)
+    return Stream.concat(Stream.make(page), rest)
+  }))
+}
+
+/** A fetched page before its records are decoded and filtered. */
+interface Fetched {
+  readonly state: State
+  readonly url: string
+  readonly raw: ReadonlyArray<unknown>
+  readonly attempts: number
+}
+

@@ -1,0 +1,157 @@
+/**
+ * Auth as dlt configures it (`bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`),
+ * plus what dlt lacks: an api_key sent as a cookie, and a TypeScript config's own
+ * `authenticate(request)`. Secret values stay `Redacted` until they are put on the wire.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Effect, Predicate, Redacted } from "effect"
+import * as OAuth2 from "./oauth2.js"
+
+export { AuthError } from "./oauth2.js"
+import { AuthError } from "./oauth2.js"
+
+type Request = HttpClientRequest.HttpClientRequest
+
+/** A TypeScript config's own auth: it may sign a request synchronously or asynchronously. */
+export interface CustomAuth {
+  readonly authenticate: (request: Request) => Request | Promise<Request>
+}
+
+export interface OAuth2ClientCredentials<S> {
+  readonly _tag: "OAuth2ClientCredentials"
+  readonly accessTokenUrl: string
+  readonly clientId: S
+  readonly clientSecret: S
+  /** dlt's `access_token_request_data`: extra form fields; they win over the standard ones, as in dlt. */
+  readonly requestData: Readonly<Record<string, unknown>>
+  /** Seconds a token lives when the server sends no `expires_in` (dlt: 3600). */
+  readonly defaultExpiration: number
+  /** A pre-issued token, used until it is due for refresh. */
+  readonly accessToken?: S | undefined
+}
+
+/** The variants that only add a header or a query parameter: no I/O needed. */
+export type SimpleAuth<S> =
+  | { readonly _tag: "Bearer"; readonly token: S }
+  | {
+    readonly _tag: "ApiKey"
+    readonly name: string
+    readonly location: "header" | "query" | "cookie"
+    readonly apiKey: S
+  }
+  | { readonly _tag: "HttpBasic"; readonly username: S; readonly password: S }
+
+export type Auth<S> =
+  | SimpleAuth<S>
+  | OAuth2ClientCredentials<S>
+  | ({ readonly _tag: "Custom" } & CustomAuth)
+
+/** An object with an `authenticate` function (how a TypeScript config passes its own auth). */
+export const isCustomAuth = (u: unknown): u is CustomAuth =>
+  Predicate.hasProperty(u, "authenticate") && Predicate.isFunction(u.authenticate)
+
+/** Rebuilds an auth with every secret mapped; `key` is the dlt config key of the secret. */
+export const mapSecrets = <S, T>(auth: Auth<S>, f: (secret: S, key: string) => T): Auth<T> => {
+  switch (auth._tag) {
+    case "Bearer":
+      return { _tag: "Bearer", token: f(auth.token, "token") }
+    case "ApiKey":
+      return { _tag: "ApiKey", name: auth.name, location: auth.location, apiKey: f(auth.apiKey, "api_key") }
+    case "HttpBasic":
+      return { _tag: "HttpBasic", username: f(auth.username, "username"), password: f(auth.password, "password") }
+    case "OAuth2ClientCredentials":
+      return {
+        _tag: "OAuth2ClientCredentials",
+        accessTokenUrl: auth.accessTokenUrl,
+        clientId: f(auth.clientId, "client_id"),
+        clientSecret: f(auth.clientSecret, "client_secret"),
+        requestData: auth.requestData,
+        defaultExpiration: auth.defaultExpiration,
+        accessToken: auth.accessToken === undefined ? undefined : f(auth.accessToken, "access_token")
+      }
+    case "Custom":
+      return { _tag: "Custom", authenticate: auth.authenticate }
+  }
+}
+
+/** Adds `name=value` to the request's Cookie header, replacing a cookie of the same name. */
+export const setCookie = (request: Request, name: string, value: string): Request => {
+  const existing = request.headers["cookie"]
+  const others = existing === undefined
+    ? []
+    : existing.split(";").map((c) => c.trim()).filter((c) => c !== "" && c.split("=")[0].trim() !== name)
+  return HttpClientRequest.setHeader(request, "Cookie", [...others, `${name}=${value}`].join("; "))
+}
+
+/** Adds the credentials of a simple auth to a request. */
+export const apply = (auth: SimpleAuth<Redacted.Redacted<string>>) => (request: Request): Request => {
+  switch (auth._tag) {
+    case "Bearer":
+      return HttpClientRequest.bearerToken(request, auth.token)
+    case "ApiKey": {
+      const value = Redacted.value(auth.apiKey)
+      return auth.location === "header"
+        ? HttpClientRequest.setHeader(request, auth.name, value)
+        : auth.location === "query"
+        ? HttpClientRequest.setUrlParam(request, auth.name, value)
+        : setCookie(request, auth.name, value)
+    }
+    case "HttpBasic":
+      return HttpClientRequest.basicAuth(request, auth.username, auth.password)
+  }
+}
+
+/**
+ * What a request looks like on the wire, as far as it can be known without I/O: simple auths
+ * are applied (so a query api_key shows in a described URL, to be redacted); OAuth2 and custom
+ * auths only add headers we cannot know up front, so the request is returned as is.
+ */
+export const describe = (auth: Auth<Redacted.Redacted<string>>): (request: Request) => Request =>
+  auth._tag === "OAuth2ClientCredentials" || auth._tag === "Custom" ? (request) => request : apply(auth)
+
+export interface Authenticator {
+  readonly authenticate: (request: Request) => Effect.Effect<Request, AuthError>
+}
+
+const isRequest = (u: unknown): u is Request => Predicate.hasProperty(u, HttpClientRequest.TypeId)
+
+const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+const custom = (auth: CustomAuth): Authenticator => ({
+  authenticate: (request) =>
+    Effect.suspend(() => {
+      const fail = (e: unknown) => new AuthError({ message: `custom auth failed: ${describeError(e)}`, cause: e })
+      // A sync authenticate stays sync; only a Promise makes the step async.
+      return Effect.try({ try: () => auth.authenticate(request), catch: fail }).pipe(
+        Effect.flatMap((out) =>
+          Predicate.isPromiseLike(out) ? Effect.tryPromise({ try: () => Promise.resolve(out), catch: fail }) : Effect.succeed(out)
+        ),
+        // A JavaScript config can return anything; catch it here rather than in the transport.
+        Effect.filterOrFail(isRequest, () =>
+          new AuthError({ message: "custom auth failed: authenticate(request) did not return a request" }))
+      )
+    })
+})
+
+/**
+ * An authenticator for one auth config. Make it once and share it: for OAuth2 it holds the
+ * token that every request using it shares. Token requests go through the `HttpClient` in
+ * context (the bare transport, not the API client with its own auth).
+ */
+export const makeAuthenticator = (
+  auth: Auth<Redacted.Redacted<string>>
+): Effect.Effect<Authenticator, never, HttpClient.HttpClient> => {
+  switch (auth._tag) {
+    case "OAuth2ClientCredentials":
+      return Effect.map(OAuth2.makeTokenSource(auth), (source) => ({
+        authenticate: (request) => Effect.map(source.token, (token) => HttpClientRequest.bearerToken(request, token))
+      }))
+    case "Custom":
+      return Effect.succeed(custom(auth))
+    default: {
+      const sign = apply(auth)
+      return Effect.succeed({ authenticate: (request) => Effect.succeed(sign(request)) })
+    }
+  }
+}
