@@ -1,14 +1,16 @@
 /**
- * `COPY ... FROM STDIN` bulk writer (src/load/Copy.ts). The encoding tests always run; the
- * round-trip and speed tests need a Postgres server and are only defined when
- * `TEST_DATABASE_URL` is set (the writer is for servers: COPY does not work over the embedded
- * PGlite socket).
+ * `COPY ... FROM STDIN` bulk writer (src/internal/load: copyText.ts, chunkEncoder.ts,
+ * rowsEncoder.ts, pgCopy.ts). The encoding tests always run; the round-trip and speed tests
+ * need a Postgres server and are only defined when `TEST_DATABASE_URL` is set (the writer is
+ * for servers: COPY does not work over the embedded PGlite socket).
  */
 import { assert, describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
-import * as Copy from "../../src/internal/load/copy.js"
+import * as CopyText from "../../src/internal/load/copyText.js"
+import * as Copy from "../../src/internal/load/pgCopy.js"
+import { ChunkPool, RowsEncoder } from "../../src/internal/load/rowsEncoder.js"
 import { ident } from "../../src/internal/load/postgres.js"
 import { freshDataset } from "../support/database.js"
 
@@ -20,40 +22,40 @@ import { freshDataset } from "../support/database.js"
 const encodeAll = (
   rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
   columns: ReadonlyArray<string>,
-  kinds: ReadonlyArray<Copy.ColumnKind>,
+  kinds: ReadonlyArray<CopyText.ColumnKind>,
   chunkBytes: number
 ): ReadonlyArray<Buffer> => {
-  const encoder = new Copy.RowsEncoder(columns, kinds, chunkBytes, new Copy.ChunkPool(chunkBytes, 0))
+  const encoder = new RowsEncoder(columns, kinds, chunkBytes, new ChunkPool(chunkBytes, 0))
   encoder.append(rows)
   return encoder.take()
 }
 
 describe("COPY text encoding", () => {
   it("escapes backslash, newline, carriage return and tab; NULL is \\N", () => {
-    expect(Copy.encodeValue("a\tb\nc\rd\\e", "other")).toBe("a\\tb\\nc\\rd\\\\e")
-    expect(Copy.encodeValue("\\N", "other")).toBe("\\\\N")
-    expect(Copy.encodeValue("", "other")).toBe("")
-    expect(Copy.encodeValue(null, "other")).toBe("\\N")
-    expect(Copy.encodeValue(undefined, "json")).toBe("\\N")
+    expect(CopyText.encodeValue("a\tb\nc\rd\\e", "other")).toBe("a\\tb\\nc\\rd\\\\e")
+    expect(CopyText.encodeValue("\\N", "other")).toBe("\\\\N")
+    expect(CopyText.encodeValue("", "other")).toBe("")
+    expect(CopyText.encodeValue(null, "other")).toBe("\\N")
+    expect(CopyText.encodeValue(undefined, "json")).toBe("\\N")
   })
 
   it("encodes scalars by type", () => {
-    expect(Copy.encodeValue(true, "other")).toBe("true")
-    expect(Copy.encodeValue(12.5, "float")).toBe("12.5")
-    expect(Copy.encodeValue(9007199254740993n, "other")).toBe("9007199254740993")
-    expect(Copy.encodeValue(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)), "other")).toBe("2024-01-02T03:04:05.006Z")
-    expect(Copy.encodeValue(new Date(Number.NaN), "other")).toBe("\\N")
-    expect(Copy.encodeValue(Number.NaN, "float")).toBe("NaN")
-    expect(Copy.encodeValue(-Infinity, "float")).toBe("-Infinity")
-    expect(Copy.encodeValue(Number.NaN, "other")).toBe("\\N")
-    expect(Copy.encodeValue({ a: [1, "x\ty"] }, "other")).toBe("{\"a\":[1,\"x\\\\ty\"]}")
+    expect(CopyText.encodeValue(true, "other")).toBe("true")
+    expect(CopyText.encodeValue(12.5, "float")).toBe("12.5")
+    expect(CopyText.encodeValue(9007199254740993n, "other")).toBe("9007199254740993")
+    expect(CopyText.encodeValue(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)), "other")).toBe("2024-01-02T03:04:05.006Z")
+    expect(CopyText.encodeValue(new Date(Number.NaN), "other")).toBe("\\N")
+    expect(CopyText.encodeValue(Number.NaN, "float")).toBe("NaN")
+    expect(CopyText.encodeValue(-Infinity, "float")).toBe("-Infinity")
+    expect(CopyText.encodeValue(Number.NaN, "other")).toBe("\\N")
+    expect(CopyText.encodeValue({ a: [1, "x\ty"] }, "other")).toBe("{\"a\":[1,\"x\\\\ty\"]}")
   })
 
   it("encodes json columns as JSON text, strings included", () => {
-    expect(Copy.encodeValue("abc", "json")).toBe("\"abc\"")
-    expect(Copy.encodeValue(1, "json")).toBe("1")
-    expect(Copy.encodeValue({ s: "q\"\\\n" }, "json")).toBe("{\"s\":\"q\\\\\"\\\\\\\\\\\\n\"}")
-    expect(Copy.encodeValue({ n: 1n }, "json")).toBe("{\"n\":\"1\"}")
+    expect(CopyText.encodeValue("abc", "json")).toBe("\"abc\"")
+    expect(CopyText.encodeValue(1, "json")).toBe("1")
+    expect(CopyText.encodeValue({ s: "q\"\\\n" }, "json")).toBe("{\"s\":\"q\\\\\"\\\\\\\\\\\\n\"}")
+    expect(CopyText.encodeValue({ n: 1n }, "json")).toBe("{\"n\":\"1\"}")
   })
 
   it("chunks rows without splitting lines and reads prototype names as own properties only", () => {
@@ -83,14 +85,14 @@ describe("COPY text encoding", () => {
       // Long strings take the native write and a scan for escapes.
       `${long}plain`, `${long}\\`, `${long}\u0000`, `${"é".repeat(40)}\t`, "🎉".repeat(30)
     ]
-    const kinds: ReadonlyArray<Copy.ColumnKind> = ["other", "float", "json"]
+    const kinds: ReadonlyArray<CopyText.ColumnKind> = ["other", "float", "json"]
     const columns = values.map((_, i) => `c${i}`)
     for (const kind of kinds) {
       // Each value in a row of its own, and all of them in one row.
       const rows = [...values.map((v) => ({ c0: v })), Object.fromEntries(values.map((v, i) => [`c${i}`, v]))]
       const expected = [
-        ...values.map((v) => `${Copy.encodeValue(v, kind)}${"\t\\N".repeat(values.length - 1)}\n`),
-        `${values.map((v) => Copy.encodeValue(v, kind)).join("\t")}\n`
+        ...values.map((v) => `${CopyText.encodeValue(v, kind)}${"\t\\N".repeat(values.length - 1)}\n`),
+        `${values.map((v) => CopyText.encodeValue(v, kind)).join("\t")}\n`
       ].join("")
       const chunks = encodeAll(rows, columns, columns.map(() => kind), 64)
       // As bytes: a lone surrogate becomes U+FFFD either way.
@@ -101,9 +103,9 @@ describe("COPY text encoding", () => {
 
   it("reuses pooled chunk buffers: the same bytes from recycled (dirty) buffers, at most `max` kept", () => {
     const rows = Array.from({ length: 2000 }, (_, i) => ({ a: `row ${i} é`, b: i, c: i % 3 === 0 ? null : { i } }))
-    const pool = new Copy.ChunkPool(1024, 3)
+    const pool = new ChunkPool(1024, 3)
     const encode = () => {
-      const encoder = new Copy.RowsEncoder(["a", "b", "c"], ["other", "other", "json"], 1024, pool)
+      const encoder = new RowsEncoder(["a", "b", "c"], ["other", "other", "json"], 1024, pool)
       // Half now, half later: rows are encoded as they are appended.
       encoder.append(rows.slice(0, 1000))
       encoder.append(rows.slice(1000))

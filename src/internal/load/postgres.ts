@@ -12,8 +12,10 @@ import { createHash } from "node:crypto"
 import type { ColumnSchema, DataType, Row, TableSchema } from "../normalize/tableSchema.js"
 import { SystemColumns } from "../normalize/tableSchema.js"
 import type { Batch, LoadResult, MergeOptions, ResourceLoad, StartLoadOptions } from "./destination.js"
-import * as Copy from "./copy.js"
-import type { CopyWriter } from "./copy.js"
+import { kindOfDataType } from "./copyText.js"
+import * as Copy from "./pgCopy.js"
+import type { CopyWriter } from "./pgCopy.js"
+import type { RowsEncoder } from "./rowsEncoder.js"
 import { Destination, DestinationError, Scd2Columns } from "./destination.js"
 
 // ---------------------------------------------------------------------------
@@ -727,7 +729,7 @@ type Pending =
     readonly columns: ReadonlyArray<ColumnSchema>
     /** How many columns the table's schema had (they only grow). */
     readonly schemaColumns: number
-    readonly encoder: Copy.RowsEncoder
+    readonly encoder: RowsEncoder
   }
   | {
     readonly _tag: "Rows"
@@ -1097,7 +1099,7 @@ export const makeWith = (
               entry,
               columns,
               schemaColumns: schema.columns.length,
-              encoder: copyWriter.encoder(columns.map((c) => c.name), columns.map((c) => Copy.kindOfDataType(c.type)))
+              encoder: copyWriter.encoder(columns.map((c) => c.name), columns.map((c) => kindOfDataType(c.type)))
             }
             pending.set(table, current)
           }

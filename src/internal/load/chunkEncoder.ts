@@ -1,0 +1,207 @@
+/**
+ * Writes COPY text straight into Buffers, value by value (`ChunkEncoder`): no line or chunk
+ * strings are built. Rows of one table are encoded by `RowsEncoder` (rowsEncoder.ts).
+ */
+import type { ColumnKind } from "./copyText.js"
+import { encodeValue, escapeText, jsonText, NULL } from "./copyText.js"
+
+export const TAB = 9
+export const NEWLINE = 10
+const BACKSLASH = 92
+
+/** The escape letter of a byte that COPY text must escape (backslash, \n, \r, \t), else 0. */
+const escapeLetter = (c: number): number =>
+  c === BACKSLASH ? BACKSLASH : c === NEWLINE ? 110 : c === 13 ? 114 : c === TAB ? 116 : 0
+
+/** Strings up to this length are copied byte by byte; longer ones by `Buffer.write`. */
+const shortString = 48
+
+/** Room for the row that crosses a chunk's size; a longer row grows its buffer. */
+export const slack = 1 << 16
+
+const noBuffer = Buffer.alloc(0)
+
+/**
+ * Writes COPY text straight into Buffers: no line or chunk strings are built (concatenating
+ * them was the loader's biggest source of garbage). A row never spans two chunks. Buffers come
+ * from `acquire` (chunkBytes + slack bytes each), so a writer can reuse them.
+ */
+export class ChunkEncoder {
+  buf: Buffer = noBuffer
+  pos = 0
+  constructor(readonly chunkBytes: number, readonly acquire: () => Buffer) {}
+
+  ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return
+    if (this.pos === 0 && bytes <= this.chunkBytes + slack) {
+      this.buf = this.acquire()
+      return
+    }
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes + slack))
+    this.buf.copy(bigger, 0, 0, this.pos)
+    this.buf = bigger
+  }
+
+  byte(c: number): void {
+    this.ensure(1)
+    this.buf[this.pos++] = c
+  }
+
+  /** ASCII text that needs no escaping (numbers, ISO dates, `true`). */
+  ascii(s: string): void {
+    const n = s.length
+    this.ensure(n)
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i)
+    this.pos = pos
+  }
+
+  /** Any string, escaped for COPY text, as UTF-8. */
+  text(s: string): void {
+    const n = s.length
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; an escape takes 2.
+    this.ensure(3 * n)
+    if (n <= shortString) {
+      const buf = this.buf
+      let pos = this.pos
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) {
+          this.pos += this.buf.write(escapeText(s), this.pos)
+          return
+        }
+        if (c < 32 || c === BACKSLASH) {
+          const letter = escapeLetter(c)
+          if (letter !== 0) {
+            buf[pos++] = BACKSLASH
+            buf[pos++] = letter
+            continue
+          }
+        }
+        buf[pos++] = c
+      }
+      this.pos = pos
+      return
+    }
+    // Longer strings: one native UTF-8 write, then a scan of the bytes written for the four
+    // that COPY text escapes (in UTF-8 they only ever stand for themselves).
+    const buf = this.buf
+    const start = this.pos
+    const end = start + buf.write(s, start)
+    for (let i = start; i < end; i++) {
+      const b = buf[i]
+      if (b < 32 || b === BACKSLASH) {
+        this.pos = start + buf.write(escapeText(s), start)
+        return
+      }
+    }
+    this.pos = end
+  }
+
+  nonNegativeInteger(v: number): void {
+    this.ensure(16)
+    const buf = this.buf
+    if (v < 10) {
+      buf[this.pos++] = 48 + v
+      return
+    }
+    let digits = 0
+    for (let x = v; x > 0; x = Math.floor(x / 10)) digits++
+    let end = this.pos + digits
+    this.pos = end
+    for (let x = v; x > 0; x = Math.floor(x / 10)) buf[--end] = 48 + (x % 10)
+  }
+
+  /** Two decimal digits. */
+  private digits2(v: number): void {
+    const buf = this.buf
+    buf[this.pos++] = 48 + Math.floor(v / 10)
+    buf[this.pos++] = 48 + (v % 10)
+  }
+
+  /**
+   * A Date as `toISOString()` writes it (`2024-05-01T12:00:00.000Z`), straight into the buffer:
+   * a sync has millions of timestamps, and building each string first cost more than the rest
+   * of the row. Years outside 0-9999 take `toISOString()`'s extended form.
+   */
+  date(value: Date): void {
+    const year = value.getUTCFullYear()
+    if (Number.isNaN(year)) {
+      this.ascii(NULL)
+      return
+    }
+    if (year < 0 || year > 9999) {
+      this.ascii(value.toISOString())
+      return
+    }
+    this.ensure(24)
+    const buf = this.buf
+    buf[this.pos++] = 48 + Math.floor(year / 1000)
+    buf[this.pos++] = 48 + (Math.floor(year / 100) % 10)
+    this.digits2(year % 100)
+    buf[this.pos++] = 45 // -
+    this.digits2(value.getUTCMonth() + 1)
+    buf[this.pos++] = 45
+    this.digits2(value.getUTCDate())
+    buf[this.pos++] = 84 // T
+    this.digits2(value.getUTCHours())
+    buf[this.pos++] = 58 // :
+    this.digits2(value.getUTCMinutes())
+    buf[this.pos++] = 58
+    this.digits2(value.getUTCSeconds())
+    buf[this.pos++] = 46 // .
+    const ms = value.getUTCMilliseconds()
+    buf[this.pos++] = 48 + Math.floor(ms / 100)
+    this.digits2(ms % 100)
+    buf[this.pos++] = 90 // Z
+  }
+
+  /** One value, as `encodeValue` gives it. */
+  value(value: unknown, kind: ColumnKind): void {
+    if (value === null || value === undefined) {
+      this.ascii(NULL)
+      return
+    }
+    if (kind === "json") {
+      const text = jsonText(value)
+      if (text === undefined) this.ascii(NULL)
+      else this.text(text)
+      return
+    }
+    switch (typeof value) {
+      case "string":
+        this.text(value)
+        return
+      case "number":
+        if (Number.isSafeInteger(value) && value >= 0) this.nonNegativeInteger(value)
+        else this.ascii(encodeValue(value, kind))
+        return
+      case "boolean":
+        this.ascii(value ? "true" : "false")
+        return
+      case "object":
+        if (value instanceof Date) {
+          this.date(value)
+          return
+        }
+        {
+          const text = jsonText(value)
+          if (text === undefined) this.ascii(NULL)
+          else this.text(text)
+        }
+        return
+      default:
+        // bigints (decimal text), functions and symbols (NULL): never escaped
+        this.ascii(encodeValue(value, kind))
+    }
+  }
+
+  /** The bytes so far, as a chunk; the encoder starts a fresh buffer. */
+  take(): Buffer {
+    const chunk = this.buf.subarray(0, this.pos)
+    this.buf = noBuffer
+    this.pos = 0
+    return chunk
+  }
+}
