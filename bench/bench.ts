@@ -30,7 +30,7 @@ import * as path from "node:path"
 import analytics from "../examples/analytics/analytics.js"
 import { argValue, root, startDemo } from "./demoProcess.js"
 import * as Embedded from "../src/internal/load/embedded.js"
-import * as Postgres from "../src/internal/load/postgres.js"
+import * as Postgres from "../src/internal/load/postgresDestination.js"
 import * as Pipeline from "../src/internal/pipeline/pipeline.js"
 import * as RestApiSource from "../src/internal/extract/source.js"
 

@@ -9,7 +9,7 @@ import * as ConnectorConfig from "../internal/config/connectorConfig.js"
 import { datasetFromFile } from "../internal/config/loadConfig.js"
 import type { Destination } from "../internal/load/destination.js"
 import * as Embedded from "../internal/load/embedded.js"
-import * as Postgres from "../internal/load/postgres.js"
+import * as Postgres from "../internal/load/postgresDestination.js"
 import * as Naming from "../internal/normalize/naming.js"
 import * as Source from "../internal/extract/source.js"
 

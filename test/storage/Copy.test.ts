@@ -11,7 +11,7 @@ import { Effect, Redacted } from "effect"
 import * as CopyText from "../../src/internal/load/copyText.js"
 import * as Copy from "../../src/internal/load/pgCopy.js"
 import { ChunkPool, RowsEncoder } from "../../src/internal/load/rowsEncoder.js"
-import { ident } from "../../src/internal/load/postgres.js"
+import { ident } from "../../src/internal/load/identifiers.js"
 import { freshDataset } from "../support/database.js"
 
 // ---------------------------------------------------------------------------
@@ -170,7 +170,7 @@ const columns = ["id", "big", "txt", "dbl", "flag", "ts", "doc", "num", "mixed",
 const createTable = (schema: string, table: string) =>
   `CREATE UNLOGGED TABLE ${ident(schema)}.${ident(table)} (id bigint, big bigint, txt text, dbl double precision,
    flag boolean, ts timestamptz, doc jsonb, num numeric, mixed text, opt text)`
-/** As `src/load/Postgres.ts` writes staging rows today. */
+/** As the destination writes staging rows on the embedded database (writePath.ts). */
 const jsonInsert = (schema: string, table: string) =>
   `INSERT INTO ${ident(schema)}.${ident(table)} (${columns.map(ident).join(", ")}) SELECT ${
     columns.map(ident).join(", ")

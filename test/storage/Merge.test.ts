@@ -9,7 +9,8 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import type { Batch, MergeOptions, MergeStrategy, StartLoadOptions } from "../../src/internal/load/destination.js"
 import { Destination } from "../../src/internal/load/destination.js"
-import * as Postgres from "../../src/internal/load/postgres.js"
+import { ident } from "../../src/internal/load/identifiers.js"
+import { schemaVersionOf } from "../../src/internal/load/schemaVersion.js"
 import type { Cell, Row, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { childTable, col, rootTable } from "../support/tables.js"
@@ -78,7 +79,7 @@ const load = (opts: StartLoadOptions, batches: ReadonlyArray<Batch>, startedAt =
 const query = (text: string, params: ReadonlyArray<string> = []) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<Record<string, string | null>>(text, params))
 
-const table = (dataset: string, name: string) => `${Postgres.ident(dataset)}.${Postgres.ident(name)}`
+const table = (dataset: string, name: string) => `${ident(dataset)}.${ident(name)}`
 
 /** Root rows as `id:name` (text), ordered by id. */
 const roots = (dataset: string) =>
@@ -106,14 +107,14 @@ describe("schemaVersionOf", () => {
   const a = { name: "a", columns: [{ name: "x", type: "text", nullable: true }] }
   const b = { name: "b", columns: [{ name: "y", type: "bigint", nullable: false }] }
   it("ignores table order but not column order, types or the resource", () => {
-    const v = Postgres.schemaVersionOf("r", [a, b])
-    expect(Postgres.schemaVersionOf("r", [b, a])).toEqual(v)
+    const v = schemaVersionOf("r", [a, b])
+    expect(schemaVersionOf("r", [b, a])).toEqual(v)
     const swapped = { name: "a", columns: [...a.columns, { name: "z", type: "text", nullable: true }] }
     const reordered = { name: "a", columns: [...swapped.columns].reverse() }
-    expect(Postgres.schemaVersionOf("r", [swapped, b]).hash).not.toBe(Postgres.schemaVersionOf("r", [reordered, b]).hash)
-    expect(Postgres.schemaVersionOf("r", [{ name: "a", columns: [{ name: "x", type: "bigint", nullable: true }] }, b]).hash)
+    expect(schemaVersionOf("r", [swapped, b]).hash).not.toBe(schemaVersionOf("r", [reordered, b]).hash)
+    expect(schemaVersionOf("r", [{ name: "a", columns: [{ name: "x", type: "bigint", nullable: true }] }, b]).hash)
       .not.toBe(v.hash)
-    expect(Postgres.schemaVersionOf("s", [a, b]).hash).not.toBe(v.hash)
+    expect(schemaVersionOf("s", [a, b]).hash).not.toBe(v.hash)
     expect(JSON.parse(v.json)).toEqual({ resource: "r", tables: [a, b] })
   })
 })

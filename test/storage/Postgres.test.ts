@@ -3,7 +3,8 @@ import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
 import type { Batch, StartLoadOptions } from "../../src/internal/load/destination.js"
 import { Destination } from "../../src/internal/load/destination.js"
-import * as Postgres from "../../src/internal/load/postgres.js"
+import { dataTypeOf, sqlType } from "../../src/internal/load/columnTypes.js"
+import { ident, stagingSchemaName, stagingTableName } from "../../src/internal/load/identifiers.js"
 import type { Row, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { childTable, col, rootTable } from "../support/tables.js"
@@ -64,14 +65,14 @@ const load = (opts: StartLoadOptions, batches: ReadonlyArray<Batch>, state?: unk
 const select = (dataset: string, table: string, columns: ReadonlyArray<string>, orderBy: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql.unsafe<Record<string, string | null>>(
-      `SELECT ${columns.map((c) => `${Postgres.ident(c)}::text AS ${Postgres.ident(c)}`).join(", ")} FROM ${
-        Postgres.ident(dataset)
-      }.${Postgres.ident(table)} ORDER BY ${orderBy}`
+      `SELECT ${columns.map((c) => `${ident(c)}::text AS ${ident(c)}`).join(", ")} FROM ${
+        ident(dataset)
+      }.${ident(table)} ORDER BY ${orderBy}`
     ))
 
 const countRows = (dataset: string, table: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${Postgres.ident(dataset)}.${Postgres.ident(table)}`)
+    sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(dataset)}.${ident(table)}`)
   ).pipe(Effect.map((rows) => rows[0]?.n ?? -1))
 
 /** Staging tables left in `<dataset>_staging` (the registry itself excluded). */
@@ -80,13 +81,13 @@ const stagingLeft = (dataset: string) =>
     sql.unsafe<{ relname: string }>(
       `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname <> '_rc_staging_tables'`,
-      [Postgres.stagingSchemaName(dataset)]
+      [stagingSchemaName(dataset)]
     )).pipe(Effect.map((rows) => rows.map((r) => r.relname)))
 
 const tableExists = (dataset: string, table: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql.unsafe<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [
-      `${Postgres.ident(dataset)}.${Postgres.ident(table)}`
+      `${ident(dataset)}.${ident(table)}`
     ])).pipe(Effect.map((rows) => rows[0]?.present === true))
 
 /** Index definitions on a final table (`CREATE ... INDEX name ON ... (column)`), names left out. */
@@ -95,30 +96,30 @@ const indexesOf = (dataset: string, table: string) =>
     sql.unsafe<{ def: string }>(
       `SELECT regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \\S+ ON \\S+', 'INDEX ON') AS def
        FROM pg_index i WHERE i.indrelid = to_regclass($1) ORDER BY 1`,
-      [`${Postgres.ident(dataset)}.${Postgres.ident(table)}`]
+      [`${ident(dataset)}.${ident(table)}`]
     )).pipe(Effect.map((rows) => rows.map((r) => r.def)))
 
 // --- pure helpers ------------------------------------------------------------
 
 describe("Postgres names", () => {
   it("quotes identifiers", () => {
-    expect(Postgres.ident("a\"b")).toBe("\"a\"\"b\"")
+    expect(ident("a\"b")).toBe("\"a\"\"b\"")
   })
   it("keeps staging names within 63 bytes and distinct per resource", () => {
     const long = "x".repeat(40) + "ü".repeat(20)
-    const a = Postgres.stagingTableName(long, "load-1", "r1")
-    const b = Postgres.stagingTableName(long, "load-1", "r2")
+    const a = stagingTableName(long, "load-1", "r1")
+    const b = stagingTableName(long, "load-1", "r2")
     expect(Buffer.byteLength(a)).toBeLessThanOrEqual(63)
     expect(a).not.toBe(b)
-    expect(Postgres.stagingTableName(long + "a", "l", "r")).not.toBe(Postgres.stagingTableName(long + "b", "l", "r"))
-    expect(Postgres.stagingTableName("users", "l", "r")).toMatch(/^users__[0-9a-f]{8}$/)
+    expect(stagingTableName(long + "a", "l", "r")).not.toBe(stagingTableName(long + "b", "l", "r"))
+    expect(stagingTableName("users", "l", "r")).toMatch(/^users__[0-9a-f]{8}$/)
   })
   it("maps SQL types back", () => {
     for (const t of ["text", "bigint", "double", "boolean", "timestamptz", "numeric", "jsonb"] as const) {
-      expect(Postgres.dataTypeOf(Postgres.sqlType(t) === "timestamptz" ? "timestamp with time zone" : Postgres.sqlType(t)))
+      expect(dataTypeOf(sqlType(t) === "timestamptz" ? "timestamp with time zone" : sqlType(t)))
         .toBe(t)
     }
-    expect(Postgres.dataTypeOf("numeric(10,2)")).toBe("numeric")
+    expect(dataTypeOf("numeric(10,2)")).toBe("numeric")
   })
 })
 
@@ -206,7 +207,7 @@ forEachDatabase((target) => {
           const locked = yield* Deferred.make<void>()
           const release = yield* Deferred.make<void>()
           const holder = yield* sql.withTransaction(Effect.gen(function*() {
-            yield* sql.unsafe(`LOCK TABLE ${Postgres.ident(dataset)}."_rc_loads" IN SHARE MODE`)
+            yield* sql.unsafe(`LOCK TABLE ${ident(dataset)}."_rc_loads" IN SHARE MODE`)
             yield* Deferred.succeed(locked, undefined)
             yield* Deferred.await(release)
           })).pipe(Effect.fork)
@@ -216,7 +217,7 @@ forEachDatabase((target) => {
 
           const waiting = sql.unsafe<{ n: number }>(
             `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)`,
-            [`${Postgres.ident(dataset)}."_rc_loads"`]
+            [`${ident(dataset)}."_rc_loads"`]
           ).pipe(Effect.map((rows) => (rows[0]?.n ?? 0) > 0))
           yield* waiting.pipe(
             Effect.repeat({ until: (blocked) => blocked, schedule: Schedule.spaced("20 millis") }),
@@ -421,7 +422,7 @@ forEachDatabase((target) => {
         yield* load(options(dataset, "l2", "append"), [batch([users, [user("l2", 0, "a", "ann", 1)]])])
         expect(yield* select(dataset, "users", ["_rc_id"], "_rc_id")).toEqual([{ _rc_id: "a" }])
         // Only the other resource's staging table is left.
-        expect(yield* stagingLeft(dataset)).toEqual([Postgres.stagingTableName("users", "dead", "others")])
+        expect(yield* stagingLeft(dataset)).toEqual([stagingTableName("users", "dead", "others")])
         yield* Scope.close(killed, Exit.void)
         expect(yield* stagingLeft(dataset)).toEqual([])
       }))
@@ -483,7 +484,7 @@ forEachDatabase((target) => {
         // Compared in SQL: the text form of timestamptz depends on the session time zone.
         const sameInstant = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
           sql.unsafe<{ same: boolean }>(
-            `SELECT ts = '2024-02-03T04:05:06.789Z'::timestamptz AS same FROM ${Postgres.ident(dataset)}.events`
+            `SELECT ts = '2024-02-03T04:05:06.789Z'::timestamptz AS same FROM ${ident(dataset)}.events`
           ))
         expect(sameInstant).toEqual([{ same: true }])
       }))
@@ -497,7 +498,7 @@ forEachDatabase((target) => {
           `SELECT a.attname AS name, a.attnotnull AS required, c.relpersistence AS persistence
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-          [`${Postgres.ident(dataset)}.${Postgres.ident(table)}`]
+          [`${ident(dataset)}.${ident(table)}`]
         ))
 
     it.scoped("a first load renames its staging tables into place: NOT NULLs, declared columns, indexes, no _rc_seq", () =>
@@ -532,7 +533,7 @@ forEachDatabase((target) => {
           // It is the staging table itself (renamed, its _rc_seq dropped), not a copy of it.
           const dropped = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
             sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attisdropped`, [
-              `${Postgres.ident(dataset)}.users`
+              `${ident(dataset)}.users`
             ]))
           expect(dropped).toEqual([{ n: 1 }])
           expect((yield* storedShape(dataset, "users__tags")).map((c) => c.name)).toEqual([
@@ -589,11 +590,11 @@ forEachDatabase((target) => {
           const resourceLoad = yield* destination.startLoad(options(dataset, "l1", "append"))
           yield* resourceLoad.write(batch([users, [user("l1", 0, "a", "ann", 1)]]))
           // Another writer makes the table (and a row) after our staging began.
-          yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${Postgres.ident(dataset)}`)
+          yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(dataset)}`)
           yield* sql.unsafe(
-            `CREATE TABLE ${Postgres.ident(dataset)}.users (_rc_id text NOT NULL, _rc_load_id text NOT NULL, name text, age bigint)`
+            `CREATE TABLE ${ident(dataset)}.users (_rc_id text NOT NULL, _rc_load_id text NOT NULL, name text, age bigint)`
           )
-          yield* sql.unsafe(`INSERT INTO ${Postgres.ident(dataset)}.users VALUES ('z', 'other', 'zed', 9)`)
+          yield* sql.unsafe(`INSERT INTO ${ident(dataset)}.users VALUES ('z', 'other', 'zed', 9)`)
           yield* resourceLoad.commit({ startedAt: new Date("2024-01-01T00:00:00Z"), state: undefined })
         }))
         expect(yield* select(dataset, "users", ["_rc_id", "name"], "_rc_id")).toEqual([

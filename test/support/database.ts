@@ -11,8 +11,8 @@ import { Effect, Layer, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import * as EmbeddedDatabase from "../../src/internal/load/embedded.js"
 import type { Destination } from "../../src/internal/load/destination.js"
-import * as Postgres from "../../src/internal/load/postgres.js"
-import { ident, stagingSchemaName } from "../../src/internal/load/postgres.js"
+import { ident, stagingSchemaName } from "../../src/internal/load/identifiers.js"
+import * as PostgresDestination from "../../src/internal/load/postgresDestination.js"
 
 export interface DatabaseTarget {
   readonly name: string
@@ -22,7 +22,7 @@ export interface DatabaseTarget {
 }
 
 // Hoisted: layers are memoized by reference (STYLE pitfall 5).
-const pglite: DatabaseTarget = { name: "pglite", layer: EmbeddedDatabase.layer({ inProcess: true }), destination: Postgres.layer }
+const pglite: DatabaseTarget = { name: "pglite", layer: EmbeddedDatabase.layer({ inProcess: true }), destination: PostgresDestination.layer }
 
 const serverUrl = process.env["TEST_DATABASE_URL"]
 
@@ -31,7 +31,7 @@ export const databaseTargets: ReadonlyArray<DatabaseTarget> = serverUrl === unde
   : [pglite, {
     name: "postgres server",
     layer: PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 4 }),
-    destination: Postgres.layerCopy(serverUrl)
+    destination: PostgresDestination.layerCopy(serverUrl)
   }]
 
 /** Runs `f` inside one `describe` per database target. */

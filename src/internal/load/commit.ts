@@ -1,0 +1,150 @@
+/**
+ * The commit of a resource load: its tables and columns first (a short transaction of their
+ * own under the dataset lock), then its rows, its load record and state in one transaction
+ * (DESIGN §4): staged tables swapped into place or their rows moved by disposition, indexes of
+ * new tables built over their rows, the schema version recorded, and staging dropped.
+ */
+import { Effect } from "effect"
+import type { Catalog } from "./catalog.js"
+import { readCatalog } from "./catalog.js"
+import type { Ddl } from "./ddlPlan.js"
+import { planDdl } from "./ddlPlan.js"
+import type { DestinationError, LoadResult } from "./destination.js"
+import type { LoadState } from "./loadState.js"
+import { recordLoad } from "./loadRecords.js"
+import { moveStagedRows } from "./moveRows.js"
+import { schemaVersionOf } from "./schemaVersion.js"
+import { exec, unitOfWork } from "./sqlSession.js"
+import { lockKey, lockSql } from "./sqlText.js"
+import { dropOwnStaging } from "./staging.js"
+import type { CommitAttempt } from "./swap.js"
+import { chooseSwaps, swapIn } from "./swap.js"
+import { storedChildrenOf } from "./tableGraph.js"
+import { tableSpecs } from "./tableSpecs.js"
+import { ensureOpen, flushAll, locked } from "./writePath.js"
+
+/**
+ * Runs the DDL that `plan` makes of the catalog under the dataset lock, re-read there: another
+ * session may have created the same objects meanwhile. The catalog it planned on.
+ */
+const lockedDdl = (state: LoadState, plan: (catalog: Catalog) => ReadonlyArray<Ddl>): Effect.Effect<Catalog, DestinationError> =>
+  Effect.gen(function*() {
+    const { dataset, sql } = state
+    yield* exec(sql, lockSql, [lockKey(dataset)], "locking the dataset", dataset)
+    const catalog = yield* readCatalog(sql, dataset)
+    for (const ddl of plan(catalog)) yield* exec(sql, ddl.sql, [], "creating tables", dataset, ddl.table)
+    return catalog
+  })
+
+/**
+ * Creates the load's missing tables and columns; the tables it creates (and the swap
+ * candidates, created or swapped in by the commit), whose indexes come after their rows.
+ */
+const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, DestinationError> =>
+  Effect.gen(function*() {
+    const { dataset } = state
+    // Tables that may be swapped in are left to the commit (which creates them if it copies
+    // after all); either way they are new, so indexed after their rows.
+    const candidates = new Set([...state.staged.values()].filter((t) => t.swapCandidate).map((t) => t.table))
+    const specs = tableSpecs(state).filter((t) => !candidates.has(t.name))
+    const created = (catalog: Catalog): ReadonlySet<string> =>
+      new Set([
+        ...specs.filter((t) => !catalog.tables.has(t.name) && !t.conflictTarget).map((t) => t.name),
+        ...[...candidates].filter((t) => !catalog.tables.has(t))
+      ])
+    const before = yield* readCatalog(state.sql, dataset)
+    if (planDdl(dataset, before, specs, created(before)).length === 0) return created(before)
+    const catalog = yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, created(c)))
+    return created(catalog)
+  })
+
+/** `newTables`: created empty by this load's preparation, or about to be; their indexes come after the rows. */
+const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, newTables: ReadonlySet<string>) =>
+  Effect.gen(function*() {
+    const { dataset, rootTable, sql, staged } = state
+    const attempt: CommitAttempt = { duplicateIds: undefined }
+    const allSpecs = tableSpecs(state)
+    let catalog = yield* readCatalog(sql, dataset)
+    const swaps = yield* chooseSwaps(state, attempt, catalog)
+    const specs = allSpecs.filter((t) => !swaps.has(t.name))
+    // Upsert's ON CONFLICT needs its index before any row goes in.
+    const withoutIndexes = new Set([...newTables].filter((t) => !specs.some((s) => s.name === t && s.conflictTarget)))
+    if (planDdl(dataset, catalog, specs, withoutIndexes).length > 0) {
+      yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, withoutIndexes))
+      catalog = yield* readCatalog(sql, dataset)
+    }
+
+    const rowsPerTable: Record<string, number> = {}
+    for (const spec of allSpecs) rowsPerTable[spec.name] = 0
+    for (const table of swaps) {
+      const entry = staged.get(table)
+      if (entry === undefined) continue
+      yield* swapIn(state, entry, allSpecs.find((t) => t.name === table))
+      rowsPerTable[table] = entry.rows
+    }
+    const storedChildren = storedChildrenOf(catalog, rootTable)
+    yield* moveStagedRows(state, attempt, { catalog, swaps, storedChildren, startedAt, rowsPerTable })
+
+    if (swaps.size > 0) catalog = yield* readCatalog(sql, dataset)
+    // Indexes of the tables this load created, built once over their rows. No dataset lock:
+    // the tables are this resource's own, and a clash rolls back and retries. Children's
+    // `_rc_root_id` indexes wait for the first merge into them (the next load's preparation
+    // builds them before its merge): on 1.35 M rows they were half of a first load's commit,
+    // for a merge that may never come.
+    for (const ddl of planDdl(dataset, catalog, allSpecs)) {
+      if (ddl.untilMerged === true) continue
+      if (ddl.table !== undefined && (newTables.has(ddl.table) || swaps.has(ddl.table))) {
+        yield* exec(sql, ddl.sql, [], "indexing new tables", dataset, ddl.table)
+      }
+    }
+
+    // The resource's tables as stored now (DDL above only ever adds to them).
+    const ownTables = new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)])
+    const version = schemaVersionOf(
+      state.resource,
+      [...catalog.tables.entries()].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
+        name,
+        columns: [...columns.entries()].map(([column, info]) => ({ name: column, type: info.type, nullable: !info.required }))
+      }))
+    )
+    yield* recordLoad(sql, {
+      dataset,
+      resource: state.resource,
+      loadId: state.loadId,
+      startedAt,
+      rowsPerTable,
+      version,
+      state: resourceState
+    })
+    yield* dropOwnStaging(state)
+    return { rowsPerTable, schemaVersion: version.hash }
+  })
+
+/** Makes the load's rows visible at once, with its `_rc_loads` row and its state. */
+export const commit = (
+  state: LoadState,
+  options: { readonly startedAt: Date; readonly state?: unknown }
+): Effect.Effect<LoadResult, DestinationError> => {
+  const { dataset, loadId, resource, sql } = state
+  return locked(
+    state,
+    Effect.gen(function*() {
+      yield* ensureOpen(state, "commit")
+      // Rows still waiting for their write to staging.
+      yield* flushAll(state)
+      // Tables and columns first, in their own short transaction under the dataset lock, so
+      // resources' data commits (the long part) do not wait for each other. New empty tables
+      // or columns are all a failed data commit can leave behind.
+      const newTables = yield* unitOfWork(sql, `preparing the tables of ${resource}`, dataset, prepareTables(state))
+      const { rowsPerTable, schemaVersion } = yield* unitOfWork(
+        sql,
+        `committing ${resource}`,
+        dataset,
+        commitWork(state, options.startedAt, options.state, newTables)
+      )
+      state.status = "committed"
+      const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }
+      return result
+    })
+  ).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId } }))
+}
