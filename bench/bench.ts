@@ -133,7 +133,7 @@ const main = async () => {
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", demo.token]]))),
       // As the CLI: COPY staging on a server, json_to_recordset on the embedded database.
       Effect.provide(
-        Layer.mergeAll(databaseUrl === undefined ? Postgres.layer : Postgres.layerCopy(databaseUrl), UndiciHttpClient.layer).pipe(
+        Layer.mergeAll(Postgres.layer, UndiciHttpClient.layer).pipe(
           Layer.provideMerge(database)
         )
       ),

@@ -9,7 +9,8 @@ import * as ConnectorConfig from "../internal/config/connectorConfig.js"
 import { datasetFromFile } from "../internal/config/loadConfig.js"
 import type { Destination } from "../internal/load/destination.js"
 import * as Embedded from "../internal/load/embedded.js"
-import * as Postgres from "../internal/load/postgresDestination.js"
+import * as PgPool from "../internal/load/pgPool.js"
+import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import * as Naming from "../internal/normalize/naming.js"
 import * as Source from "../internal/extract/source.js"
 
@@ -38,6 +39,6 @@ export interface StorageOptions {
 /** The Destination over a Postgres server or the embedded database. */
 export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, SqlError> =>
   options.databaseUrl === undefined
-    ? Postgres.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
-    : // A server: staging rows go in by COPY.
-      Postgres.layerCopy(options.databaseUrl).pipe(Layer.provide(Embedded.databaseLayer({ databaseUrl: options.databaseUrl })))
+    ? PostgresDestination.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
+    : // A server: one pool for queries and COPY, which stages the rows.
+      PostgresDestination.layer.pipe(Layer.provide(PgPool.layerPool({ url: options.databaseUrl })))

@@ -6,10 +6,12 @@
  */
 import { assert, describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
+import { Cause, Effect, Exit, Layer, Option, Redacted } from "effect"
+import pg from "pg"
 import * as CopyText from "../../src/internal/load/copyText.js"
 import * as Copy from "../../src/internal/load/pgCopy.js"
+import { PgCopy } from "../../src/internal/load/pgCopy.js"
+import * as PgPool from "../../src/internal/load/pgPool.js"
 import { ChunkPool, RowsEncoder } from "../../src/internal/load/rowsEncoder.js"
 import { ident } from "../../src/internal/load/identifiers.js"
 import { freshDataset } from "../support/database.js"
@@ -210,7 +212,8 @@ const countDiff = (sql: SqlClient.SqlClient, schema: string, a: string, b: strin
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000))
 
 if (serverUrl !== undefined) {
-  const Live = PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 2 })
+  // One pool for queries and COPY, as the CLI builds it.
+  const Live = PgPool.layerPool({ url: Redacted.make(serverUrl), maxConnections: 3 })
 
   describe("CopyWriter (postgres server)", () => {
     layer(Live, { excludeTestServices: true })((it) => {
@@ -220,7 +223,7 @@ if (serverUrl !== undefined) {
           const schema = yield* freshDataset("copy")
           yield* sql.unsafe(`CREATE SCHEMA ${ident(schema)}`)
           for (const t of ["warm_copy", "warm_json", "by_copy", "by_json"]) yield* sql.unsafe(createTable(schema, t))
-          const writer = yield* Copy.make(Redacted.make(serverUrl))
+          const writer = yield* PgCopy
 
           const n = 100_000
           const rows = Array.from({ length: n }, (_, i) => rowAt(i))
@@ -286,7 +289,7 @@ if (serverUrl !== undefined) {
           yield* sql.unsafe(
             `CREATE TABLE ${ident(schema)}.t (a double precision, b bigint, c timestamptz, d jsonb, "toString" text, e text)`
           )
-          const writer = yield* Copy.make(serverUrl)
+          const writer = yield* PgCopy
           yield* writer.copy(schema, "t", ["a", "b", "c", "d", "toString", "e"], [
             { a: Number.NaN, b: 12345678901234567n, c: new Date(Number.NaN), d: { big: 1n }, e: Number.POSITIVE_INFINITY },
             { a: Number.NEGATIVE_INFINITY, d: "a string", toString: "own" }
@@ -306,7 +309,7 @@ if (serverUrl !== undefined) {
           const schema = yield* freshDataset("copy")
           yield* sql.unsafe(`CREATE SCHEMA ${ident(schema)}`)
           yield* sql.unsafe(`CREATE TABLE ${ident(schema)}.t (a text, b bigint, d jsonb)`)
-          const writer = yield* Copy.make(serverUrl)
+          const writer = yield* PgCopy
           const good = Array.from({ length: 10 }, (_, i) => ({ a: `ok ${i}`, b: i, d: [i] }))
 
           const bad = yield* Effect.flip(writer.copy(schema, "t", ["a", "b"], [...good, { a: "x", b: "s3cr3t-b1gint" }]))
@@ -334,10 +337,29 @@ if (serverUrl !== undefined) {
           const url = new URL(serverUrl)
           url.password = password
           url.port = "1"
-          const unreachable = yield* Copy.make(Redacted.make(url.toString()))
+          // A pool that lost its server: COPY fails with the driver's reason, never the password.
+          const lost = yield* Effect.acquireRelease(
+            Effect.sync(() => new pg.Pool({ connectionString: url.toString() })),
+            (pool) => Effect.promise(() => pool.end())
+          )
+          const unreachable = yield* Copy.makeWriter(lost)
           const refused = yield* Effect.flip(unreachable.copy(schema, "t", ["a"], good))
           expect(refused.message).not.toContain(password)
           expect(refused.message).toContain("ECONNREFUSED")
+
+          // The shared pool is checked when its layer is built: a bad URL fails at startup.
+          const startup = yield* Effect.exit(
+            Effect.scoped(Layer.build(PgPool.layerPool({ url: Redacted.make(url.toString()) })))
+          )
+          assert.isTrue(Exit.isFailure(startup))
+          if (Exit.isFailure(startup)) {
+            const failure = Cause.failureOption(startup.cause)
+            assert.isTrue(Option.isSome(failure))
+            if (Option.isSome(failure)) {
+              assert.strictEqual(failure.value._tag, "SqlError")
+              expect(failure.value.message).not.toContain(password)
+            }
+          }
         }))
     })
   })

@@ -12,12 +12,13 @@ import type { Scope } from "effect/Scope"
 import * as EmbeddedDatabase from "../../src/internal/load/embedded.js"
 import type { Destination } from "../../src/internal/load/destination.js"
 import { ident, stagingSchemaName } from "../../src/internal/load/identifiers.js"
+import * as PgPool from "../../src/internal/load/pgPool.js"
 import * as PostgresDestination from "../../src/internal/load/postgresDestination.js"
 
 export interface DatabaseTarget {
   readonly name: string
   readonly layer: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError>
-  /** The destination as the CLI builds it for this database (COPY staging on a server). */
+  /** The destination as the CLI builds it (COPY staging on a server: `layer` holds `PgCopy`). */
   readonly destination: Layer.Layer<Destination, never, SqlClient.SqlClient>
 }
 
@@ -30,8 +31,8 @@ export const databaseTargets: ReadonlyArray<DatabaseTarget> = serverUrl === unde
   ? [pglite]
   : [pglite, {
     name: "postgres server",
-    layer: PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 4 }),
-    destination: PostgresDestination.layerCopy(serverUrl)
+    layer: PgPool.layerPool({ url: Redacted.make(serverUrl), maxConnections: 4 }),
+    destination: PostgresDestination.layer
   }]
 
 /** Runs `f` inside one `describe` per database target. */

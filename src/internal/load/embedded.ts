@@ -13,12 +13,14 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { Effect, Layer, Redacted } from "effect"
+import type { Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
 import { mkdir } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { createInterface } from "node:readline"
 import { pathToFileURL } from "node:url"
+import { layerPool } from "./pgPool.js"
 
 export interface EmbeddedOptions {
   /** Folder holding the database files; created if missing. `undefined` = in memory. */
@@ -211,13 +213,14 @@ export interface DatabaseOptions {
   readonly maxConnections?: number | undefined
 }
 
-/** A Postgres server when `databaseUrl` is given, else the embedded database. Build it once and share it. */
+/**
+ * A Postgres server when `databaseUrl` is given, else the embedded database. Build it once and
+ * share it. A server's layer (`layerPool`) also holds `PgCopy` over the same pool, so the
+ * Destination built over it stages rows with COPY.
+ */
 export const databaseLayer = (
   options: DatabaseOptions
 ): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
   options.databaseUrl === undefined
     ? layer({ dataDir: options.dataDir })
-    : PgClient.layer({
-      url: Redacted.isRedacted(options.databaseUrl) ? options.databaseUrl : Redacted.make(options.databaseUrl),
-      maxConnections: options.maxConnections
-    })
+    : layerPool({ url: options.databaseUrl, maxConnections: options.maxConnections })

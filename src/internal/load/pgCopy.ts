@@ -9,11 +9,10 @@
  * Server only: over the embedded PGlite socket (embedded.ts) `COPY ... FROM STDIN` fails with
  * "protocol synchronization was lost" and leaves the one shared PGlite session unusable.
  */
-import { Data, Effect, Redacted } from "effect"
-import type * as Scope from "effect/Scope"
+import { Context, Data, Effect, Layer } from "effect"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import pg from "pg"
+import type pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
 import type { ColumnKind } from "./copyText.js"
 import { EncodeError, kindOfTypeName } from "./copyText.js"
@@ -234,22 +233,12 @@ export const makeWriter = (pool: pg.Pool, options: CopyOptions = {}): Effect.Eff
     return new PoolCopyWriter(pool, chunkBytes, chunks, permits, scrubber(pool.options.connectionString))
   })
 
-/** A COPY writer with a small pool of its own for the server at `url`. */
-export const make = (
-  url: Redacted.Redacted<string> | string,
-  options: CopyOptions & { readonly maxConnections?: number | undefined } = {}
-): Effect.Effect<CopyWriter, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const connectionString = Redacted.isRedacted(url) ? Redacted.value(url) : url
-    const max = Math.min(4, Math.max(2, options.maxConnections ?? 3))
-    const pool = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const p = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 })
-        // An idle client's connection error must not crash the process; the next checkout reconnects.
-        p.on("error", () => undefined)
-        return p
-      }),
-      (p) => Effect.promise(() => p.end().catch(() => undefined))
-    )
-    return yield* makeWriter(pool, { ...options, maxConcurrentCopies: options.maxConcurrentCopies ?? max })
-  })
+/**
+ * COPY into staging tables, for a Postgres server. Its layer (`layerFromPool`) shares the pool
+ * of the `SqlClient`; the Destination uses COPY when this service is in context.
+ */
+export class PgCopy extends Context.Tag("effect-rest-connector/PgCopy")<PgCopy, CopyWriter>() {}
+
+/** `PgCopy` over connections of `pool`, which stays the caller's to close. */
+export const layerFromPool = (pool: pg.Pool, options: CopyOptions = {}): Layer.Layer<PgCopy> =>
+  Layer.effect(PgCopy, makeWriter(pool, options))

@@ -1,0 +1,77 @@
+/**
+ * One `pg.Pool` for a Postgres server, shared by the `SqlClient` (`PgClient.layerFromPool`) and
+ * by COPY (`PgCopy`): built once, checked with `SELECT 1` (a bad URL fails at startup with a
+ * `SqlError`), and closed with the layer.
+ */
+import * as PgClient from "@effect/sql-pg/PgClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import type { Scope } from "effect/Scope"
+import pg from "pg"
+import type { CopyOptions } from "./pgCopy.js"
+import * as PgCopy from "./pgCopy.js"
+
+export interface PoolOptions {
+  /** The server's URL (`postgres://user:password@host:port/database`). */
+  readonly url: Redacted.Redacted | string
+  /** Connections in the pool, shared by queries and COPYs (pg's default: 10). */
+  readonly maxConnections?: number | undefined
+  /** How long the startup check may take to connect (default 5 seconds, as `PgClient`'s). */
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  /** Idle connections are closed after this (pg's default: 10 seconds). */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  readonly applicationName?: string | undefined
+  /** COPY tuning; COPYs in flight default to 3, fewer than `maxConnections`. */
+  readonly copy?: CopyOptions | undefined
+}
+
+const failedToConnect = (cause: unknown) => new SqlError({ cause, message: "PgPool: Failed to connect" })
+
+/** The pool for the scope's lifetime, once it has answered `SELECT 1`. */
+export const acquirePool = (options: PoolOptions): Effect.Effect<pg.Pool, SqlError, Scope> =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => {
+        const pool = new pg.Pool({
+          connectionString: Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url,
+          max: options.maxConnections,
+          idleTimeoutMillis: options.idleTimeout === undefined ? undefined : Duration.toMillis(options.idleTimeout),
+          application_name: options.applicationName ?? "effect-rest-connector"
+        })
+        // An idle client's connection error must not crash the process; the next checkout reconnects.
+        pool.on("error", () => undefined)
+        return pool
+      },
+      catch: failedToConnect
+    }),
+    (pool) => Effect.promise(() => pool.end().catch(() => undefined)).pipe(Effect.interruptible, Effect.timeoutOption(1000))
+  ).pipe(
+    Effect.tap((pool) =>
+      Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: failedToConnect }).pipe(
+        Effect.timeoutFail({
+          duration: options.connectTimeout ?? Duration.seconds(5),
+          onTimeout: () => new SqlError({ cause: new Error("Connection timed out"), message: "PgPool: Connection timed out" })
+        })
+      )
+    )
+  )
+
+/** COPYs in flight: 3 by default, and at least one connection left for queries. */
+const concurrentCopies = (options: PoolOptions): number =>
+  options.copy?.maxConcurrentCopies ?? Math.max(1, Math.min(3, (options.maxConnections ?? 10) - 1))
+
+/**
+ * A Postgres server as `PgClient`/`SqlClient` and `PgCopy`, over one pool. Build it once and
+ * share it (layers are memoized by reference).
+ */
+export const layerPool = (
+  options: PoolOptions
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | PgCopy.PgCopy, SqlError> =>
+  Layer.unwrapScoped(
+    Effect.map(acquirePool(options), (pool) =>
+      Layer.merge(
+        PgClient.layerFromPool({ acquire: Effect.succeed(pool), applicationName: options.applicationName }),
+        PgCopy.layerFromPool(pool, { ...options.copy, maxConcurrentCopies: concurrentCopies(options) })
+      ))
+  )
