@@ -1,7 +1,11 @@
-/** What a dataset holds as stored: its tables with their columns, and its indexes. */
+/**
+ * What a dataset holds as stored: its tables with their columns, its indexes, and the parentage
+ * recorded in `_rc_tables` (see tableGraph.ts).
+ */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { DestinationError } from "./destination.js"
+import { qualified, SystemTables } from "./identifiers.js"
 import { exists, query } from "./sqlSession.js"
 
 export interface StoredColumnInfo {
@@ -9,11 +13,20 @@ export interface StoredColumnInfo {
   readonly required: boolean
 }
 
+/** A table's place in its resource's tree, as `_rc_tables` records it. */
+export interface TableLink {
+  /** Undefined for a root table. */
+  readonly parent: string | undefined
+  readonly root: string
+}
+
 export interface Catalog {
   readonly schemaExists: boolean
   /** table → columns in creation order */
   readonly tables: ReadonlyMap<string, ReadonlyMap<string, StoredColumnInfo>>
   readonly indexes: ReadonlySet<string>
+  /** table → its recorded link (tables written before `_rc_tables` existed have none) */
+  readonly links: ReadonlyMap<string, TableLink>
 }
 
 const catalogColumnsSql = `SELECT c.relname AS tname, a.attname AS cname, format_type(a.atttypid, a.atttypmod) AS ctype,
@@ -28,6 +41,9 @@ const catalogIndexesSql = `SELECT i.relname AS iname FROM pg_catalog.pg_class i
 JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
 WHERE n.nspname = $1 AND i.relkind = 'i'`
 
+const linksSql = (dataset: string) =>
+  `SELECT table_name AS tname, parent_name AS parent, root_name AS root FROM ${qualified(dataset, SystemTables.tables)}`
+
 const schemaExistsSql = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1) AS present"
 
 interface ColumnRow {
@@ -35,6 +51,12 @@ interface ColumnRow {
   readonly cname: string
   readonly ctype: string
   readonly required: boolean
+}
+
+interface LinkRow {
+  readonly tname: string
+  readonly parent: string | null
+  readonly root: string
 }
 
 export const readCatalog = (sql: SqlClient.SqlClient, dataset: string): Effect.Effect<Catalog, DestinationError> =>
@@ -52,5 +74,10 @@ export const readCatalog = (sql: SqlClient.SqlClient, dataset: string): Effect.E
     }
     const schemaExists = tables.size > 0 || (yield* exists(sql, schemaExistsSql, dataset, what, dataset))
     const indexes = schemaExists ? yield* query<{ readonly iname: string }>(sql, catalogIndexesSql, [dataset], what, dataset) : []
-    return { schemaExists, tables, indexes: new Set(indexes.map((r) => r.iname)) }
+    const links = new Map<string, TableLink>()
+    if (tables.has(SystemTables.tables)) {
+      const rows = yield* query<LinkRow>(sql, linksSql(dataset), [], what, dataset)
+      for (const row of rows) links.set(row.tname, { parent: row.parent ?? undefined, root: row.root })
+    }
+    return { schemaExists, tables, indexes: new Set(indexes.map((r) => r.iname)), links }
   })

@@ -19,7 +19,7 @@ import { lockKey, lockSql } from "./sqlText.js"
 import { dropOwnStaging } from "./staging.js"
 import type { CommitAttempt } from "./swap.js"
 import { chooseSwaps, swapIn } from "./swap.js"
-import { storedChildrenOf } from "./tableGraph.js"
+import { recordLinks, storedChildrenOf } from "./tableGraph.js"
 import { tableSpecs } from "./tableSpecs.js"
 import { ensureOpen, flushAll, locked } from "./writePath.js"
 
@@ -36,9 +36,16 @@ const lockedDdl = (state: LoadState, plan: (catalog: Catalog) => ReadonlyArray<D
     return catalog
   })
 
+/** The load's tables with the parents the normalizer gave them: declared and staged. */
+const treeOf = (state: LoadState): ReadonlyArray<{ readonly name: string; readonly parent: string | undefined }> => [
+  ...state.declaredTables.map((t) => ({ name: t.name, parent: t.parent })),
+  ...[...state.staged.values()].map((t) => ({ name: t.table, parent: t.parent }))
+]
+
 /**
- * Creates the load's missing tables and columns; the tables it creates (and the swap
- * candidates, created or swapped in by the commit), whose indexes come after their rows.
+ * Creates the load's missing tables and columns, and records their parentage. The tables it
+ * creates (and the swap candidates, created or swapped in by the commit): their indexes come
+ * after their rows.
  */
 const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, DestinationError> =>
   Effect.gen(function*() {
@@ -53,8 +60,11 @@ const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, Des
         ...[...candidates].filter((t) => !catalog.tables.has(t))
       ])
     const before = yield* readCatalog(state.sql, dataset)
-    if (planDdl(dataset, before, specs, created(before)).length === 0) return created(before)
-    const catalog = yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, created(c)))
+    const catalog = planDdl(dataset, before, specs, created(before)).length === 0
+      ? before
+      : yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, created(c)))
+    // Swap candidates too: whichever way they come, they are this tree's.
+    yield* recordLinks(state.sql, dataset, state.rootTable, treeOf(state), catalog)
     return created(catalog)
   })
 
@@ -86,6 +96,9 @@ const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, n
     yield* moveStagedRows(state, attempt, { catalog, swaps, storedChildren, startedAt, rowsPerTable })
 
     if (swaps.size > 0) catalog = yield* readCatalog(sql, dataset)
+    // Again with the tables this transaction creates (swapped in, or created here after all):
+    // nothing to write when the preparation's links are there.
+    yield* recordLinks(sql, dataset, rootTable, treeOf(state), catalog)
     // Indexes of the tables this load created, built once over their rows. No dataset lock:
     // the tables are this resource's own, and a clash rolls back and retries. Children's
     // `_rc_root_id` indexes wait for the first merge into them (the next load's preparation

@@ -5,6 +5,7 @@ import type { Catalog } from "./catalog.js"
 import { childIndexName, ident, qualified, rootIndexName, SystemTables, versionIndexName } from "./identifiers.js"
 import { createStateSql, createVersionSql, loadsColumns } from "./loadRecords.js"
 import { addColumnsSql, createIndexSql, createTableSql } from "./sqlText.js"
+import { createLinksSql } from "./tableGraph.js"
 
 /** Desired final table: staged and declared schemas merged, `_rc_seq` removed. */
 export interface TableSpec {
@@ -43,6 +44,7 @@ const systemDdl = (dataset: string, catalog: Catalog): ReadonlyArray<Ddl> => {
   }
   if (!catalog.tables.has(SystemTables.state)) ddl.push({ sql: createStateSql(dataset), table: SystemTables.state })
   if (!catalog.tables.has(SystemTables.version)) ddl.push({ sql: createVersionSql(dataset), table: SystemTables.version })
+  if (!catalog.tables.has(SystemTables.tables)) ddl.push({ sql: createLinksSql(dataset), table: SystemTables.tables })
   return ddl
 }
 

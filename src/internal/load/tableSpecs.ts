@@ -5,7 +5,6 @@ import type { TableSpec } from "./ddlPlan.js"
 import type { MergeOptions } from "./destination.js"
 import type { LoadState } from "./loadState.js"
 import { validityNames } from "./mergeSql.js"
-import { isChildOf } from "./tableGraph.js"
 
 /** NULL `_rc_valid_to` marks the active version (dlt's default). */
 const validityColumns = (merge: MergeOptions): ReadonlyArray<ColumnSchema> => [
@@ -17,19 +16,20 @@ const validityColumns = (merge: MergeOptions): ReadonlyArray<ColumnSchema> => [
 export const tableSpecs = (state: LoadState): ReadonlyArray<TableSpec> => {
   const { isMerge, merge, rootTable } = state
   const specs = new Map<string, { columns: Map<string, ColumnSchema>; child: boolean }>()
-  const add = (name: string, parent: string | undefined, columns: Iterable<ColumnSchema>) => {
+  const add = (name: string, columns: Iterable<ColumnSchema>) => {
     let spec = specs.get(name)
     if (spec === undefined) {
-      spec = { columns: new Map(), child: parent !== undefined || isChildOf(rootTable, name) }
+      // Every table of a load but its root is one of the root's children (the normalizer's).
+      spec = { columns: new Map(), child: name !== rootTable }
       specs.set(name, spec)
     }
     for (const c of columns) {
       if (c.name !== SystemColumns.seq && !spec.columns.has(c.name)) spec.columns.set(c.name, c)
     }
   }
-  for (const t of state.declaredTables) add(t.name, t.parent, t.columns)
-  for (const t of state.staged.values()) add(t.table, t.parent, t.columns.values())
-  if (isMerge && merge.strategy === "scd2") add(rootTable, undefined, validityColumns(merge))
+  for (const t of state.declaredTables) add(t.name, t.columns)
+  for (const t of state.staged.values()) add(t.table, t.columns.values())
+  if (isMerge && merge.strategy === "scd2") add(rootTable, validityColumns(merge))
   return [...specs.entries()].map(([name, spec]): TableSpec => ({
     name,
     columns: [...spec.columns.values()],

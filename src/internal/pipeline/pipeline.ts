@@ -88,7 +88,18 @@ export class UnknownResourceError extends Data.TaggedError("UnknownResourceError
 export const tableNameOf = (resource: ResolvedResource<Secret>): string =>
   Naming.shorten(Naming.normalizeIdentifier(resource.tableName))
 
-const belongsTo = (root: string) => (table: TableSchema) => table.name === root || table.name.startsWith(`${root}__`)
+/** The stored tables of `root`'s tree: the root and the tables whose parents lead to it (names do not tell). */
+const treeOf = (stored: ReadonlyArray<TableSchema>, root: string): ReadonlyArray<TableSchema> => {
+  const parents = new Map(stored.map((t) => [t.name, t.parent]))
+  return stored.filter((table) => {
+    let name: string | undefined = table.name
+    for (let depth = 0; name !== undefined && depth <= stored.length; depth++) {
+      if (name === root) return true
+      name = parents.get(name)
+    }
+    return false
+  })
+}
 
 type Resource = ResolvedResource<Secret>
 
@@ -331,7 +342,7 @@ const makeNode = (
           disposition: resource.writeDisposition,
           primaryKey,
           maxTableNesting: resource.maxTableNesting,
-          knownTables: context.stored.filter(belongsTo(rootTable)),
+          knownTables: treeOf(context.stored, rootTable),
           declaredTables: declared,
           columnHints: hints,
           contract: resource.contract,
