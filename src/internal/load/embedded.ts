@@ -7,9 +7,10 @@
  * another core instead of the pipeline's thread, and its WASM memory (which grows to several
  * hundred MB on big loads and never shrinks) is not the pipeline's. `inProcess: true` keeps it
  * in this process (no child; the test suites use it).
+ *
+ * PGlite is loaded only when an embedded layer is built (dynamic imports below, and the child
+ * process's own), so importing the library never loads its WASM and socket server.
  */
-import { PGlite } from "@electric-sql/pglite"
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
@@ -29,6 +30,10 @@ export interface EmbeddedOptions {
   readonly inProcess?: boolean | undefined
 }
 
+type PGliteModule = typeof import("@electric-sql/pglite")
+type PGliteSocketModule = typeof import("@electric-sql/pglite-socket")
+type PGliteDatabase = InstanceType<PGliteModule["PGlite"]>
+
 const startFailed = (what: string) => (cause: unknown) =>
   new SqlError({ cause, message: `Embedded database: failed to ${what}` })
 
@@ -38,6 +43,7 @@ const acquireDatabase = (dataDir: string | undefined) =>
     Effect.tryPromise({
       try: async () => {
         if (dataDir !== undefined) await mkdir(dataDir, { recursive: true })
+        const { PGlite }: PGliteModule = await import("@electric-sql/pglite")
         const db = new PGlite(dataDir)
         await db.waitReady
         return db
@@ -49,10 +55,11 @@ const acquireDatabase = (dataDir: string | undefined) =>
   )
 
 /** Serves `db` on 127.0.0.1 with an OS-assigned port; returns the bound host and port. */
-const acquireServer = (db: PGlite) =>
+const acquireServer = (db: PGliteDatabase) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
+        const { PGLiteSocketServer }: PGliteSocketModule = await import("@electric-sql/pglite-socket")
         const server = new PGLiteSocketServer({
           db,
           host: "127.0.0.1",
