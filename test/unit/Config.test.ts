@@ -1,7 +1,9 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Redacted, Schema } from "effect"
 import type { ConfigError } from "../../src/internal/config/configError.js"
-import { mergeDefaults, resolveConfig } from "../../src/internal/config/resolve.js"
+import { mergeDefaults } from "../../src/internal/config/defaults.js"
+import { fromSpec } from "../../src/internal/paginate/fromSpec.js"
+import { resolveConfig } from "../../src/internal/config/resolve.js"
 import type { ResourceConfig } from "../../src/internal/config/schema.js"
 import { resolveSecrets } from "../../src/internal/config/secrets.js"
 import { defineConfig } from "../../src/internal/extract/source.js"
@@ -49,7 +51,7 @@ describe("config decoding", () => {
     expect(resource.name).toBe("appointment_links")
     expect(resource.primaryKey).toEqual(["id"])
     expect(resource.writeDisposition).toBe("merge")
-    expect(resource.makePaginator().type).toBe("cursor")
+    expect(fromSpec(resource.paginator).type).toBe("cursor")
     expect(resource.dataSelector?.source).toBe("data")
   })
 
@@ -271,7 +273,7 @@ describe("config decoding", () => {
   it("no paginator means dlt's auto-detection", () => {
     const result = resolveConfig({ client: { base_url: "https://api.test/" }, resources: ["a"] })
     assert(Either.isRight(result))
-    expect(result.right.resources[0].makePaginator().type).toBe("auto")
+    expect(fromSpec(result.right.resources[0].paginator).type).toBe("auto")
   })
 
   it("a string resource is name, path and table at once", () => {
@@ -290,7 +292,7 @@ describe("config decoding", () => {
       { name: "e", endpoint: { paginator: "single_page" } }
     ]))
     assert(Either.isRight(result))
-    expect(result.right.resources.map((r) => r.makePaginator().type)).toEqual(["json_link", "offset", "page_number", "cursor", "single_page"])
+    expect(result.right.resources.map((r) => fromSpec(r.paginator).type)).toEqual(["json_link", "offset", "page_number", "cursor", "single_page"])
   })
 })
 
@@ -336,10 +338,10 @@ describe("resource_defaults merging (dlt's rules)", () => {
       ]
     })
     assert(Either.isRight(result))
-    expect(result.right.resources.map((r) => r.makePaginator().type)).toEqual(["json_link", "offset"])
+    expect(result.right.resources.map((r) => fromSpec(r.paginator).type)).toEqual(["json_link", "offset"])
     const clientOnly = resolveConfig(withResources(["a"]))
     assert(Either.isRight(clientOnly))
-    expect(clientOnly.right.resources[0].makePaginator().type).toBe("single_page")
+    expect(fromSpec(clientOnly.right.resources[0].paginator).type).toBe("single_page")
   })
 })
 

@@ -8,7 +8,7 @@ import { Effect, Layer, Option, Stream } from "effect"
 import type { Schema } from "effect"
 import { ConfigError, issue } from "../config/configError.js"
 import { ConnectorConfig, resolve } from "../config/connectorConfig.js"
-import type { IncrementalSpec, ResolvedResource, ResolvedSource } from "../config/resolve.js"
+import type { IncrementalSpec, ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { RestApiConfigInput } from "../config/schema.js"
 import { type Secret, secretValues } from "../config/secrets.js"
 import * as Incremental from "./incremental.js"
@@ -34,7 +34,7 @@ export type RecordOf<C extends RestApiConfigInput, N extends string> = Extract<R
 export type SourceError = ApiClient.ApiError | Resource.ExtractError
 
 export interface RestApiSource<C extends RestApiConfigInput = RestApiConfigInput> {
-  readonly config: ResolvedSource<Secret>
+  readonly config: SourceSpec<Secret>
   /** Hides secrets in anything printed about this source. */
   readonly redactor: Redact.Redactor
   /** The resource's records, decoded, fetched page by page as the stream is pulled. */
@@ -44,12 +44,12 @@ export interface RestApiSource<C extends RestApiConfigInput = RestApiConfigInput
    * run, over the ApiClient in context (one per run, so resources share its token and budget).
    */
   readonly pages: (
-    resource: ResolvedResource<Secret>,
+    resource: ResourceSpec<Secret>,
     context?: Resource.StreamContext
   ) => Stream.Stream<Resource.ResourcePage<unknown>, SourceError, ApiClient.ApiClient>
   /** The first page of a resource (a child's for its parent's first record): what `check` fetches. */
   readonly firstPage: (
-    resource: ResolvedResource<Secret>
+    resource: ResourceSpec<Secret>
   ) => Effect.Effect<Option.Option<Resource.ResourcePage<unknown>>, SourceError, ApiClient.ApiClient>
   /** The ApiClient of this source, over whatever HttpClient is provided. */
   readonly apiClient: Layer.Layer<ApiClient.ApiClient, never, HttpClient.HttpClient>
@@ -73,16 +73,16 @@ export const fromContext: Effect.Effect<RestApiSource, never, ConnectorConfig> =
 
 /** Builds the source from an already resolved config (when the config came from a file). */
 export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
-  resolved: ResolvedSource<Secret>,
+  resolved: SourceSpec<Secret>,
   file?: string
 ): RestApiSource<C> => {
   const redactor = Redact.make(secretValues(resolved))
   const apiClient = ApiClient.ApiClient.layer.pipe(Layer.provide(Layer.succeed(ConnectorConfig, resolved)))
-  const pages = (resource: ResolvedResource<Secret>, context?: Resource.StreamContext) =>
+  const pages = (resource: ResourceSpec<Secret>, context?: Resource.StreamContext) =>
     Stream.unwrap(Effect.map(ApiClient.ApiClient, (client) => Resource.pages(resource, client, redactor, context)))
   const byName = new Map(resolved.resources.map((r) => [r.name, r]))
   /** A resource's records; a child's are fetched for each of its parent's records. */
-  const recordsOf = (resource: ResolvedResource<Secret>): Stream.Stream<unknown, SourceError, ApiClient.ApiClient> => {
+  const recordsOf = (resource: ResourceSpec<Secret>): Stream.Stream<unknown, SourceError, ApiClient.ApiClient> => {
     const parent = resource.parent === undefined ? undefined : byName.get(resource.parent)
     const incremental = resource.incremental === undefined ? undefined : startIncremental(resource.incremental)
     // The next page is fetched while the consumer works through this one.
@@ -108,7 +108,7 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
     return recordsOf(resource).pipe(Stream.filter(isRecordOf<C, N>), Stream.provideSomeLayer(apiClient))
   }
   const firstPage = (
-    resource: ResolvedResource<Secret>
+    resource: ResourceSpec<Secret>
   ): Effect.Effect<Option.Option<Resource.ResourcePage<unknown>>, SourceError, ApiClient.ApiClient> => {
     const parent = resource.parent === undefined ? undefined : byName.get(resource.parent)
     const incremental = resource.incremental === undefined ? undefined : startIncremental(resource.incremental)

@@ -10,7 +10,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import { ConnectorConfig } from "../config/connectorConfig.js"
-import type { ResolvedSource, ResponseAction, ResponseActionKind, ResponseInfo } from "../config/resolve.js"
+import type { SourceSpec, ResponseAction, ResponseActionKind, ResponseInfo } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
 import { type Secret, secretValues } from "../config/secrets.js"
 import * as Auth from "./auth.js"
@@ -118,7 +118,7 @@ export const matchAction = (actions: ReadonlyArray<ResponseAction>, response: Re
 const noAuth: Auth.Authenticator = { authenticate: Effect.succeed }
 
 export const make = (
-  source: ResolvedSource<Secret>,
+  source: SourceSpec<Secret>,
   redactor: Redactor
 ): Effect.Effect<ApiClientService, never, HttpClient.HttpClient | Scope> =>
   Effect.gen(function*() {

@@ -5,27 +5,8 @@
  */
 import { Duration, Effect, Option, Random, Schedule } from "effect"
 
-export interface RetryPolicy {
-  readonly statusCodes: ReadonlySet<number>
-  /** Retries after the first attempt (attempts = maxRetries + 1). */
-  readonly maxRetries: number
-  /** Seconds; delay n (1-based) = backoffFactor * 2^(n-1). */
-  readonly backoffFactor: number
-  /** Seconds; no single wait is longer. */
-  readonly maxDelay: number
-  readonly respectRetryAfter: boolean
-  /** Largest random fraction added to a delay. */
-  readonly jitter: number
-}
-
-export const defaultPolicy: RetryPolicy = {
-  statusCodes: new Set([429, 500, 502, 503, 504]),
-  maxRetries: 4,
-  backoffFactor: 1,
-  maxDelay: 300,
-  respectRetryAfter: true,
-  jitter: 0.1
-}
+export { defaultRetryPolicy as defaultPolicy, type RetryPolicy } from "../config/spec.js"
+import type { RetryPolicy } from "../config/spec.js"
 
 /** A `Retry-After` of 0 must not make us spin (dlt#4036). */
 export const retryAfterFloor = Duration.millis(500)

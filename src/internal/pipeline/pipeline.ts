@@ -13,7 +13,7 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Data, Effect, Either, Option, Stream } from "effect"
 import * as Scope from "effect/Scope"
-import { formTemplates, type IncrementalSpec, type ResolvedResource } from "../config/resolve.js"
+import { formTemplates, type IncrementalSpec, type ResourceSpec } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
 import * as Incremental from "../extract/incremental.js"
 import { ExtractError, type ResourcePage, takeRecords } from "../extract/resource.js"
@@ -85,12 +85,12 @@ export class UnknownResourceError extends Data.TaggedError("UnknownResourceError
 }
 
 /** The table a resource loads into, as named in Postgres. */
-export const tableNameOf = (resource: ResolvedResource<Secret>): string =>
+export const tableNameOf = (resource: ResourceSpec<Secret>): string =>
   Naming.shorten(Naming.normalizeIdentifier(resource.tableName))
 
 const belongsTo = (root: string) => (table: TableSchema) => table.name === root || table.name.startsWith(`${root}__`)
 
-type Resource = ResolvedResource<Secret>
+type Resource = ResourceSpec<Secret>
 
 /**
  * Loads every selected resource of a source into the dataset, over the HttpClient in
