@@ -12,6 +12,8 @@ import * as Embedded from "../internal/load/embedded.js"
 import * as Postgres from "../internal/load/postgres.js"
 import * as Naming from "../internal/normalize/naming.js"
 import * as Source from "../internal/extract/source.js"
+import * as ApiClient from "../internal/http/apiClient.js"
+import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
 
 export interface SourceFileOptions {
   /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
@@ -41,3 +43,6 @@ export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, 
     ? Postgres.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
     : // A server: staging rows go in by COPY.
       Postgres.layerCopy(options.databaseUrl).pipe(Layer.provide(Embedded.databaseLayer({ databaseUrl: options.databaseUrl })))
+
+/** The requests of a run: one ApiClient over our undici transport, built once per command. */
+export const apiLayer: Layer.Layer<ApiClient.ApiClient> = ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer))

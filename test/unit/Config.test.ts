@@ -382,7 +382,7 @@ describe("secrets", () => {
         client: { base_url: "https://api.test/", auth: { token: Redacted.make("tok") }, paginator: "single_page" },
         resources: ["a"]
       }))
-      const auth = source.config.client.auth
+      const auth = source.spec.client.auth
       assert(auth?._tag === "Bearer")
       expect(Redacted.value(auth.token)).toBe("tok")
     }))

@@ -4,7 +4,7 @@ import { type ConfigIssue, issue, joinPath } from "./configError.js"
 import { resolveAuth } from "./resolveAuth.js"
 import { notSupported, secret } from "./resolveSupport.js"
 import type { RestApiConfig, RetryConfig } from "./schema.js"
-import { type ClientSpec, defaultRetryPolicy, type RetryPolicy, type SecretInput, type Value } from "./spec.js"
+import { type ClientSpec, defaultMaxResponseBytes, defaultRetryPolicy, type RetryPolicy, type SecretInput, type Value } from "./spec.js"
 
 export const resolveClient = (client: RestApiConfig["client"], issues: Array<ConfigIssue>): ClientSpec<SecretInput> => {
   let baseUrl = client.base_url
@@ -30,6 +30,7 @@ export const resolveClient = (client: RestApiConfig["client"], issues: Array<Con
     auth: client.auth === undefined || client.auth === null ? undefined : resolveAuth(client.auth, "client.auth", issues),
     retry: resolveRetry(client.retry),
     timeout: Duration.seconds(client.timeout ?? 60),
+    maxResponseBytes: client.max_response_bytes ?? defaultMaxResponseBytes,
     rateLimit: client.rate_limit === undefined ? undefined : {
       requestsPerSecond: client.rate_limit.requests_per_second,
       requestsPerMinute: client.rate_limit.requests_per_minute,

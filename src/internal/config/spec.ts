@@ -63,7 +63,12 @@ export interface ClientSpec<S> {
   readonly retry: RetryPolicy
   readonly timeout: Duration.Duration
   readonly rateLimit: RateLimitOptions | undefined
+  /** Largest response body in bytes (`client.max_response_bytes`, ours). */
+  readonly maxResponseBytes: number
 }
+
+/** Largest response body by default: 64 MiB, far above any page, well below the heap. */
+export const defaultMaxResponseBytes = 64 * 1024 * 1024
 
 export type WriteDisposition = "append" | "replace" | "merge"
 

@@ -8,7 +8,7 @@
 import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
 import type { FormTemplate, ProcessingStep, ResourceSpec, Value } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
-import type { ApiClientService, ApiError, PageResponse } from "../http/apiClient.js"
+import type { ApiError, PageResponse, SourceClient } from "../http/apiClient.js"
 import type { Redactor } from "../http/redact.js"
 import { type FormBody, type PagePlan, type PageRequest, type Paginator, sameRequest } from "../paginate/paginator.js"
 import { fromSpec } from "../paginate/fromSpec.js"
@@ -220,7 +220,7 @@ const applySteps = (steps: ReadonlyArray<ProcessingStep>, records: ReadonlyArray
 /** Streams the pages of one resource (for one parent record, when it is a child). */
 export const pages = (
   resource: ResourceSpec<Secret>,
-  client: ApiClientService,
+  client: SourceClient,
   redactor: Redactor,
   context: StreamContext = {}
 ): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> => {
@@ -305,8 +305,7 @@ export const pages = (
       params: state.request.params,
       headers,
       json: state.request.json,
-      form: state.request.form,
-      actions: resource.responseActions
+      form: state.request.form
     })
 
   /** A fetched page, processed, and the request after it (None: the last page). */

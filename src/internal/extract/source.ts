@@ -3,11 +3,9 @@
  * and each of its resources as a typed Effect Stream. Nothing is loaded here: this is the
  * part of the library for Effect programs that want the records themselves.
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import { Effect, Layer, Option, Stream } from "effect"
-import type { Schema } from "effect"
+import { Effect, Option, Stream } from "effect"
 import { ConfigError, issue } from "../config/configError.js"
-import { ConnectorConfig, resolve } from "../config/connectorConfig.js"
+import { ConnectorConfig, resolve, resolveFile } from "../config/connectorConfig.js"
 import type { IncrementalSpec, ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { RestApiConfigInput } from "../config/schema.js"
 import { type Secret, secretValues } from "../config/secrets.js"
@@ -16,29 +14,18 @@ import * as Resource from "./resource.js"
 import * as ApiClient from "../http/apiClient.js"
 import * as Redact from "../http/redact.js"
 
-/** Checks a config at compile time (key names, value types) and keeps its literal types. */
-export const defineConfig = <const C extends RestApiConfigInput>(config: C): C => config
-
-type ResourceEntry<C extends RestApiConfigInput> = C["resources"][number]
-
-/** Names of a config's resources. */
-export type ResourceName<C extends RestApiConfigInput> = ResourceEntry<C> extends infer R
-  ? R extends string ? R : R extends { readonly name: infer N extends string } ? N : never
-  : never
-
-/** The record type of a resource: its Schema's type, or a JSON object. */
-export type RecordOf<C extends RestApiConfigInput, N extends string> = Extract<ResourceEntry<C>, { readonly name: N }> extends
-  { readonly schema: Schema.Schema<infer A, infer _I, never> } ? A
-  : Readonly<Record<string, unknown>>
+export { defineConfig, type RecordOf, type ResourceName } from "../config/configTypes.js"
+import type { RecordOf, ResourceName } from "../config/configTypes.js"
 
 export type SourceError = ApiClient.ApiError | Resource.ExtractError
 
 export interface RestApiSource<C extends RestApiConfigInput = RestApiConfigInput> {
-  readonly config: SourceSpec<Secret>
+  /** The resolved config: what every part of a run is built from. */
+  readonly spec: SourceSpec<Secret>
   /** Hides secrets in anything printed about this source. */
   readonly redactor: Redact.Redactor
   /** The resource's records, decoded, fetched page by page as the stream is pulled. */
-  readonly records: <N extends ResourceName<C>>(name: N) => Stream.Stream<RecordOf<C, N>, SourceError, HttpClient.HttpClient>
+  readonly records: <N extends ResourceName<C>>(name: N) => Stream.Stream<RecordOf<C, N>, SourceError, ApiClient.ApiClient>
   /**
    * The resource's pages (records plus paging facts) for one parent record and incremental
    * run, over the ApiClient in context (one per run, so resources share its token and budget).
@@ -51,8 +38,6 @@ export interface RestApiSource<C extends RestApiConfigInput = RestApiConfigInput
   readonly firstPage: (
     resource: ResourceSpec<Secret>
   ) => Effect.Effect<Option.Option<Resource.ResourcePage<unknown>>, SourceError, ApiClient.ApiClient>
-  /** The ApiClient of this source, over whatever HttpClient is provided. */
-  readonly apiClient: Layer.Layer<ApiClient.ApiClient, never, HttpClient.HttpClient>
 }
 
 /**
@@ -64,6 +49,13 @@ export const make = <const C extends RestApiConfigInput>(
   options?: { readonly file?: string; readonly baseUrl?: string }
 ): Effect.Effect<RestApiSource<C>, ConfigError> =>
   Effect.map(resolve(config, options), (resolved) => fromResolved<C>(resolved, options?.file))
+
+/** Reads, decodes and resolves a config file (secrets included) into a source. */
+export const fromFile = (
+  file: string,
+  options: { readonly baseUrl?: string | undefined } = {}
+): Effect.Effect<RestApiSource, ConfigError> =>
+  Effect.map(resolveFile(file, options), (resolved) => fromResolved(resolved, file))
 
 /** The source of the `ConnectorConfig` in context (see `ConnectorConfig.layer` / `layerFile`). */
 export const fromContext: Effect.Effect<RestApiSource, never, ConnectorConfig> = Effect.map(
@@ -77,9 +69,10 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
   file?: string
 ): RestApiSource<C> => {
   const redactor = Redact.make(secretValues(resolved))
-  const apiClient = ApiClient.ApiClient.layer.pipe(Layer.provide(Layer.succeed(ConnectorConfig, resolved)))
+  // This source's client, from the ApiClient service in context (made once per source there).
+  const client = Effect.flatMap(ApiClient.ApiClient, (clients) => clients.forSource(resolved))
   const pages = (resource: ResourceSpec<Secret>, context?: Resource.StreamContext) =>
-    Stream.unwrap(Effect.map(ApiClient.ApiClient, (client) => Resource.pages(resource, client, redactor, context)))
+    Stream.unwrap(Effect.map(client, (c) => Resource.pages(resource, c, redactor, context)))
   const byName = new Map(resolved.resources.map((r) => [r.name, r]))
   /** A resource's records; a child's are fetched for each of its parent's records. */
   const recordsOf = (resource: ResourceSpec<Secret>): Stream.Stream<unknown, SourceError, ApiClient.ApiClient> => {
@@ -100,12 +93,12 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
       )
     )
   }
-  const records = <N extends ResourceName<C>>(name: N): Stream.Stream<RecordOf<C, N>, SourceError, HttpClient.HttpClient> => {
+  const records = <N extends ResourceName<C>>(name: N): Stream.Stream<RecordOf<C, N>, SourceError, ApiClient.ApiClient> => {
     const resource = byName.get(name)
     if (resource === undefined) {
       return Stream.die(new ConfigError({ file, issues: [issue("resources", `no resource named '${name}'`)] }))
     }
-    return recordsOf(resource).pipe(Stream.filter(isRecordOf<C, N>), Stream.provideSomeLayer(apiClient))
+    return recordsOf(resource).pipe(Stream.filter(isRecordOf<C, N>))
   }
   const firstPage = (
     resource: ResourceSpec<Secret>
@@ -120,7 +113,7 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
         onSome: (r) => first({ parent: { name: parent.name, record: r }, incremental })
       }))
   }
-  return { config: resolved, redactor, records, pages, firstPage, apiClient }
+  return { spec: resolved, redactor, records, pages, firstPage }
 }
 
 /**

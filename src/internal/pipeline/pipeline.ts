@@ -10,7 +10,6 @@
  * and its incremental state visible in one transaction. A failing resource does not undo the
  * ones that committed; a failing child does not stop its parent.
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Data, Effect, Either, Option, Stream } from "effect"
 import * as Scope from "effect/Scope"
 import { formTemplates, type IncrementalSpec, type ResourceSpec } from "../config/spec.js"
@@ -85,7 +84,7 @@ export class UnknownResourceError extends Data.TaggedError("UnknownResourceError
 }
 
 /** The table a resource loads into, as named in Postgres. */
-export const tableNameOf = (resource: ResourceSpec<Secret>): string =>
+export const tableNameOf = (resource: { readonly tableName: string }): string =>
   Naming.shorten(Naming.normalizeIdentifier(resource.tableName))
 
 const belongsTo = (root: string) => (table: TableSchema) => table.name === root || table.name.startsWith(`${root}__`)
@@ -93,22 +92,15 @@ const belongsTo = (root: string) => (table: TableSchema) => table.name === root 
 type Resource = ResourceSpec<Secret>
 
 /**
- * Loads every selected resource of a source into the dataset, over the HttpClient in
- * context. One ApiClient serves the whole run, so resources share its token and budget.
+ * Loads every selected resource of a source into the dataset, over the ApiClient in context:
+ * its client for this source serves the whole run, so resources share its token and budget.
  */
 export const run = (
   source: RestApiSource,
   options: RunOptions
-): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | HttpClient.HttpClient> =>
-  Effect.provide(runWithClient(source, options), source.apiClient)
-
-/** `run` over the ApiClient in context. */
-export const runWithClient = (
-  source: RestApiSource,
-  options: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   Effect.gen(function*() {
-    const all = source.config.resources
+    const all = source.spec.resources
     const byName = new Map(all.map((r) => [r.name, r]))
     if (options.resources !== undefined) {
       const unknown = options.resources.filter((name) => !byName.has(name))
