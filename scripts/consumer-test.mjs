@@ -24,6 +24,7 @@ const run = (cmd, args, cwd = work) => {
   return execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
 }
 
+const main = () => {
 try {
   // (0) the tarball, built by prepack
   const packed = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], root))
@@ -80,6 +81,7 @@ try {
 } finally {
   if (keep) process.stderr.write(`consumer-test: kept ${work}\n`)
   else rmSync(work, { recursive: true, force: true })
+}
 }
 
 function findPackages(dir, name, found = []) {
@@ -216,3 +218,5 @@ await program.pipe(
   Effect.runPromise
 ).finally(() => server.close())
 `
+
+main()
