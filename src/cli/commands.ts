@@ -58,8 +58,6 @@ const resolveDatabaseUrl = (flag: Option.Option<string>) =>
     onNone: () => Config.option(Config.string("DATABASE_URL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
   }).pipe(Effect.map((o) => Option.filter(o, (url) => url.trim() !== "")), Effect.map(Option.getOrUndefined))
 
-const failWith = (message: string) => Effect.zipRight(Console.error(message), Effect.fail(new CommandFailed(message)))
-
 /** Runs the pipeline and prints progress and the summary; exit 1 if a resource failed. */
 const runPipeline = (options: {
   readonly file: string

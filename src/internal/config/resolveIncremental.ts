@@ -1,6 +1,5 @@
 /** `incremental`: the cursor, its start/end values, how it is compared, and our windows. */
 import { Duration, Option } from "effect"
-import * as DataSelector from "../syntax/dataSelector.js"
 import { type ConfigIssue, issue } from "./configError.js"
 import { parsePath } from "./resolvePaginator.js"
 import { call1 } from "./resolveSupport.js"

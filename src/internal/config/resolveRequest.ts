@@ -2,7 +2,7 @@
  * What a request is made of: query params and headers (plain, secret or with placeholders),
  * JSON and form bodies, parsed into templates that are rendered per request.
  */
-import { Either, Predicate, Redacted, Config, Schema } from "effect"
+import { Config, Either, Redacted, Schema } from "effect"
 import * as Template from "../syntax/template.js"
 import { type ConfigIssue, issue, joinPath } from "./configError.js"
 import { isPlainObject, orIssue, secret } from "./resolveSupport.js"
@@ -31,9 +31,9 @@ export const resolveValues = (
   return out
 }
 
-export const isSecretLike = (u: unknown): u is SecretString =>
-  Schema.is(Schema.Struct({ secret: Schema.String }))(u) || Predicate.hasProperty(u, Symbol.for("effect/Redacted")) ||
-  Predicate.hasProperty(u, Symbol.for("effect/Config"))
+const isSecretRef = Schema.is(Schema.Struct({ secret: Schema.String }))
+
+export const isSecretLike = (u: unknown): u is SecretString => isSecretRef(u) || Redacted.isRedacted(u) || Config.isConfig(u)
 
 export const formOf = (value: unknown, path: string, issues: Array<ConfigIssue>): FormTemplate | undefined => {
   const field = (v: unknown, at: string): Template.Template | undefined => {

@@ -11,10 +11,8 @@ import {
   PaginationError,
   type Paginator,
   place,
-  type Placement,
   readBoolean,
-  shouldStop,
-  type StopCondition
+  shouldStop
 } from "./paginator.js"
 
 export type { CursorOptions } from "../config/paginatorSpec.js"

@@ -6,7 +6,7 @@
 import type { HeaderCursorOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
 import { header } from "./headerLink.js"
-import { type Paginator, place, type Placement, shouldStop, type StopCondition } from "./paginator.js"
+import { type Paginator, place, shouldStop } from "./paginator.js"
 
 export type { HeaderCursorOptions } from "../config/paginatorSpec.js"
 

@@ -4,7 +4,7 @@
  */
 import type { HeaderLinkOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
-import { type Page, PaginationError, type Paginator, shouldStop, type StopCondition } from "./paginator.js"
+import { type Page, PaginationError, type Paginator, shouldStop } from "./paginator.js"
 
 export type { HeaderLinkOptions } from "../config/paginatorSpec.js"
 

@@ -2,7 +2,7 @@
 import type { JsonLinkOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
 import * as DataSelector from "../syntax/dataSelector.js"
-import { PaginationError, type Paginator, shouldStop, type StopCondition } from "./paginator.js"
+import { PaginationError, type Paginator, shouldStop } from "./paginator.js"
 
 export type { JsonLinkOptions } from "../config/paginatorSpec.js"
 

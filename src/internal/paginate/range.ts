@@ -12,12 +12,10 @@ import {
   PaginationError,
   type Paginator,
   place,
-  type Placement,
   placed,
   readBoolean,
   readInteger,
-  shouldStop,
-  type StopCondition
+  shouldStop
 } from "./paginator.js"
 
 export type { RangeOptions } from "../config/paginatorSpec.js"
