@@ -103,6 +103,8 @@ const exchange = <A>(
 
 type Body = Undici.Dispatcher.ResponseData["body"]
 
+const ignore = (): void => undefined
+
 /** Reads a body of unknown length, stopping at `max` bytes. */
 const readLimited = (body: Body, max: number): Promise<Uint8Array | BodyTooLarge> =>
   new Promise((resolve, reject) => {
@@ -125,6 +127,8 @@ const readBody = (body: Body, headers: RawHeaders, max: number | undefined): Pro
   const announced = typeof raw === "string" ? Number(raw) : Number.NaN
   if (Number.isFinite(announced)) {
     if (announced <= max) return body.bytes()
+    // Destroying the body aborts the exchange; the abort it reports is expected.
+    body.on("error", ignore)
     body.destroy()
     return Promise.resolve(new BodyTooLarge({ limit: max, announced }))
   }
