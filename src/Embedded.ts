@@ -10,7 +10,7 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as PgClient from "@effect/sql-pg/PgClient"
-import type { Layer } from "effect"
+import { Config, type ConfigError, Effect, Layer } from "effect"
 import * as embedded from "./internal/load/embedded.js"
 
 export type {
@@ -41,3 +41,13 @@ export const layer: (options: embedded.EmbeddedOptions) => Layer.Layer<PgClient.
 export const databaseLayer: (
   options: embedded.DatabaseOptions
 ) => Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> = embedded.databaseLayer
+
+/**
+ * `layer` with its options read from `Config` (e.g. `{ dataDir: Config.string("DATA_DIR") }`).
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  options: Config.Config.Wrap<embedded.EmbeddedOptions>
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(options), embedded.layer))
