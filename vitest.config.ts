@@ -1,6 +1,16 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const src = fileURLToPath(new URL("./src/", import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Inside this repository the package's own name means its sources (as in tsconfig.json).
+    alias: [
+      { find: /^effect-rest-connector$/, replacement: `${src}index.ts` },
+      { find: /^effect-rest-connector\/(.*)$/, replacement: `${src}$1.ts` }
+    ]
+  },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/globalSetup.ts"],

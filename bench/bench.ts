@@ -20,6 +20,7 @@
  *   bench: rows=<total rows> rows_per_s=<ours> baseline_rows_per_s=<baseline> ratio=<ours/baseline> peak_rss_mb=<ours>
  * (`na` for the baseline values with `--no-baseline` or when the baseline failed).
  */
+import * as ApiClient from "../src/internal/http/apiClient.js"
 import * as UndiciHttpClient from "../src/internal/http/undiciHttpClient.js"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { ConfigProvider, Effect, Layer } from "effect"
@@ -133,7 +134,7 @@ const main = async () => {
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", demo.token]]))),
       // As the CLI: COPY staging on a server, json_to_recordset on the embedded database.
       Effect.provide(
-        Layer.mergeAll(Postgres.layer, UndiciHttpClient.layer).pipe(
+        Layer.mergeAll(Postgres.layer, ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer))).pipe(
           Layer.provideMerge(database)
         )
       ),

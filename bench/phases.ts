@@ -15,7 +15,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as UndiciHttpClient from "../src/internal/http/undiciHttpClient.js"
-import { ConfigProvider, Effect, Either, Stream } from "effect"
+import { ConfigProvider, Effect, Either, Layer, Stream } from "effect"
 import analytics from "../examples/analytics/analytics.js"
 import { argValue, startDemo } from "./demoProcess.js"
 import * as ApiClient from "../src/internal/http/apiClient.js"
@@ -104,12 +104,14 @@ const source = (schemas: boolean) => {
   ).pipe(Effect.withConfigProvider(secrets))
 }
 
+const apiLayer = ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer))
+
 const apiClient = () =>
   Effect.gen(function*() {
     const src = yield* source(false)
     const counts = yield* Effect.forEach(endpoints, (e) =>
       Effect.gen(function*() {
-        const client = yield* ApiClient.ApiClient
+        const client = yield* Effect.flatMap(ApiClient.ApiClient, (clients) => clients.forSource(src.spec))
         let records = 0
         let cursor: string | undefined
         for (let page = 0;; page++) {
@@ -121,14 +123,14 @@ const apiClient = () =>
           if (read.next === undefined) return records
           cursor = read.next
         }
-      }).pipe(Effect.provide(src.apiClient)), { concurrency: "unbounded" })
+      }), { concurrency: "unbounded" })
     return sum(counts)
-  }).pipe(Effect.provide(UndiciHttpClient.layer), Effect.runPromise)
+  }).pipe(Effect.provide(apiLayer), Effect.runPromise)
 
 const pages = (schemas: boolean, normalize: boolean) => () =>
   Effect.gen(function*() {
     const src = yield* source(schemas)
-    const counts = yield* Effect.forEach(src.config.resources, (resource) => {
+    const counts = yield* Effect.forEach(src.spec.resources, (resource) => {
       const normalizer = Normalizer.make({ rootTable: resource.name, loadId: "1", disposition: "merge", primaryKey: ["id"] })
       let records = 0
       // No Stream.buffer: the pipeline has none either (see Pipeline.ts).
@@ -143,12 +145,11 @@ const pages = (schemas: boolean, normalize: boolean) => () =>
             return Effect.void
           })
         ),
-        Effect.map(() => records),
-        Effect.provide(src.apiClient)
+        Effect.map(() => records)
       )
     }, { concurrency: "unbounded" })
     return sum(counts)
-  }).pipe(Effect.provide(UndiciHttpClient.layer), Effect.runPromise)
+  }).pipe(Effect.provide(apiLayer), Effect.runPromise)
 
 const phases: ReadonlyArray<readonly [string, string, () => Promise<number>]> = [
   ["fetch", "plain fetch + JSON.parse", plainFetch],

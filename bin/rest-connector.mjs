@@ -6,13 +6,13 @@
 // heap growth of 50% per major GC (V8 picks up to 4x) keeps a peak of promoted garbage from
 // taking the heap 60 MB higher when the machine is busy and concurrent marking runs late.
 // For APIs with huge pages, raise it: node --max-old-space-size=4096 bin/rest-connector.mjs ...
-// The CLI runs from the bundle `npm ci` / `npm start` build (scripts/build.mjs). Without
-// one (a checkout where nothing was built yet), it runs the TypeScript sources through tsx.
+// The CLI runs from dist/ (`npm run build`; `npm ci` and `npm start` build it). In a checkout
+// where nothing was built yet, it runs the TypeScript sources through tsx.
 import { existsSync } from "node:fs"
 
-const bundle = new URL("../dist/rest-connector.mjs", import.meta.url)
-if (existsSync(bundle)) {
-  await import(bundle.href)
+const built = new URL("../dist/cli/main.js", import.meta.url)
+if (existsSync(built)) {
+  await import(built.href)
 } else {
   const { register } = await import("tsx/esm/api")
   register()

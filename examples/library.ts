@@ -7,12 +7,12 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Console, Effect, Layer, Stream } from "effect"
 import { startDemoApi } from "../src/cli/demo/demoApi.js"
-import { defineConfig, Embedded, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
+import { ApiClient, Embedded, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
 import analytics from "./analytics/analytics.js"
 
 const program = Effect.gen(function*() {
   const api = yield* Effect.acquireRelease(Effect.promise(() => startDemoApi({ rows: 120 })), (a) => Effect.promise(() => a.close()))
-  const config = defineConfig({ ...analytics, client: { ...analytics.client, base_url: api.baseUrl } })
+  const config = RestApiSource.defineConfig({ ...analytics, client: { ...analytics.client, base_url: api.baseUrl } })
   const source = yield* RestApiSource.make(config).pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", api.token]])))
   )
@@ -32,6 +32,6 @@ const program = Effect.gen(function*() {
 const SqlLive = Embedded.layer({})
 program.pipe(
   Effect.scoped,
-  Effect.provide(Layer.mergeAll(UndiciHttpClient.layer, Postgres.layer.pipe(Layer.provide(SqlLive)))),
+  Effect.provide(Layer.mergeAll(ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer)), Postgres.layer.pipe(Layer.provide(SqlLive)))),
   NodeRuntime.runMain
 )

@@ -1,26 +1,84 @@
 /**
  * effect-rest-connector: sync REST APIs described as dlt `rest_api` dictionaries into
- * PostgreSQL, built on Effect.
+ * PostgreSQL, built on Effect. Each concept is a module, importable from here or by subpath
+ * (`effect-rest-connector/RestApiSource`).
  *
- * - `defineConfig` / `RestApiSource.make`: a config made ready, each resource a typed Stream.
- * - `Pipeline.run`: extract → normalize → load into a `Destination`.
- * - `Postgres.layer` (Destination over any `SqlClient`), `Embedded.layer` / `Embedded.databaseLayer`.
+ * @since 0.1.0
  */
-export { defineConfig } from "./internal/extract/source.js"
-export type { RecordOf, ResourceName, SourceError } from "./internal/extract/source.js"
-export * as RestApiSource from "./internal/extract/source.js"
-export * as Pipeline from "./internal/pipeline/pipeline.js"
-export { Progress } from "./internal/pipeline/progress.js"
-export * as Connector from "./cli/connector.js"
-export { Destination, DestinationError } from "./internal/load/destination.js"
-export * as Postgres from "./internal/load/postgresDestination.js"
-export * as Embedded from "./internal/load/embedded.js"
-export { ConfigError } from "./internal/config/configError.js"
-export * as ConnectorConfig from "./internal/config/connectorConfig.js"
-export { ApiClient } from "./internal/http/apiClient.js"
-export * as Auth from "./internal/http/auth.js"
-export * as UndiciHttpClient from "./internal/http/undiciHttpClient.js"
-export type { RestApiConfigInput as RestApiConfig } from "./internal/config/schema.js"
-export { ApiError } from "./internal/http/apiClient.js"
-export { ExtractError } from "./internal/extract/resource.js"
-export { NormalizeError } from "./internal/normalize/normalizer.js"
+
+/**
+ * The config contract (dlt's `rest_api` dictionary) as a Schema, config files, resolution.
+ *
+ * @since 0.1.0
+ */
+export * as RestApiConfig from "./RestApiConfig.js"
+
+/**
+ * A config made ready to run, each resource a typed Stream of records; `defineConfig`.
+ *
+ * @since 0.1.0
+ */
+export * as RestApiSource from "./RestApiSource.js"
+
+/**
+ * `Pipeline.run`: extract → normalize → load, one transaction per resource.
+ *
+ * @since 0.1.0
+ */
+export * as Pipeline from "./Pipeline.js"
+
+/**
+ * Progress of a run, per resource.
+ *
+ * @since 0.1.0
+ */
+export * as Progress from "./Progress.js"
+
+/**
+ * Where normalized rows go (a service).
+ *
+ * @since 0.1.0
+ */
+export * as Destination from "./Destination.js"
+
+/**
+ * The Destination over `@effect/sql`'s SqlClient (a Postgres server or the embedded database).
+ *
+ * @since 0.1.0
+ */
+export * as Postgres from "./Postgres.js"
+
+/**
+ * The embedded database (PGlite), loaded only when used.
+ *
+ * @since 0.1.0
+ */
+export * as Embedded from "./Embedded.js"
+
+/**
+ * Page requests over any HttpClient: limits, auth, rate limit, classification, retry.
+ *
+ * @since 0.1.0
+ */
+export * as ApiClient from "./ApiClient.js"
+
+/**
+ * dlt's auth types and the authenticators that sign requests.
+ *
+ * @since 0.1.0
+ */
+export * as Auth from "./Auth.js"
+
+/**
+ * Our HttpClient over undici, the fastest for thousands of JSON pages.
+ *
+ * @since 0.1.0
+ */
+export * as UndiciHttpClient from "./UndiciHttpClient.js"
+
+/**
+ * Scripted HTTP, the embedded database in memory, and reading back tables, for tests.
+ *
+ * @since 0.1.0
+ */
+export * as Testing from "./Testing.js"

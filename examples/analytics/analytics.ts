@@ -3,7 +3,7 @@
  * config. Same meaning as analytics.json, plus a Schema per resource.
  * The API key is read from the environment variable ANALYTICS_API_KEY.
  */
-import { defineConfig } from "effect-rest-connector"
+import { defineConfig } from "effect-rest-connector/RestApiSource"
 import { AppointmentLink, CodeSnippet, InsightsReport } from "./schemas.js"
 
 const cursorPages = {

@@ -10,8 +10,7 @@ import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
-import { defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
-import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
+import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
 import { Destination } from "../internal/load/destination.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
 import { progressLine, stderrProgress, summary, table } from "./report.js"
@@ -59,8 +58,6 @@ const resolveDatabaseUrl = (flag: Option.Option<string>) =>
     onNone: () => Config.option(Config.string("DATABASE_URL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
   }).pipe(Effect.map((o) => Option.filter(o, (url) => url.trim() !== "")), Effect.map(Option.getOrUndefined))
 
-const failWith = (message: string) => Effect.zipRight(Console.error(message), Effect.fail(new CommandFailed(message)))
-
 /** Runs the pipeline and prints progress and the summary; exit 1 if a resource failed. */
 const runPipeline = (options: {
   readonly file: string
@@ -75,7 +72,7 @@ const runPipeline = (options: {
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
     const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
-    yield* Console.error(`loading ${source.config.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
+    yield* Console.error(`loading ${source.spec.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
     const info = yield* Pipeline.run(source, {
       dataset: options.dataset,
       resources: options.resources,
@@ -83,7 +80,7 @@ const runPipeline = (options: {
       concurrency: options.concurrency
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(storageLayer(options), UndiciHttpClient.layer, stderrProgress())
+        Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress())
       )
     )
     yield* Console.log(summary(info))
@@ -120,12 +117,12 @@ const runCommand = Command.make(
 const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(args.configFile, { baseUrl: Option.getOrUndefined(args.baseUrl) })
-    yield* Console.error(`config ok: ${source.config.resources.length} resource(s), secrets resolved`)
+    yield* Console.error(`config ok: ${source.spec.resources.length} resource(s), secrets resolved`)
     let failed = false
-    for (const resource of source.config.resources) {
+    for (const resource of source.spec.resources) {
       const first = yield* source.firstPage(resource).pipe(
         Effect.either,
-        Effect.provide(source.apiClient.pipe(Layer.provide(UndiciHttpClient.layer)))
+        Effect.provide(apiLayer)
       )
       if (first._tag === "Left") {
         failed = true

@@ -13,6 +13,8 @@ import * as PgPool from "../internal/load/pgPool.js"
 import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import * as Naming from "../internal/normalize/naming.js"
 import * as Source from "../internal/extract/source.js"
+import * as ApiClient from "../internal/http/apiClient.js"
+import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
 
 export interface SourceFileOptions {
   /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
@@ -42,3 +44,6 @@ export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, 
     ? PostgresDestination.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
     : // A server: one pool for queries and COPY, which stages the rows.
       PostgresDestination.layer.pipe(Layer.provide(PgPool.layerPool({ url: options.databaseUrl })))
+
+/** The requests of a run: one ApiClient over our undici transport, built once per command. */
+export const apiLayer: Layer.Layer<ApiClient.ApiClient> = ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer))

@@ -6,6 +6,7 @@ import { expect, layer } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { defineConfig } from "../../src/internal/extract/source.js"
@@ -50,7 +51,7 @@ const configFor = (baseUrl: string, disposition: "merge" | "replace" | "append" 
   })
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("loads every paging style completely, and a second merge run leaves the same rows", () =>

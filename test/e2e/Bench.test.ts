@@ -20,7 +20,7 @@ const runBench = (): Promise<Run> =>
   new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(root, "dist/bench.mjs"), "--quick"],
+      [path.join(root, "build/bench.mjs"), "--quick"],
       { cwd: root, env: { ...process.env, DATABASE_URL: serverUrl ?? "" }, timeout: 150_000, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1

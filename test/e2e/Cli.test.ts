@@ -192,6 +192,25 @@ export default {
     expect(result.code).toBe(0)
   })
 
+  it("a TypeScript config outside any project imports defineConfig and Schema from the CLI's own packages", async () => {
+    const file = path.join(dataDir, "typed.ts")
+    await writeFile(
+      file,
+      `import { Schema } from "effect"
+import { defineConfig } from "effect-rest-connector/RestApiSource"
+export default defineConfig({
+  client: { base_url: "http://unused.invalid/", auth: { type: "api_key", name: "X-API-Token", api_key: { secret: "ANALYTICS_API_KEY" }, location: "header" } },
+  resources: [{ name: "code_snippets", endpoint: { path: "/codesnippets", data_selector: "results", paginator: "single_page" },
+    schema: Schema.Struct({ id: Schema.Int, language: Schema.String }) }]
+})
+`
+    )
+    const result = await run(["check", file, "--base-url", api.baseUrl])
+    expect(result.stderr).toContain("config ok: 1 resource(s)")
+    expect(result.stdout).toContain("code_snippets: ok")
+    expect(result.code).toBe(0)
+  })
+
   it("a missing secret fails before any request", async () => {
     const before = api.stats().requests
     const result = await runConfig(config, { ANALYTICS_API_KEY: undefined })

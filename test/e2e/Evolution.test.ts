@@ -8,6 +8,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
@@ -50,7 +51,7 @@ const config = (baseUrl: string, contract?: "freeze") => ({
 })
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("new fields add columns, misfits go to variant columns, hard_delete removes rows, a frozen contract refuses change", () =>

@@ -7,6 +7,7 @@ import { expect, layer } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Effect, Layer } from "effect"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import { defineConfig } from "../../src/internal/extract/source.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
@@ -46,7 +47,7 @@ const githubConfig = (api: ParityApi) =>
 const secrets = ConfigProvider.fromMap(new Map([["GITHUB_TOKEN", PARITY_GITHUB_TOKEN]]))
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 120_000 })((it) => {
     it.scoped("GitHub-like: Link headers, bearer auth, repo → issues children, a 404 child ignored, incremental per parent", () =>

@@ -7,6 +7,7 @@ import { expect, layer } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
@@ -53,7 +54,7 @@ const count = (dataset: string) =>
   )
 
 forEachDatabase((target) => {
-  const Live = Layer.mergeAll(target.destination, NodeHttpClient.layerUndici).pipe(Layer.provideMerge(target.layer))
+  const Live = Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))).pipe(Layer.provideMerge(target.layer))
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("a range with an end_value is requested in windows of 7 days, each with its own end", () =>

@@ -2,7 +2,7 @@
  * Write dispositions (append, replace, merge) of the `users` resource, its indexes, new columns
  * and declared tables, on every database target.
  */
-import { expect, it, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Fiber, Layer, Schedule } from "effect"
 import { Destination } from "../../src/internal/load/destination.js"

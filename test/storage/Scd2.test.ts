@@ -7,7 +7,7 @@ import { Effect, Layer } from "effect"
 import { Destination } from "../../src/internal/load/destination.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { col } from "../support/tables.js"
-import { batch, children, item, items, load, mergeOptions, query, table, tag, versions } from "./itemsFixture.js"
+import { batch, children, item, load, mergeOptions, query, table, tag, versions } from "./itemsFixture.js"
 
 forEachDatabase((target) => {
   const Live = target.destination.pipe(Layer.provideMerge(target.layer))

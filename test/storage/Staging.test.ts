@@ -3,7 +3,7 @@
  * the load, become visible only with the commit (with `_rc_state`), and a load that fails or is
  * abandoned leaves the final tables as they were and no staging behind.
  */
-import { expect, it, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { Destination } from "../../src/internal/load/destination.js"
 import { stagingTableName } from "../../src/internal/load/identifiers.js"

@@ -11,7 +11,7 @@ import { ident, stagingTableName } from "../../src/internal/load/identifiers.js"
 import type { Row, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { childTable, col, rootTable } from "../support/tables.js"
-import { batch, load, options, select, tag, users } from "./usersFixture.js"
+import { batch, load, options, select, tag } from "./usersFixture.js"
 
 describe("Postgres names", () => {
   it("quotes identifiers", () => {

@@ -2,7 +2,7 @@
  * Tables that do not exist yet, on every database target: the staging table is renamed into
  * place instead of copied, unless the load cannot take it whole.
  */
-import { expect, it, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import { Destination } from "../../src/internal/load/destination.js"

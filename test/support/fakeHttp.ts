@@ -4,6 +4,7 @@
  */
 import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Effect, Layer, Ref } from "effect"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
 
 export type Reply =
   | { readonly status: number; readonly body?: unknown; readonly text?: string; readonly headers?: Record<string, string> }
@@ -12,7 +13,8 @@ export type Reply =
   | { readonly hang: "headers" | "body" }
 
 export interface FakeHttp {
-  readonly layer: Layer.Layer<HttpClient.HttpClient>
+  /** The scripted HttpClient, and the ApiClient over it. */
+  readonly layer: Layer.Layer<HttpClient.HttpClient | ApiClient.ApiClient>
   /** URLs requested so far, with their query strings. */
   readonly calls: Effect.Effect<ReadonlyArray<string>>
   /** Headers of each request so far. */
@@ -62,7 +64,7 @@ export const fakeHttp = (
       })
     )
     return {
-      layer: Layer.succeed(HttpClient.HttpClient, client),
+      layer: ApiClient.layer.pipe(Layer.provideMerge(Layer.succeed(HttpClient.HttpClient, client))),
       calls: Ref.get(calls),
       headers: Ref.get(headers),
       bodies: Ref.get(bodies)

@@ -1,8 +1,11 @@
-// The end-to-end tests run the CLI as users do (bin/rest-connector.mjs → dist/); build it
-// from the current sources first so they never test a stale bundle.
+// The end-to-end tests run the CLI as users do (bin/rest-connector.mjs → dist/) and the
+// benchmark's bundle (build/bench.mjs); build both from the current sources first so they
+// never test a stale build.
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 export default function setup(): void {
-  execFileSync(process.execPath, [fileURLToPath(new URL("../../scripts/build.mjs", import.meta.url))], { stdio: "inherit" })
+  for (const script of ["build.mjs", "build-bench.mjs"]) {
+    execFileSync(process.execPath, [fileURLToPath(new URL(`../../scripts/${script}`, import.meta.url))], { stdio: "inherit" })
+  }
 }

@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Fiber, Option, Stream, TestClock } from "effect"
 import * as ConnectorConfig from "../../src/internal/config/connectorConfig.js"
 import type { RestApiConfigInput } from "../../src/internal/config/schema.js"
 import { ApiClient, ApiError } from "../../src/internal/http/apiClient.js"
@@ -249,19 +249,21 @@ describe("redaction", () => {
 })
 
 describe("layers", () => {
-  it.effect("ConnectorConfig.layer + ApiClient.layer over any HttpClient layer; endpoint headers win over client defaults", () =>
+  it.effect("ApiClient.layer over any HttpClient layer: one client per source; endpoint headers win over client defaults", () =>
     Effect.gen(function*() {
       const http = yield* fakeHttp([ok])
       const cfg = {
         ...config({}, { type: "bearer", token: { secret: "API_KEY" } }),
         client: { ...config({}, { type: "bearer", token: { secret: "API_KEY" } }).client, headers: { "X-Client": "c", "X-Both": "client" } }
       }
-      const response = yield* Effect.flatMap(ApiClient, (api) =>
-        api.request({ resource: "items", page: 0, method: "GET", url: "items", params: { a: "1" }, headers: { "X-Both": "endpoint" } })).pipe(
-          Effect.provide(
-            ApiClient.layer.pipe(Layer.provide(ConnectorConfig.layer(cfg)), Layer.provide(http.layer), Layer.provide(Layer.setConfigProvider(secrets)))
-          )
-        )
+      const spec = yield* ConnectorConfig.resolve(cfg).pipe(Effect.withConfigProvider(secrets))
+      const response = yield* Effect.gen(function*() {
+        const clients = yield* ApiClient
+        const client = yield* clients.forSource(spec)
+        // Asked again, the service gives the same client (one token, one budget per source).
+        expect(yield* clients.forSource(spec)).toBe(client)
+        return yield* client.request({ resource: "items", page: 0, method: "GET", url: "items", params: { a: "1" }, headers: { "X-Both": "endpoint" } })
+      }).pipe(Effect.provide(http.layer))
       expect(response.body).toEqual({ data: [{ id: 1 }] })
       expect(yield* http.calls).toEqual(["https://api.test/v1/items?a=1"])
       const [sent] = yield* http.headers

@@ -1,5 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Either, Option } from "effect"
+import { fromSpec } from "../../src/internal/paginate/fromSpec.js"
 import { resolveConfig } from "../../src/internal/config/resolve.js"
 import type { Page, PageRequest, Paginator } from "../../src/internal/paginate/paginator.js"
 
@@ -7,7 +8,7 @@ import type { Page, PageRequest, Paginator } from "../../src/internal/paginate/p
 const paginatorOf = (paginator: unknown): Paginator => {
   const result = resolveConfig({ client: { base_url: "https://api.test/v1/" }, resources: [{ name: "r", endpoint: { path: "items", paginator } }] })
   if (Either.isLeft(result)) throw new Error(result.left.message)
-  return result.right.resources[0].makePaginator()
+  return fromSpec(result.right.resources[0].paginator)
 }
 
 const page = (

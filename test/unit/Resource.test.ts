@@ -8,6 +8,10 @@ import { ExtractError } from "../../src/internal/extract/resource.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { defineConfig } from "../../src/internal/extract/source.js"
 import { fakeHttp, type Reply } from "../support/fakeHttp.js"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
+
+/** The ApiClient over a scripted HttpClient. */
+const withApi = (client: HttpClient.HttpClient) => ApiClient.layer.pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, client)))
 
 /** A cursor API with `pages` pages of two records each, `next` on every page (also the last). */
 const cursorApi = (pages: number) => (url: URL): Reply => {
@@ -40,9 +44,8 @@ describe("resource streams", () => {
     Effect.gen(function*() {
       const http = yield* fakeHttp(cursorApi(2))
       const source = yield* RestApiSource.make(config)
-      const pages = yield* source.pages(source.config.resources[0]).pipe(
+      const pages = yield* source.pages(source.spec.resources[0]).pipe(
         Stream.runCollect,
-        Effect.provide(source.apiClient),
         Effect.provide(http.layer)
       )
       const first = Chunk.unsafeGet(pages, 0)
@@ -150,7 +153,7 @@ describe("resource streams", () => {
           )
         })
       )
-      return { state, layer: Layer.succeed(HttpClient.HttpClient, client) }
+      return { state, layer: withApi(client) }
     }
     const source = (paginator: PaginatorConfig) =>
       RestApiSource.make({
@@ -202,13 +205,13 @@ describe("resource streams", () => {
           return Effect.succeed(HttpClientResponse.fromWeb(request, new Response(JSON.stringify({ data, total: 45 }))))
         })
         const src = yield* source({ type: "offset", limit: 10, concurrency: 4 })
-        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(withApi(client)))
         expect(ids(records)).toEqual(Array.from({ length: 45 }, (_, i) => i))
         expect([...state.offsets].sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40])
 
         state.offsets.length = 0
         const capped = yield* source({ type: "offset", limit: 10, concurrency: 4, maximum_offset: 25 })
-        const some = yield* capped.records("items").pipe(Stream.runCollect, Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+        const some = yield* capped.records("items").pipe(Stream.runCollect, Effect.provide(withApi(client)))
         expect(ids(some)).toEqual(Array.from({ length: 30 }, (_, i) => i))
       }))
 
@@ -226,12 +229,11 @@ describe("resource streams", () => {
       Effect.gen(function*() {
         const api = pagedApi({ total: 9, per: 1 })
         const src = yield* concurrentItems({ incremental: { cursor_path: "n", initial_value: 0, end_value: 5, row_order: "asc" } })
-        const resource = src.config.resources[0]
+        const resource = src.spec.resources[0]
         const spec = resource.incremental
         assert(spec !== undefined)
         const pages = yield* src.pages(resource, { incremental: Incremental.start(spec, undefined) }).pipe(
           Stream.runCollect,
-          Effect.provide(src.apiClient),
           Effect.provide(api.layer)
         )
         expect(Chunk.toReadonlyArray(pages).flatMap((p) => ids(Chunk.fromIterable(p.records)))).toEqual(["p1-0", "p2-0", "p3-0", "p4-0"])

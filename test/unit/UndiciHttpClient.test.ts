@@ -8,10 +8,11 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Chunk, Context, Deferred, Effect, Either, Fiber, Layer, Option, Stream } from "effect"
+import { Chunk, Context, Deferred, Effect, Either, Fiber, Layer, Stream } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import * as UndiciHttpClient from "../../src/internal/http/undiciHttpClient.js"
-import { ApiClient } from "../../src/internal/http/apiClient.js"
+import { ApiClient, layer as apiClientLayer } from "../../src/internal/http/apiClient.js"
+import { BodyTooLarge, currentExchangeLimits, DeadlineExceeded, ExchangeLimits, withLimits } from "../../src/internal/http/exchangeLimits.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 
 interface Received {
@@ -48,6 +49,19 @@ const serve = Effect.acquireRelease(
               res.end(Buffer.from([0, 1, 2, 250, 255]))
               return
             }
+            if (path === "/big") {
+              res.setHeader("content-type", "application/json")
+              res.end(JSON.stringify({ pad: "x".repeat(2000) }))
+              return
+            }
+            if (path === "/chunked") {
+              // No Content-Length: the size is only known while reading.
+              res.setHeader("content-type", "application/json")
+              res.write(`{"pad":"${"y".repeat(1000)}`)
+              res.write("y".repeat(1000))
+              res.end(`"}`)
+              return
+            }
             if (path === "/empty") {
               res.statusCode = 204
               res.end()
@@ -79,6 +93,7 @@ const serve = Effect.acquireRelease(
   (server) => Effect.promise(() => server.close())
 )
 
+const ApiLayer = apiClientLayer.pipe(Layer.provide(UndiciHttpClient.layer))
 
 describe("UndiciHttpClient", () => {
   it.live("sends method, URL params and headers; gives status, headers, text and JSON (UTF-8)", () =>
@@ -177,41 +192,86 @@ describe("UndiciHttpClient", () => {
       expect(server.closed).toEqual(["/hang"])
     })).pipe(Effect.provide(UndiciHttpClient.layer)))
 
-  it.live("withDeadline: the twin client fails a stalled exchange with DeadlineExceeded (real clock, 30 ms)", () =>
+  it.live("withLimits: our transport enforces the deadline itself; a stalled exchange fails with DeadlineExceeded", () =>
     Effect.scoped(Effect.gen(function*() {
       const server = yield* serve
-      const http = yield* HttpClient.HttpClient
-      const twin = UndiciHttpClient.withDeadline(http, "30 millis")
-      assert(Option.isSome(twin))
-      const stalled = yield* Effect.either(twin.value.get(`${server.url}/hang`))
+      const limited = (yield* HttpClient.HttpClient).pipe(withLimits({ timeout: "100 millis", maxBodyBytes: 1_000_000 }))
+      // The transport says it enforced the limits it was given (so no Effect.timeoutFail is raced).
+      const limits = new ExchangeLimits(1_000, 1_000_000)
+      yield* Effect.locally((yield* HttpClient.HttpClient).get(`${server.url}/ok`), currentExchangeLimits, limits)
+      expect(limits.honoured).toBe(true)
+      expect((yield* limited.get(`${server.url}/ok`)).status).toBe(200)
+      const stalled = yield* Effect.either(limited.get(`${server.url}/hang`))
       assert(Either.isLeft(stalled))
       assert(stalled.left._tag === "RequestError")
-      assert(stalled.left.cause instanceof UndiciHttpClient.DeadlineExceeded)
-      // A quick exchange is not affected, and the original client has no deadline.
-      expect((yield* twin.value.get(`${server.url}/ok`)).status).toBe(200)
-      // Clients not made here, or wrapped since, are not recognised.
-      expect(Option.isNone(UndiciHttpClient.withDeadline(HttpClient.filterStatusOk(http), "1 second"))).toBe(true)
-      const platform = yield* Effect.provide(HttpClient.HttpClient, NodeHttpClient.layerUndici)
-      expect(Option.isNone(UndiciHttpClient.withDeadline(platform, "1 second"))).toBe(true)
+      assert(stalled.left.cause instanceof DeadlineExceeded)
+      // A wrapper between the middleware and our transport does not take the limits away.
+      const wrapped = (yield* HttpClient.HttpClient).pipe(HttpClient.filterStatusOk, withLimits({ timeout: "100 millis", maxBodyBytes: 1_000_000 }))
+      const wrappedStall = yield* Effect.either(wrapped.get(`${server.url}/hang`))
+      assert(Either.isLeft(wrappedStall) && wrappedStall.left._tag === "RequestError")
+      expect(wrappedStall.left.cause).toBeInstanceOf(DeadlineExceeded)
+    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.live("withLimits over the platform's client: the middleware enforces the deadline and the body limit itself", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const limited = (yield* HttpClient.HttpClient).pipe(withLimits({ timeout: "100 millis", maxBodyBytes: 1_500 }))
+      const stalled = yield* Effect.either(limited.get(`${server.url}/hang`))
+      assert(Either.isLeft(stalled) && stalled.left._tag === "RequestError")
+      expect(stalled.left.cause).toBeInstanceOf(DeadlineExceeded)
+      for (const path of ["/big", "/chunked"]) {
+        const big = yield* Effect.either(limited.get(`${server.url}${path}`))
+        assert(Either.isLeft(big) && big.left._tag === "ResponseError", path)
+        expect(big.left.cause, path).toBeInstanceOf(BodyTooLarge)
+      }
+      expect((yield* limited.get(`${server.url}/ok`)).status).toBe(200)
+    })).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("withLimits over our transport: a body over the limit fails with BodyTooLarge, announced or not", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const limited = (yield* HttpClient.HttpClient).pipe(withLimits({ timeout: "5 seconds", maxBodyBytes: 1_500 }))
+      for (const path of ["/big", "/chunked"]) {
+        const big = yield* Effect.either(limited.get(`${server.url}${path}`))
+        assert(Either.isLeft(big) && big.left._tag === "ResponseError", path)
+        expect(big.left.cause, path).toBeInstanceOf(BodyTooLarge)
+        expect(String(big.left.cause), path).toContain("client.max_response_bytes")
+      }
+      const ok = yield* limited.get(`${server.url}/ok`)
+      expect(yield* ok.json).toMatchObject({ word: "grüße" })
     })).pipe(Effect.provide(UndiciHttpClient.layer)))
 
   it.live("the ApiClient over it: a page that takes longer than client.timeout is a Timeout ApiError", () =>
     Effect.scoped(Effect.gen(function*() {
       const server = yield* serve
       const source = yield* RestApiSource.make({
-        client: { base_url: server.url, timeout: 0.03, retry: { max_retries: 0 } },
+        client: { base_url: server.url, timeout: 0.1, retry: { max_retries: 0 } },
         resources: [{ name: "slow", endpoint: { path: "hang", paginator: "single_page" } }]
       })
       const result = yield* Effect.either(
-        Effect.flatMap(ApiClient, (api) =>
-          api.request({ resource: "slow", page: 0, method: "GET", url: "hang", params: {}, headers: {} })).pipe(
-            Effect.provide(source.apiClient.pipe(Layer.provide(UndiciHttpClient.layer)))
-          )
+        Effect.flatMap(ApiClient, (clients) => clients.forSource(source.spec)).pipe(
+          Effect.flatMap((api) => api.request({ resource: "slow", page: 0, method: "GET", url: "hang", params: {}, headers: {} })),
+          Effect.provide(ApiLayer)
+        )
       )
       assert(Either.isLeft(result))
       expect(result.left.reason).toBe("Timeout")
-      expect(result.left.message).toContain("no response within 30ms")
-    })).pipe(Effect.provide(UndiciHttpClient.layer)))
+      expect(result.left.message).toContain("no response within 100ms")
+    })))
+
+  it.live("the ApiClient over it: a page larger than client.max_response_bytes fails clearly, without retries", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve
+      const source = yield* RestApiSource.make({
+        client: { base_url: server.url, max_response_bytes: 1_500 },
+        resources: [{ name: "big", endpoint: { path: "chunked", paginator: "single_page" } }]
+      })
+      const result = yield* Effect.either(source.records("big").pipe(Stream.runCollect, Effect.provide(ApiLayer)))
+      assert(Either.isLeft(result) && result.left._tag === "ApiError")
+      expect(result.left.reason).toBe("TooLarge")
+      expect(result.left.attempts).toBe(1)
+      expect(result.left.message).toContain("larger than 1500 bytes")
+    })))
 
   it.live("the agent is closed with the layer: requests made after it fail", () =>
     Effect.gen(function*() {

@@ -5,7 +5,8 @@
 import { Context, Effect, Either, Layer } from "effect"
 import type { ConfigError } from "./configError.js"
 import { loadConfigFile } from "./loadConfig.js"
-import { type ResolvedSource, resolveConfig } from "./resolve.js"
+import { resolveConfig } from "./resolve.js"
+import type { SourceSpec } from "./spec.js"
 import { resolveSecrets, type Secret } from "./secrets.js"
 
 export interface ConnectorConfigOptions {
@@ -17,11 +18,11 @@ export interface ConnectorConfigOptions {
 
 export class ConnectorConfig extends Context.Tag("effect-rest-connector/ConnectorConfig")<
   ConnectorConfig,
-  ResolvedSource<Secret>
+  SourceSpec<Secret>
 >() {}
 
 /** Decodes and resolves a config dictionary; secrets come from the active ConfigProvider. */
-export const resolve = (input: unknown, options: ConnectorConfigOptions = {}): Effect.Effect<ResolvedSource<Secret>, ConfigError> =>
+export const resolve = (input: unknown, options: ConnectorConfigOptions = {}): Effect.Effect<SourceSpec<Secret>, ConfigError> =>
   Effect.gen(function*() {
     const resolved = yield* Either.match(resolveConfig(input, options.file), { onLeft: Effect.fail, onRight: Effect.succeed })
     const withBase = options.baseUrl === undefined

@@ -10,15 +10,23 @@ import { Config, Predicate, Redacted, Schema } from "effect"
 
 const opt = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
+/**
+ * Values only a TypeScript config can hold (functions, Redacted, Config, Schemas): the JSON
+ * Schema of the config, for JSON and YAML files, matches nothing for them.
+ */
+const typescriptOnly = { jsonSchema: { oneOf: [{ not: {} }] } }
+
 /** `{ "secret": "ENV_NAME" }`: read through `Config.redacted` from the active ConfigProvider. */
 export const SecretRef = Schema.Struct({ secret: Schema.String.pipe(Schema.minLength(1)) })
 export type SecretRef = typeof SecretRef.Type
 
 const RedactedValue = Schema.declare((u: unknown): u is Redacted.Redacted<string> => Redacted.isRedacted(u), {
-  identifier: "Redacted"
+  identifier: "Redacted",
+  ...typescriptOnly
 })
 const ConfigValue = Schema.declare((u: unknown): u is Config.Config<Redacted.Redacted<string> | string> => Config.isConfig(u), {
-  identifier: "Config"
+  identifier: "Config",
+  ...typescriptOnly
 })
 
 /** A string that may be a secret: a plain string, `{ secret }`, or (TypeScript) a `Redacted`/`Config`. */
@@ -26,7 +34,8 @@ export const SecretString = Schema.Union(Schema.String, SecretRef, RedactedValue
 export type SecretString = typeof SecretString.Type
 
 const AnyFunction = Schema.declare((u: unknown): u is (...args: ReadonlyArray<never>) => unknown => Predicate.isFunction(u), {
-  identifier: "function"
+  identifier: "function",
+  ...typescriptOnly
 })
 
 /** A stop condition / cursor expression: a string, or (TypeScript) a function of the page. */
@@ -55,7 +64,7 @@ const OAuth2ClientCredentials = Schema.Struct({
 const CustomAuth = Schema.declare(
   (u: unknown): u is { readonly authenticate: (...args: ReadonlyArray<never>) => unknown } =>
     Predicate.hasProperty(u, "authenticate") && Predicate.isFunction(u.authenticate),
-  { identifier: "CustomAuth" }
+  { identifier: "CustomAuth", ...typescriptOnly }
 )
 export const AuthTypes = ["bearer", "api_key", "http_basic", "oauth2_client_credentials"] as const
 export const AuthConfig = Schema.Union(
@@ -155,7 +164,7 @@ const CustomPaginator = Schema.declare(
   (u: unknown): u is CustomPaginatorConfig =>
     (Predicate.hasProperty(u, "next") && Predicate.isFunction(u.next) && !Predicate.hasProperty(u, "type")) ||
     Predicate.isFunction(u),
-  { identifier: "CustomPaginator" }
+  { identifier: "CustomPaginator", ...typescriptOnly }
 )
 
 export const PaginatorConfig = Schema.Union(
@@ -280,7 +289,8 @@ export const SchemaContractConfig = Schema.Union(
 export type WriteDispositionConfig = typeof WriteDispositionConfig.Type
 
 const AnySchema = Schema.declare((u: unknown): u is Schema.Schema.AnyNoContext => Schema.isSchema(u), {
-  identifier: "Schema"
+  identifier: "Schema",
+  ...typescriptOnly
 })
 
 /** Keys shared by resources and resource_defaults. */
@@ -332,11 +342,15 @@ export const ClientConfig = Schema.Struct({
     respect_headers: opt(Schema.Boolean)
   })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
-  timeout: opt(Schema.Number.pipe(Schema.positive()))
+  timeout: opt(Schema.Number.pipe(Schema.positive())),
+  /** Our extension: largest response body in bytes (default 64 MiB); a larger one fails the page. */
+  max_response_bytes: opt(Schema.Int.pipe(Schema.positive()))
 })
 export type ClientConfig = typeof ClientConfig.Type
 
 export const RestApiConfig = Schema.Struct({
+  /** The JSON Schema an editor checks the file against (ignored). */
+  $schema: opt(Schema.String),
   client: ClientConfig,
   resource_defaults: opt(ResourceDefaults),
   resources: Schema.Array(Schema.Union(Schema.String.pipe(Schema.minLength(1)), ResourceConfig)).pipe(Schema.minItems(1))

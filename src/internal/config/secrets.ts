@@ -4,9 +4,9 @@
  * once, naming the config key, before any request is sent. Values stay `Redacted`.
  */
 import { Config, ConfigError as EffectConfigError, Effect, Redacted } from "effect"
-import * as Auth from "../http/auth.js"
+import * as Auth from "./authSpec.js"
 import { ConfigError, type ConfigIssue, issue } from "./configError.js"
-import type { ResolvedClient, ResolvedResource, ResolvedSource, SecretInput, Value } from "./resolve.js"
+import type { ClientSpec, ResourceSpec, SourceSpec, SecretInput, Value } from "./spec.js"
 
 export type Secret = Redacted.Redacted<string>
 
@@ -47,9 +47,9 @@ type SecretString = SecretInput["input"]
 
 /** Resolves every secret of a source; all missing ones are reported together. */
 export const resolveSecrets = (
-  source: ResolvedSource<SecretInput>,
+  source: SourceSpec<SecretInput>,
   file?: string
-): Effect.Effect<ResolvedSource<Secret>, ConfigError> =>
+): Effect.Effect<SourceSpec<Secret>, ConfigError> =>
   Effect.gen(function*() {
     const issues: Array<ConfigIssue> = []
     const take = (secret: SecretInput): Effect.Effect<Secret> =>
@@ -71,12 +71,12 @@ export const resolveSecrets = (
       })
 
     const auth = source.client.auth
-    const client: ResolvedClient<Secret> = {
+    const client: ClientSpec<Secret> = {
       ...source.client,
       headers: yield* values(source.client.headers),
       auth: auth === undefined ? undefined : yield* resolveAuth(auth, take)
     }
-    const resources: Array<ResolvedResource<Secret>> = []
+    const resources: Array<ResourceSpec<Secret>> = []
     for (const resource of source.resources) {
       const auth = resource.auth === undefined || resource.auth === null ? resource.auth : yield* resolveAuth(resource.auth, take)
       resources.push({ ...resource, headers: yield* values(resource.headers), params: yield* values(resource.params), auth })
@@ -102,7 +102,7 @@ const secretsOf = (auth: Auth.Auth<SecretInput>): ReadonlyArray<readonly [string
 }
 
 /** Every secret value of a resolved source, to scrub from anything we print. */
-export const secretValues = (source: ResolvedSource<Secret>): ReadonlyArray<string> => {
+export const secretValues = (source: SourceSpec<Secret>): ReadonlyArray<string> => {
   const out: Array<string> = []
   const collect = (record: Readonly<Record<string, Value<Secret>>>) => {
     for (const value of Object.values(record)) if (value._tag === "Secret") out.push(Redacted.value(value.secret))

@@ -6,11 +6,12 @@
  * run, then the incremental cursor filters them.
  */
 import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
-import type { FormTemplate, ProcessingStep, ResolvedResource, Value } from "../config/resolve.js"
+import type { FormTemplate, ProcessingStep, ResourceSpec, Value } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
-import type { ApiClientService, ApiError, PageResponse } from "../http/apiClient.js"
+import type { ApiError, PageResponse, SourceClient } from "../http/apiClient.js"
 import type { Redactor } from "../http/redact.js"
 import { type FormBody, type PagePlan, type PageRequest, type Paginator, sameRequest } from "../paginate/paginator.js"
+import { fromSpec } from "../paginate/fromSpec.js"
 import * as DataSelector from "../syntax/dataSelector.js"
 import * as FastDecode from "./fastDecode.js"
 import { detectSelector } from "./detectSelector.js"
@@ -172,7 +173,7 @@ const renderForm = (form: FormTemplate, context: Template.TemplateContext): Eith
     )
 
 /** The first request and the endpoint headers, rendered for this run. */
-const firstRequest = (resource: ResolvedResource<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
+const firstRequest = (resource: ResourceSpec<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
   Either.gen(function*() {
     const url = yield* Template.render(resource.path, context)
     const params = yield* renderValues(resource.params, context)
@@ -218,13 +219,13 @@ const applySteps = (steps: ReadonlyArray<ProcessingStep>, records: ReadonlyArray
 
 /** Streams the pages of one resource (for one parent record, when it is a child). */
 export const pages = (
-  resource: ResolvedResource<Secret>,
-  client: ApiClientService,
+  resource: ResourceSpec<Secret>,
+  client: SourceClient,
   redactor: Redactor,
   context: StreamContext = {}
 ): Stream.Stream<ResourcePage<unknown>, ApiError | ExtractError> => {
   const decode = decoderFor(resource.schema)
-  const paginator = resource.makePaginator()
+  const paginator = fromSpec(resource.paginator)
   const templateContext: Template.TemplateContext = {
     parent: context.parent,
     incremental: context.incremental === undefined ? undefined : context.incremental.placeholders
@@ -304,8 +305,7 @@ export const pages = (
       params: state.request.params,
       headers,
       json: state.request.json,
-      form: state.request.form,
-      actions: resource.responseActions
+      form: state.request.form
     })
 
   /** A fetched page, processed, and the request after it (None: the last page). */

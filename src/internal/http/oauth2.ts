@@ -8,7 +8,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Data, Deferred, Duration, Effect, Exit, FiberId, Redacted, Ref, Schedule } from "effect"
-import type { OAuth2ClientCredentials } from "./auth.js"
+import type { OAuth2ClientCredentials } from "../config/authSpec.js"
 import * as Redact from "./redact.js"
 
 /** Credentials could not be put on a request. The message never contains a secret or a token. */

@@ -12,13 +12,8 @@
 import { Clock, Duration, Effect, Ref, RateLimiter as EffectRateLimiter } from "effect"
 import type { Scope } from "effect"
 
-/** client.rate_limit in the config (our extension). */
-export interface RateLimitOptions {
-  readonly requestsPerSecond?: number | undefined
-  readonly requestsPerMinute?: number | undefined
-  /** Honour RateLimit-Remaining / RateLimit-Reset (and X-RateLimit-*) response headers (default true). */
-  readonly respectHeaders?: boolean | undefined
-}
+export type { RateLimitOptions } from "../config/spec.js"
+import type { RateLimitOptions } from "../config/spec.js"
 
 export interface RateLimiter {
   /** Waits until a request may be sent. */

@@ -5,35 +5,21 @@
  */
 import { Duration, Effect, Option, Random, Schedule } from "effect"
 
-export interface RetryPolicy {
-  readonly statusCodes: ReadonlySet<number>
-  /** Retries after the first attempt (attempts = maxRetries + 1). */
-  readonly maxRetries: number
-  /** Seconds; delay n (1-based) = backoffFactor * 2^(n-1). */
-  readonly backoffFactor: number
-  /** Seconds; no single wait is longer. */
-  readonly maxDelay: number
-  readonly respectRetryAfter: boolean
-  /** Largest random fraction added to a delay. */
-  readonly jitter: number
-}
-
-export const defaultPolicy: RetryPolicy = {
-  statusCodes: new Set([429, 500, 502, 503, 504]),
-  maxRetries: 4,
-  backoffFactor: 1,
-  maxDelay: 300,
-  respectRetryAfter: true,
-  jitter: 0.1
-}
+export { defaultRetryPolicy as defaultPolicy, type RetryPolicy } from "../config/spec.js"
+import type { RetryPolicy } from "../config/spec.js"
 
 /** A `Retry-After` of 0 must not make us spin (dlt#4036). */
 export const retryAfterFloor = Duration.millis(500)
 
 /** The failure the schedule looks at: what to wait for, if the server said. */
 export interface RetryableFailure {
+  readonly _tag: "Transient"
   readonly retryAfter: Option.Option<Duration.Duration>
 }
+
+/** Only transient failures are retried; any other input ends the schedule. */
+const isRetryable = (u: unknown): u is RetryableFailure =>
+  typeof u === "object" && u !== null && "_tag" in u && u._tag === "Transient" && "retryAfter" in u && Option.isOption(u.retryAfter)
 
 /** `Retry-After` as delta-seconds or an HTTP date, relative to `nowMillis`. */
 export const parseRetryAfter = (value: string | undefined, nowMillis: number): Option.Option<Duration.Duration> => {
@@ -48,10 +34,10 @@ export const parseRetryAfter = (value: string | undefined, nowMillis: number): O
 export const baseDelay = (
   policy: RetryPolicy,
   exponential: Duration.Duration,
-  failure: RetryableFailure
+  failure: unknown
 ): Duration.Duration => {
   const cap = Duration.seconds(policy.maxDelay)
-  if (policy.respectRetryAfter && Option.isSome(failure.retryAfter)) {
+  if (policy.respectRetryAfter && isRetryable(failure) && Option.isSome(failure.retryAfter)) {
     return Duration.min(Duration.max(failure.retryAfter.value, retryAfterFloor), cap)
   }
   return Duration.min(exponential, cap)
@@ -60,13 +46,14 @@ export const baseDelay = (
 /**
  * The schedule: `Schedule.exponential(backoffFactor s)` gives 1x, 2x, 4x...; each delay is
  * replaced by the server's `Retry-After` when present, capped, then jitter is added on top.
- * Its input is the failure, so the delay can depend on it.
+ * Its input is the failure, so the delay can depend on it; a failure that is not transient ends it.
  */
-export const schedule = <E extends RetryableFailure>(policy: RetryPolicy): Schedule.Schedule<unknown, E> =>
+export const schedule = (policy: RetryPolicy): Schedule.Schedule<unknown, unknown> =>
   Schedule.exponential(Duration.seconds(policy.backoffFactor), 2).pipe(
-    Schedule.intersect(Schedule.identity<E>()),
+    Schedule.intersect(Schedule.identity<unknown>()),
+    Schedule.intersect(Schedule.recurWhile(isRetryable)),
     Schedule.intersect(Schedule.recurs(policy.maxRetries)),
-    Schedule.modifyDelayEffect(([[exponential, failure]]) => {
+    Schedule.modifyDelayEffect(([[[exponential, failure]]]) => {
       const delay = baseDelay(policy, exponential, failure)
       if (policy.jitter <= 0) return Effect.succeed(delay)
       return Effect.map(Random.next, (r) => Duration.millis(Math.round(Duration.toMillis(delay) * (1 + r * policy.jitter))))

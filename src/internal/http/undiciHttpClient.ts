@@ -16,107 +16,21 @@
  * - client spans or `traceparent` headers: requests are not traced (the ApiClient turns them
  *   off for the platform client too: one span per page cost more than the page).
  * Request bodies of every kind are sent (bytes, text, JSON, URL params, FormData, streams).
+ *
+ * It enforces the exchange limits of `withLimits` (exchangeLimits.ts) itself: a deadline timer
+ * in the request's promise and a counted body read, with no Effect of their own.
  */
-import * as Cookies from "@effect/platform/Cookies"
-import * as Headers from "@effect/platform/Headers"
 import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Data, Duration, Effect, Either, Inspectable, Layer, Option, Stream } from "effect"
+import { Effect, Either, Layer } from "effect"
 import type { Readable } from "node:stream"
 import * as Undici from "undici"
-
-type RawHeaders = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
-
-/** A response whose body has been read (or failed to read: then every body accessor fails). */
-class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  private cachedHeaders: Headers.Headers | undefined
-  private cachedCookies: Cookies.Cookies | undefined
-  private cachedText: string | undefined
-
-  constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
-    readonly status: number,
-    private readonly rawHeaders: RawHeaders,
-    private readonly body: Either.Either<Uint8Array, unknown>
-  ) {
-    super()
-  }
-
-  get headers(): Headers.Headers {
-    return (this.cachedHeaders ??= Headers.fromInput(this.rawHeaders))
-  }
-
-  get cookies(): Cookies.Cookies {
-    if (this.cachedCookies !== undefined) return this.cachedCookies
-    const header = this.rawHeaders["set-cookie"]
-    this.cachedCookies = header === undefined ? Cookies.empty : Cookies.fromSetCookie(typeof header === "string" ? [header] : header)
-    return this.cachedCookies
-  }
-
-  get remoteAddress(): Option.Option<string> {
-    return Option.none()
-  }
-
-  private decodeError(cause: unknown): HttpClientError.ResponseError {
-    return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
-  }
-
-  private get bytes(): Effect.Effect<Uint8Array, HttpClientError.ResponseError> {
-    return Either.isRight(this.body) ? Effect.succeed(this.body.right) : Effect.fail(this.decodeError(this.body.left))
-  }
-
-  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    if (this.cachedText !== undefined) return Effect.succeed(this.cachedText)
-    return Effect.map(this.bytes, (bytes) => {
-      this.cachedText ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")
-      return this.cachedText
-    })
-  }
-
-  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({
-        try: (): unknown => (text === "" ? null : JSON.parse(text)),
-        catch: (cause) => this.decodeError(cause)
-      }))
-  }
-
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
-  }
-
-  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.map(this.bytes, (bytes) => {
-      const copy = new Uint8Array(bytes.byteLength)
-      copy.set(bytes)
-      return copy.buffer
-    })
-  }
-
-  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.bytes, (bytes) =>
-      Effect.tryPromise({
-        try: () => new Response(bytes, { headers: { "content-type": this.headers["content-type"] ?? "" } }).formData(),
-        catch: (cause) => this.decodeError(cause)
-      }))
-  }
-
-  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return Stream.fromEffect(this.bytes)
-  }
-
-  toJSON(): unknown {
-    return HttpIncomingMessage.inspect(this, { _id: "@effect/platform/HttpClientResponse", request: this.request.toJSON(), status: this.status })
-  }
-}
+import { BufferedResponse, type RawHeaders } from "./bufferedResponse.js"
+import { BodyTooLarge, currentExchangeLimits, DeadlineExceeded } from "./exchangeLimits.js"
 
 interface OutgoingBody {
   readonly body: string | Uint8Array | Readable | null
@@ -149,36 +63,9 @@ const rawBody = (u: unknown): string | Uint8Array | null =>
   typeof u === "string" || u instanceof Uint8Array ? u : u === null || u === undefined ? null : String(u)
 
 /**
- * A request that ran out of its whole-exchange deadline (see `withDeadline`). It arrives as the
- * `cause` of a `RequestError`.
- */
-export class DeadlineExceeded extends Data.TaggedError("DeadlineExceeded")<{ readonly millis: number }> {
-  override get message(): string {
-    return `no response within ${this.millis} ms`
-  }
-}
-
-/** Clients made here, and how to make each one's twin with a deadline. */
-const deadlines = new WeakMap<HttpClient.HttpClient, (millis: number) => HttpClient.HttpClient>()
-
-/**
- * The same client, failing a request whose exchange (headers and body) takes longer than
- * `timeout` with a `RequestError` caused by `DeadlineExceeded`; `None` for a client not made
- * here, or wrapped since (it is then up to the caller, e.g. `Effect.timeoutFail`).
- *
- * Why: `Effect.timeoutFail` races two forked fibers per request. Measured over 6 000 pages, that
- * took the HTTP slice from 1.5 to 2.6 s of CPU and from 50 to 300 MB promoted to the old
- * generation. A timer in the request's own promise costs neither. It runs on the real clock (a
- * TestClock does not move it).
- */
-export const withDeadline = (client: HttpClient.HttpClient, timeout: Duration.DurationInput): Option.Option<HttpClient.HttpClient> => {
-  const twin = deadlines.get(client)
-  return twin === undefined ? Option.none() : Option.some(twin(Math.max(1, Duration.toMillis(timeout))))
-}
-
-/**
  * The exchange as an Effect: one AbortController per request, aborted when the fiber is
  * interrupted or, with a deadline, when the timer fires (then the failure is DeadlineExceeded).
+ * The timer runs on the real clock (a TestClock does not move it).
  */
 const exchange = <A>(
   deadlineMillis: number | undefined,
@@ -214,44 +101,98 @@ const exchange = <A>(
     })
   })
 
-const makeClient = (dispatcher: Undici.Dispatcher, deadlineMillis: number | undefined): HttpClient.HttpClient =>
-  HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
-    (requestEffect) =>
-      Effect.flatMap(requestEffect, (request) => {
-        const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-        if (Either.isLeft(url)) {
-          return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+type Body = Undici.Dispatcher.ResponseData["body"]
+
+const ignore = (): void => undefined
+
+/** Reads a body of unknown length, stopping at `max` bytes. */
+const readLimited = (body: Body, max: number): Promise<Uint8Array | BodyTooLarge> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    body.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength
+      if (size <= max) return void chunks.push(chunk)
+      body.destroy()
+      resolve(new BodyTooLarge({ limit: max }))
+    })
+    body.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
+    body.on("error", reject)
+  })
+
+/** The whole body, or BodyTooLarge as soon as it is known to exceed the limit. */
+const readBody = (body: Body, headers: RawHeaders, max: number | undefined): Promise<Uint8Array | BodyTooLarge> => {
+  if (max === undefined) return body.bytes()
+  const raw = headers["content-length"]
+  const announced = typeof raw === "string" ? Number(raw) : Number.NaN
+  if (Number.isFinite(announced)) {
+    if (announced <= max) return body.bytes()
+    // Destroying the body aborts the exchange; the abort it reports is expected.
+    body.on("error", ignore)
+    body.destroy()
+    return Promise.resolve(new BodyTooLarge({ limit: max, announced }))
+  }
+  return readLimited(body, max)
+}
+
+type Received = BufferedResponse | { readonly tooLarge: BodyTooLarge; readonly response: BufferedResponse }
+
+const send = (
+  dispatcher: Undici.Dispatcher,
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  outgoing: OutgoingBody,
+  maxBodyBytes: number | undefined
+) =>
+(signal: AbortSignal): Promise<Received> =>
+  dispatcher.request({
+    signal,
+    method: request.method,
+    headers: outgoing.contentType === undefined ? request.headers : { ...request.headers, "content-type": outgoing.contentType },
+    origin: url.origin,
+    path: url.pathname + url.search,
+    body: outgoing.body
+  }).then((response) =>
+    // The body is read in the same promise as the headers (see the module comment).
+    readBody(response.body, response.headers, maxBodyBytes).then(
+      (bytes): Received => {
+        if (bytes instanceof BodyTooLarge) {
+          return { tooLarge: bytes, response: new BufferedResponse(request, response.statusCode, response.headers, Either.left(bytes)) }
         }
-        const transportError = (cause: unknown) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
-        const send = (outgoing: OutgoingBody) => (signal: AbortSignal) =>
-          dispatcher.request({
-            signal,
-            method: request.method,
-            headers: outgoing.contentType === undefined ? request.headers : { ...request.headers, "content-type": outgoing.contentType },
-            origin: url.right.origin,
-            path: url.right.pathname + url.right.search,
-            body: outgoing.body
-          }).then((response) =>
-            // The body is read in the same promise as the headers (see the module comment).
-            response.body.bytes().then(
-              (bytes) => new BufferedResponse(request, response.statusCode, response.headers, Either.right(bytes)),
-              (cause: unknown) => new BufferedResponse(request, response.statusCode, response.headers, Either.left(cause))
-            )
-          )
-        return bodyOf(request.body).pipe(
-          Effect.mapError(transportError),
-          Effect.flatMap((outgoing) => exchange(deadlineMillis, send(outgoing), transportError))
-        )
-      }),
-    Effect.succeed
+        return new BufferedResponse(request, response.statusCode, response.headers, Either.right(bytes))
+      },
+      (cause: unknown) => new BufferedResponse(request, response.statusCode, response.headers, Either.left(cause))
+    )
   )
 
 /** An HttpClient over the given dispatcher (an undici Agent, Pool or MockAgent). */
-export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
-  const client = makeClient(dispatcher, undefined)
-  deadlines.set(client, (millis) => makeClient(dispatcher, millis))
-  return client
-}
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
+  HttpClient.makeWith<HttpClientError.HttpClientError, never, HttpClientError.HttpClientError, never>(
+    (requestEffect) =>
+      Effect.flatMap(requestEffect, (request) =>
+        Effect.withFiberRuntime((fiber) => {
+          const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+          if (Either.isLeft(url)) {
+            return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+          }
+          // The limits of `withLimits` above us, enforced here (see exchangeLimits.ts).
+          const limits = fiber.getFiberRef(currentExchangeLimits)
+          if (limits !== undefined) limits.honoured = true
+          const transportError = (cause: unknown) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+          return bodyOf(request.body).pipe(
+            Effect.mapError(transportError),
+            Effect.flatMap((outgoing) =>
+              exchange(limits?.timeoutMillis, send(dispatcher, request, url.right, outgoing, limits?.maxBodyBytes), transportError)
+            ),
+            Effect.flatMap((received) =>
+              received instanceof BufferedResponse ? Effect.succeed(received) : Effect.fail(
+                new HttpClientError.ResponseError({ request, response: received.response, reason: "Decode", cause: received.tooLarge })
+              )
+            )
+          )
+        })),
+    Effect.succeed
+  )
 
 /** The HttpClient over an undici Agent of its own, closed with the layer. */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(

@@ -131,7 +131,7 @@ export const detect = (page: Page): Detection => {
         step: 1,
         fixed: undefined,
         totalPath,
-        totalToEnd: (n) => n,
+        totalShift: 0,
         maximum: undefined,
         stopAfterEmptyPage: true,
         hasMorePath: undefined,

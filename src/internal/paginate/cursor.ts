@@ -2,6 +2,7 @@
  * `cursor` (dlt's JSONResponseCursorPaginator) with our extensions: `limit`/`limit_param`,
  * the fall-back to the top-level key named by `cursor_param`, `stop_condition` and `cursor_value`.
  */
+import type { CursorOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
 import * as DataSelector from "../syntax/dataSelector.js"
 import {
@@ -10,27 +11,11 @@ import {
   PaginationError,
   type Paginator,
   place,
-  type Placement,
   readBoolean,
-  shouldStop,
-  type StopCondition
+  shouldStop
 } from "./paginator.js"
 
-export interface CursorOptions {
-  /** Where the next cursor is; undefined = dlt's `cursors.next` with our fall-back to `cursor_param`. */
-  readonly cursorPath: DataSelector.DataSelector | undefined
-  /** Where the cursor goes: `cursor_param` (query) or `cursor_body_path`. */
-  readonly cursorPlacement: Placement
-  /** The top-level key read when neither `cursor_path` nor `cursors.next` gives a cursor (`cursor_param`). */
-  readonly fallbackKey: string
-  /** Our extension: computes the cursor from the page instead of reading `cursorPath`. */
-  readonly cursorValue: StopCondition | undefined
-  readonly limit: number | undefined
-  readonly limitPlacement: Placement
-  readonly stopAfterEmptyPage: boolean
-  readonly hasMorePath: DataSelector.DataSelector | undefined
-  readonly stopCondition: StopCondition | undefined
-}
+export type { CursorOptions } from "../config/paginatorSpec.js"
 
 const defaultCursorPath = Either.getOrThrow(DataSelector.parse("cursors.next"))
 

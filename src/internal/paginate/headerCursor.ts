@@ -3,17 +3,12 @@
  * (`cursor_key`, default `next`, matched case-insensitively) and is sent back as
  * `cursor_param` (default `cursor`). Paging stops when the header is absent or empty.
  */
+import type { HeaderCursorOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
 import { header } from "./headerLink.js"
-import { type Paginator, place, type Placement, shouldStop, type StopCondition } from "./paginator.js"
+import { type Paginator, place, shouldStop } from "./paginator.js"
 
-export interface HeaderCursorOptions {
-  /** The response header holding the next cursor (`cursor_key`). */
-  readonly cursorKey: string
-  /** Where the cursor goes (`cursor_param`, a query param). */
-  readonly cursorPlacement: Placement
-  readonly stopCondition: StopCondition | undefined
-}
+export type { HeaderCursorOptions } from "../config/paginatorSpec.js"
 
 export const make = (options: HeaderCursorOptions): Paginator => ({
   type: "header_cursor",

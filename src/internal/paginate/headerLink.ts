@@ -2,14 +2,11 @@
  * `header_link` (dlt's HeaderLinkPaginator): the next page's URL is in the RFC 8288 `Link`
  * response header, under the relation `links_next_key` (default `next`), as GitHub does.
  */
+import type { HeaderLinkOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
-import { type Page, PaginationError, type Paginator, shouldStop, type StopCondition } from "./paginator.js"
+import { type Page, PaginationError, type Paginator, shouldStop } from "./paginator.js"
 
-export interface HeaderLinkOptions {
-  /** The relation type that names the next page (`links_next_key`). */
-  readonly linksNextKey: string
-  readonly stopCondition: StopCondition | undefined
-}
+export type { HeaderLinkOptions } from "../config/paginatorSpec.js"
 
 export interface Link {
   /** The target as written between `<` and `>` (trimmed, not yet resolved). */

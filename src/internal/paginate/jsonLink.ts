@@ -1,12 +1,10 @@
 /** `json_link` (dlt's JSONLinkPaginator): the next page's URL is in the body. */
+import type { JsonLinkOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
 import * as DataSelector from "../syntax/dataSelector.js"
-import { PaginationError, type Paginator, shouldStop, type StopCondition } from "./paginator.js"
+import { PaginationError, type Paginator, shouldStop } from "./paginator.js"
 
-export interface JsonLinkOptions {
-  readonly nextUrlPath: DataSelector.DataSelector
-  readonly stopCondition: StopCondition | undefined
-}
+export type { JsonLinkOptions } from "../config/paginatorSpec.js"
 
 export const make = (options: JsonLinkOptions): Paginator => ({
   type: "json_link",

@@ -24,14 +24,8 @@ export type FormBody =
   | { readonly _tag: "Fields"; readonly fields: ReadonlyArray<readonly [string, string]> }
   | { readonly _tag: "Raw"; readonly text: string }
 
-/** Where a paginator puts a value: a query param, or a path in the JSON body (`*_body_path`). */
-export type Placement =
-  | { readonly _tag: "Query"; readonly name: string }
-  | { readonly _tag: "Body"; readonly path: ReadonlyArray<string> }
-
-export const query = (name: string): Placement => ({ _tag: "Query", name })
-/** dlt's `*_body_path` is a dotted path into the JSON body; missing objects are created. */
-export const body = (path: string): Placement => ({ _tag: "Body", path: path.split(".") })
+export { body, type PageScope, type Placement, query, type StopCondition } from "../config/paginatorSpec.js"
+import type { PageScope, Placement, StopCondition } from "../config/paginatorSpec.js"
 
 /** Sets a value at a placement (immutably). */
 export const place = (request: PageRequest, placement: Placement, value: string | number): PageRequest => {
@@ -96,21 +90,6 @@ export interface PagePlan {
   readonly count: number
   readonly request: (index: number) => PageRequest
   readonly concurrency: number
-}
-
-/** A user-supplied stop condition: an expression parsed at config time, or a TypeScript function. */
-export type StopCondition =
-  | { readonly _tag: "Expression"; readonly expression: Expression.Expression }
-  | { readonly _tag: "Function"; readonly f: (scope: PageScope) => unknown }
-
-/** Names visible to stop_condition / cursor_value (DESIGN.md §2). */
-export interface PageScope {
-  readonly response: unknown
-  readonly headers: Readonly<Record<string, string>>
-  readonly last_page: ReadonlyArray<unknown>
-  readonly last_record: unknown
-  readonly last_page_size: number
-  readonly page_index: number
 }
 
 export const pageScope = (page: Page): PageScope => ({

@@ -3,6 +3,7 @@
  * advances by a step, with dlt's stop rules. The current position is read back from the
  * request's params, so the paginator itself holds no state.
  */
+import type { RangeOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
 import * as DataSelector from "../syntax/dataSelector.js"
 import {
@@ -11,35 +12,13 @@ import {
   PaginationError,
   type Paginator,
   place,
-  type Placement,
   placed,
   readBoolean,
   readInteger,
-  shouldStop,
-  type StopCondition
+  shouldStop
 } from "./paginator.js"
 
-export interface RangeOptions {
-  readonly type: "offset" | "page_number"
-  /** Where the position goes: `*_param` (query) or `*_body_path`. */
-  readonly placement: Placement
-  readonly initial: number
-  readonly step: number
-  /** A fixed value sent with every request (offset's `limit`). */
-  readonly fixed: { readonly placement: Placement; readonly value: number } | undefined
-  readonly totalPath: DataSelector.DataSelector | undefined
-  /** The position after which no page is fetched: `total` (offset) or `total + base_page` (page numbers). */
-  readonly totalToEnd: (total: number) => number
-  readonly maximum: number | undefined
-  readonly stopAfterEmptyPage: boolean
-  readonly hasMorePath: DataSelector.DataSelector | undefined
-  readonly stopCondition: StopCondition | undefined
-  /**
-   * Pages fetched at a time once the first page gives the total (or a maximum is set); 1 =
-   * one after another. Not with `has_more_path` or `stop_condition`, which need every page.
-   */
-  readonly concurrency?: number | undefined
-}
+export type { RangeOptions } from "../config/paginatorSpec.js"
 
 const current = (page: Page, options: RangeOptions): Either.Either<number, PaginationError> => {
   const raw = placed(page.request, options.placement)
@@ -55,7 +34,7 @@ const end = (page: Page, options: RangeOptions): Either.Either<number | undefine
     let last = options.maximum
     if (options.totalPath !== undefined) {
       const total = yield* readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
-      const byTotal = options.totalToEnd(total)
+      const byTotal = total + options.totalShift
       last = last === undefined ? byTotal : Math.min(last, byTotal)
     }
     return last
@@ -104,7 +83,7 @@ export const make = (options: RangeOptions): Paginator => ({
     } else if (options.totalPath !== undefined) {
       const total = readInteger(DataSelector.readPath(options.totalPath, page.body), options.totalPath.source)
       if (Either.isLeft(total)) return Either.left(total.left)
-      if (position >= options.totalToEnd(total.right)) return Either.right(Option.none())
+      if (position >= total.right + options.totalShift) return Either.right(Option.none())
     }
     return Either.right(Option.some(place(page.request, options.placement, position)))
   }

@@ -1,0 +1,53 @@
+/** `client`: base URL, default headers, auth, retry policy, timeout and rate limit. */
+import { Duration } from "effect"
+import { type ConfigIssue, issue, joinPath } from "./configError.js"
+import { resolveAuth } from "./resolveAuth.js"
+import { notSupported, secret } from "./resolveSupport.js"
+import type { RestApiConfig, RetryConfig } from "./schema.js"
+import { type ClientSpec, defaultMaxResponseBytes, defaultRetryPolicy, type RetryPolicy, type SecretInput, type Value } from "./spec.js"
+
+export const resolveClient = (client: RestApiConfig["client"], issues: Array<ConfigIssue>): ClientSpec<SecretInput> => {
+  let baseUrl = client.base_url
+  try {
+    const url = new URL(client.base_url)
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      issues.push(issue("client.base_url", `expected an http(s) URL, found ${JSON.stringify(client.base_url)}`))
+    }
+    baseUrl = url.toString()
+  } catch {
+    issues.push(issue("client.base_url", `not a valid URL: ${JSON.stringify(client.base_url)}`))
+  }
+  if (client.session !== undefined) notSupported(issues, "client.session", "a custom session")
+  const headers: Record<string, Value<SecretInput>> = {}
+  for (const [key, value] of Object.entries(client.headers ?? {})) {
+    headers[key] = typeof value === "string"
+      ? { _tag: "Plain", value }
+      : { _tag: "Secret", secret: secret(joinPath("client.headers", key), value) }
+  }
+  return {
+    baseUrl,
+    headers,
+    auth: client.auth === undefined || client.auth === null ? undefined : resolveAuth(client.auth, "client.auth", issues),
+    retry: resolveRetry(client.retry),
+    timeout: Duration.seconds(client.timeout ?? 60),
+    maxResponseBytes: client.max_response_bytes ?? defaultMaxResponseBytes,
+    rateLimit: client.rate_limit === undefined ? undefined : {
+      requestsPerSecond: client.rate_limit.requests_per_second,
+      requestsPerMinute: client.rate_limit.requests_per_minute,
+      respectHeaders: client.rate_limit.respect_headers
+    }
+  }
+}
+
+export const resolveRetry = (retry: RetryConfig | undefined): RetryPolicy => {
+  const d = defaultRetryPolicy
+  if (retry === undefined) return d
+  return {
+    statusCodes: retry.status_codes !== undefined ? new Set(retry.status_codes) : d.statusCodes,
+    maxRetries: retry.max_retries ?? d.maxRetries,
+    backoffFactor: retry.backoff_factor ?? d.backoffFactor,
+    maxDelay: retry.max_delay ?? d.maxDelay,
+    respectRetryAfter: retry.respect_retry_after ?? d.respectRetryAfter,
+    jitter: retry.jitter ?? d.jitter
+  }
+}

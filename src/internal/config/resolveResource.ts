@@ -1,0 +1,193 @@
+/**
+ * One resource, defaults already merged: its request (path, params, headers, body), data
+ * selector, paginator, parent, incremental cursor, write disposition, columns and actions.
+ */
+import * as DataSelector from "../syntax/dataSelector.js"
+import * as Template from "../syntax/template.js"
+import { type ConfigIssue, issue, joinPath } from "./configError.js"
+import { asEndpoint, type EndpointObject, type ResourceObject } from "./defaults.js"
+import { resolveProcessingSteps, resolveResponseActions } from "./resolveActions.js"
+import { resolveAuth } from "./resolveAuth.js"
+import { contractOf, resolveColumns } from "./resolveColumns.js"
+import { dispositionOf } from "./resolveDisposition.js"
+import { type ResourceIncremental, resolveIncremental } from "./resolveIncremental.js"
+import { resolvePaginator } from "./resolvePaginator.js"
+import { formOf, parseTemplate, placeholdersOf, resolveValues, templated, templateValue } from "./resolveRequest.js"
+import { call1, isFunction, isPlainObject, keyList, notSupported, orIssue, secret } from "./resolveSupport.js"
+import type { RestApiConfig } from "./schema.js"
+import { formTemplates, type ResourceSpec, type SecretInput, type Value } from "./spec.js"
+
+/** Keys recognised by the config contract whose behaviour comes in a later version. */
+const laterResourceKeys = [
+  "table_format",
+  "file_format",
+  "references",
+  "nested_hints"
+] as const
+
+export const resolveResource = (
+  resource: ResourceObject,
+  path: string,
+  config: RestApiConfig,
+  issues: Array<ConfigIssue>
+): ResourceSpec<SecretInput> | undefined => {
+  const before = issues.length
+  for (const key of laterResourceKeys) {
+    if (resource[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
+  }
+
+  const endpoint: EndpointObject = asEndpoint(resource.endpoint) ?? { path: resource.name }
+  const ep = `${path}.endpoint`
+  const method = endpoint.method === undefined ? "GET" : endpoint.method.toUpperCase() === "POST" ? "POST" : "GET"
+
+  // Parameters given in the legacy dlt forms become placeholders:
+  // { type: "resolve", resource, field } binds `{name}` in the path; { type: "incremental", ... } is the old incremental.
+  let rawPath = endpoint.path ?? resource.name
+  const rawParams: Record<string, unknown> = { ...endpoint.params }
+  let legacyIncremental: ResourceIncremental | undefined
+  for (const [key, value] of Object.entries(rawParams)) {
+    if (!isPlainObject(value)) continue
+    if (value.type === "resolve" && typeof value.resource === "string" && typeof value.field === "string") {
+      const placeholder = `{resources.${value.resource}.${value.field}}`
+      if (rawPath.includes(`{${key}}`)) {
+        rawPath = rawPath.split(`{${key}}`).join(placeholder)
+        delete rawParams[key]
+      } else {
+        rawParams[key] = placeholder
+      }
+    } else if (value.type === "incremental" && typeof value.cursor_path === "string") {
+      legacyIncremental = {
+        cursor_path: value.cursor_path,
+        ...(value.initial_value !== undefined ? { initial_value: value.initial_value } : {}),
+        ...(isFunction(value.convert) ? { convert: value.convert } : {})
+      }
+      rawParams[key] = "{incremental.start_value}"
+    }
+  }
+
+  const pathTemplate = parseTemplate(rawPath, `${ep}.path`, issues)
+  const params = templated(resolveValues(rawParams, `${ep}.params`, issues), `${ep}.params`, issues)
+  const headers: Record<string, Value<SecretInput>> = {}
+  for (const [key, value] of Object.entries(endpoint.headers ?? {})) {
+    headers[key] = typeof value === "string"
+      ? { _tag: "Plain", value }
+      : { _tag: "Secret", secret: secret(joinPath(`${ep}.headers`, key), value) }
+  }
+  const headerValues = templated(headers, `${ep}.headers`, issues)
+  let json: Template.JsonTemplate | undefined
+  if (endpoint.json !== undefined) json = orIssue(Template.parseJson(endpoint.json), `${ep}.json`, issues)
+  const form = endpoint.data === undefined ? undefined : formOf(endpoint.data, `${ep}.data`, issues)
+  if (endpoint.data !== undefined && endpoint.json !== undefined) {
+    issues.push(issue(`${ep}.data`, "'data' and 'json' exclude each other (a request has one body)"))
+  }
+
+  // dlt's single-entity rule: a path ending in a placeholder (`users/{id}`) is one object,
+  // unless the endpoint or resource_defaults say otherwise; it overrides the client paginator.
+  const lastSegment = rawPath.replace(/\{\{|\}\}/g, "").split("/").filter((x) => x !== "").pop() ?? ""
+  const singleEntity = /\{[^{}]+\}/.test(lastSegment)
+
+  let dataSelector: DataSelector.DataSelector | undefined
+  if (endpoint.data_selector !== undefined) {
+    dataSelector = orIssue(DataSelector.parse(endpoint.data_selector), `${ep}.data_selector`, issues)
+  } else if (singleEntity) {
+    dataSelector = DataSelector.root
+  }
+
+  // Paginator precedence: endpoint (incl. resource_defaults.endpoint) > single entity > client.
+  const paginatorPath = endpoint.paginator !== undefined ? `${ep}.paginator` : "client.paginator"
+  const paginatorConfig = endpoint.paginator !== undefined
+    ? endpoint.paginator
+    : singleEntity
+    ? "single_page"
+    : config.client.paginator
+  const paginator = resolvePaginator(paginatorConfig ?? undefined, paginatorPath, issues)
+
+  // Parent/child: every {resources.<parent>.<field>} must name the same parent.
+  const used = [
+    ...(pathTemplate === undefined ? [] : Template.placeholders(pathTemplate)),
+    ...placeholdersOf(params),
+    ...placeholdersOf(headerValues),
+    ...(json === undefined ? [] : Template.jsonPlaceholders(json)),
+    ...formTemplates(form).flatMap(Template.placeholders)
+  ]
+  const parents = [...new Set(used.flatMap((p) => (p._tag === "Parent" ? [p.resource] : [])))]
+  if (parents.length > 1) {
+    issues.push(issue(ep, `a resource can have one parent, but its placeholders name ${parents.map((p) => `'${p}'`).join(" and ")}`))
+  }
+  const parent = parents[0]
+  const includeFromParent = resource.include_from_parent ?? []
+  if (includeFromParent.length > 0 && parent === undefined) {
+    issues.push(issue(`${path}.include_from_parent`, "include_from_parent needs a parent resource ({resources.<parent>.<field>} in the endpoint)"))
+  }
+
+  const incrementalConfig = endpoint.incremental ?? legacyIncremental
+  const incremental = incrementalConfig === undefined
+    ? undefined
+    : resolveIncremental(incrementalConfig, `${ep}.incremental`, keyList(resource.primary_key), issues)
+  if (incremental !== undefined && endpoint.incremental !== undefined) {
+    // dlt's older form: start_param/end_param name the query params that carry the values.
+    const inc = endpoint.incremental
+    if (inc.start_param !== undefined) params[inc.start_param] = templateValue("{incremental.start_value}")
+    if (inc.end_param !== undefined) params[inc.end_param] = templateValue("{incremental.end_value}")
+  }
+  if (incremental === undefined && used.some((p) => p._tag === "Incremental")) {
+    issues.push(issue(ep, "{incremental.*} placeholders need an 'incremental' on the endpoint"))
+  }
+  if (incremental?.window !== undefined && parent !== undefined) {
+    issues.push(issue(`${ep}.incremental.window`, "windows work on top-level resources, not on a child of another resource"))
+  }
+
+  const { disposition: writeDisposition, strategy: mergeStrategy, scd2 } = dispositionOf(
+    resource.write_disposition,
+    `${path}.write_disposition`,
+    issues
+  )
+  const columnHints = resolveColumns(resource.columns, `${path}.columns`, issues)
+  // dlt: a column hint `primary_key: true` / `merge_key: true` adds to the keys.
+  const primaryKey = [...new Set([...keyList(resource.primary_key), ...columnHints.filter((c) => c.primaryKey === true).map((c) => c.name)])]
+  const mergeKey = [...new Set([...keyList(resource.merge_key), ...columnHints.filter((c) => c.mergeKey === true).map((c) => c.name)])]
+  if (writeDisposition === "merge" && mergeStrategy !== "scd2" && primaryKey.length === 0 && mergeKey.length === 0) {
+    issues.push(issue(`${path}.primary_key`, `write_disposition 'merge' (${mergeStrategy}) needs a primary_key (a column name or a list of them)`))
+  }
+  if (mergeStrategy === "upsert" && mergeKey.length > 0) {
+    issues.push(issue(`${path}.merge_key`, "the upsert strategy takes no merge_key (dlt's rule); use delete-insert"))
+  }
+  const auth = endpoint.auth === undefined
+    ? undefined
+    : endpoint.auth === null
+    ? null
+    : resolveAuth(endpoint.auth, `${ep}.auth`, issues)
+
+  if (issues.length > before || paginator === undefined || pathTemplate === undefined) return undefined
+  return {
+    name: resource.name,
+    configPath: path,
+    tableName: typeof resource.table_name === "string" ? resource.table_name : resource.name,
+    tableNameOf: typeof resource.table_name === "function" ? call1(resource.table_name) : undefined,
+    method,
+    path: pathTemplate,
+    params,
+    headers: headerValues,
+    json,
+    form,
+    dataSelector,
+    paginator,
+    primaryKey,
+    writeDisposition,
+    mergeStrategy,
+    scd2,
+    mergeKey,
+    columnHints,
+    contract: contractOf(resource.schema_contract),
+    maxTableNesting: resource.max_table_nesting,
+    selected: resource.selected ?? true,
+    schema: resource.schema,
+    parent,
+    includeFromParent,
+    concurrency: resource.concurrency ?? 5,
+    incremental,
+    responseActions: resolveResponseActions(endpoint.response_actions, `${ep}.response_actions`, issues),
+    processingSteps: resolveProcessingSteps(resource.processing_steps),
+    auth
+  }
+}

@@ -1,0 +1,67 @@
+/** What a run takes (RunOptions) and what it tells (LoadInfo), and how resources fail in it. */
+import { Data } from "effect"
+import type { SourceError } from "../extract/source.js"
+import type { DestinationError } from "../load/destination.js"
+import * as Naming from "../normalize/naming.js"
+import type * as Normalizer from "../normalize/normalizer.js"
+
+export interface RunOptions {
+  /** Postgres schema to load into. */
+  readonly dataset: string
+  /** Only these resources (by name); their parents are fetched too. Default: every selected resource. */
+  readonly resources?: ReadonlyArray<string> | undefined
+  /** Resource trees loaded at the same time (default 3). */
+  readonly concurrency?: number | undefined
+  /**
+   * Rows per table that wait before they go to staging as one INSERT on the embedded database
+   * (default 1000); a server's COPY waits for ~1 MiB of encoded rows. Pages are normalized as
+   * they arrive either way.
+   */
+  readonly batchRows?: number | undefined
+  /** Ignore stored incremental state and start over (the new state replaces it). */
+  readonly fullRefresh?: boolean | undefined
+}
+
+export type ResourceError = SourceError | Normalizer.NormalizeError | DestinationError | ParentFailed
+
+/** A child resource whose parent failed: its data would be incomplete, so it is not loaded. */
+export class ParentFailed extends Data.TaggedError("ParentFailed")<{ readonly resource: string; readonly parent: string }> {
+  override get message(): string {
+    return `resource '${this.resource}' was not loaded because its parent '${this.parent}' failed`
+  }
+}
+
+export interface ResourceLoadInfo {
+  readonly resource: string
+  readonly table: string
+  readonly status: "committed" | "failed"
+  /** Rows written per table (the root table and its child tables). */
+  readonly rowsPerTable: Readonly<Record<string, number>>
+  /** Records of the resource (rows of its root table). */
+  readonly rows: number
+  readonly pages: number
+  readonly requests: number
+  readonly retries: number
+  readonly seconds: number
+  readonly error?: ResourceError | undefined
+}
+
+export interface LoadInfo {
+  readonly loadId: string
+  readonly dataset: string
+  readonly resources: ReadonlyArray<ResourceLoadInfo>
+  readonly failed: boolean
+}
+
+export class UnknownResourceError extends Data.TaggedError("UnknownResourceError")<{
+  readonly names: ReadonlyArray<string>
+  readonly available: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `unknown resource(s) ${this.names.map((n) => `'${n}'`).join(", ")}; the config has ${this.available.join(", ")}`
+  }
+}
+
+/** The table a resource loads into, as named in Postgres. */
+export const tableNameOf = (resource: { readonly tableName: string }): string =>
+  Naming.shorten(Naming.normalizeIdentifier(resource.tableName))
