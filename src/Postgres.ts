@@ -9,7 +9,7 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as PgClient from "@effect/sql-pg/PgClient"
-import type { Layer } from "effect"
+import { Config, type ConfigError, Effect, Layer } from "effect"
 import type { Destination } from "./internal/load/destination.js"
 import * as pgCopy from "./internal/load/pgCopy.js"
 import * as pgPool from "./internal/load/pgPool.js"
@@ -74,3 +74,14 @@ export type CopyError = pgCopy.CopyError
 export const layerPool: (
   options: pgPool.PoolOptions
 ) => Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | pgCopy.PgCopy, SqlError> = pgPool.layerPool
+
+/**
+ * `layerPool` with its options read from `Config`, e.g.
+ * `Postgres.layerPoolConfig({ url: Config.redacted("DATABASE_URL") })`.
+ *
+ * @since 0.1.0
+ */
+export const layerPoolConfig = (
+  options: Config.Config.Wrap<pgPool.PoolOptions>
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | pgCopy.PgCopy, SqlError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(options), pgPool.layerPool))
