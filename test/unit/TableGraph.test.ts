@@ -1,0 +1,64 @@
+import { assert, describe, it } from "@effect/vitest"
+import { normalizeTableName, shorten } from "../../src/internal/normalize/naming.js"
+import type { TableSchema } from "../../src/internal/normalize/tableSchema.js"
+import { childrenOf, descendsFrom, familyOf, indexByName, rootOf } from "../../src/internal/normalize/tableSchema.js"
+
+const table = (name: string, parent?: string): TableSchema => ({ name, parent, columns: [] })
+const names = (tables: ReadonlyArray<TableSchema>): Array<string> => tables.map((t) => t.name)
+
+// Two resources: items (with a grandchild) and orders, whose name shares no prefix with items'.
+const items = table("items")
+const tags = table("items__tags", "items")
+const lines = table("items__lines", "items")
+const parts = table("items__lines__parts", "items__lines")
+const orders = table("orders")
+const orderLines = table("orders__lines", "orders")
+const all = [items, tags, orders, lines, orderLines, parts]
+
+describe("table graph helpers", () => {
+  it("rootOf follows parent links to the root", () => {
+    const byName = indexByName(all)
+    assert.strictEqual(rootOf(items, byName), "items")
+    assert.strictEqual(rootOf(parts, byName), "items")
+    assert.strictEqual(rootOf(orderLines, byName), "orders")
+  })
+
+  it("rootOf stops at a parent it does not know, and at links that loop", () => {
+    assert.strictEqual(rootOf(parts, indexByName([parts])), "items__lines")
+    const a = table("a", "b")
+    const b = table("b", "a")
+    assert.include(["a", "b"], rootOf(a, indexByName([a, b])))
+  })
+
+  it("familyOf gives a table and its descendants, in input order", () => {
+    assert.deepStrictEqual(names(familyOf("items", all)), ["items", "items__tags", "items__lines", "items__lines__parts"])
+    assert.deepStrictEqual(names(familyOf("orders", all)), ["orders", "orders__lines"])
+    assert.deepStrictEqual(names(familyOf("items__lines", all)), ["items__lines", "items__lines__parts"])
+    assert.deepStrictEqual(names(familyOf("nothing", all)), [])
+  })
+
+  it("descendsFrom and childrenOf", () => {
+    const byName = indexByName(all)
+    assert.isTrue(descendsFrom(parts, "items", byName))
+    assert.isTrue(descendsFrom(items, "items", byName))
+    assert.isFalse(descendsFrom(orderLines, "items", byName))
+    assert.deepStrictEqual(names(childrenOf("items", all)), ["items__tags", "items__lines"])
+    assert.deepStrictEqual(names(childrenOf("items__tags", all)), [])
+  })
+
+  it("goes by parent links, not names: a ~100-character root whose child names are shortened", () => {
+    const root = normalizeTableName("customer_interaction_analytics_quarterly_".repeat(2) + "report_with_extra_long_suffix")
+    assert.strictEqual(Buffer.byteLength(root, "utf8"), 63)
+    const child = table(shorten(`${root}__line_items`), root)
+    const grandchild = table(shorten(`${root}__line_items__tags`), child.name)
+    // Shortened names keep only the head of the root's name.
+    assert.isFalse(child.name.startsWith(`${root}__`))
+    assert.isFalse(grandchild.name.startsWith(`${root}__`))
+    // A table whose name starts like the root's but that belongs to another resource.
+    const impostor = table(`${root.slice(0, 20)}_other`)
+    const tables = [table(root), impostor, child, grandchild]
+    assert.deepStrictEqual(names(familyOf(root, tables)), [root, child.name, grandchild.name])
+    assert.strictEqual(rootOf(grandchild, indexByName(tables)), root)
+    assert.deepStrictEqual(names(familyOf(impostor.name, tables)), [impostor.name])
+  })
+})
