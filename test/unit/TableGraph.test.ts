@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { normalizeTableName, shorten } from "../../src/internal/normalize/naming.js"
 import type { TableSchema } from "../../src/internal/normalize/tableSchema.js"
-import { childrenOf, descendsFrom, familyOf, indexByName, rootOf } from "../../src/internal/normalize/tableSchema.js"
+import { childrenOf, childSystemColumns, descendsFrom, familyOf, indexByName, rootOf, rootSystemColumns } from "../../src/internal/normalize/tableSchema.js"
+import { make, ok, rowsOf } from "../support/normalizer.js"
 
 const table = (name: string, parent?: string): TableSchema => ({ name, parent, columns: [] })
 const names = (tables: ReadonlyArray<TableSchema>): Array<string> => tables.map((t) => t.name)
@@ -60,5 +61,60 @@ describe("table graph helpers", () => {
     assert.deepStrictEqual(names(familyOf(root, tables)), [root, child.name, grandchild.name])
     assert.strictEqual(rootOf(grandchild, indexByName(tables)), root)
     assert.deepStrictEqual(names(familyOf(impostor.name, tables)), [impostor.name])
+  })
+})
+
+describe("Normalizer: table graph", () => {
+  const longRoot = normalizeTableName("customer_interaction_analytics_quarterly_".repeat(2) + "report_with_extra_long_suffix")
+  const record = { id: 1, lineItems: [{ sku: "a", tags: ["x"], matrix: [[1]] }], meta: { labels: ["l"] } }
+
+  it("gives every child table its parent, also when long names are shortened", () => {
+    const n = make({ rootTable: longRoot })
+    const batch = ok(n, [record])
+    const tables = n.tables()
+    assert.strictEqual(tables.length, 6)
+    const byName = indexByName(tables)
+    for (const t of tables) {
+      assert.isAtMost(Buffer.byteLength(t.name, "utf8"), 63)
+      if (t.name === longRoot) continue
+      assert.isDefined(t.parent, t.name)
+      assert.isTrue(byName.has(t.parent ?? ""), `${t.name}'s parent ${t.parent}`)
+      assert.strictEqual(rootOf(t, byName), longRoot)
+      // Child rows point at rows of the parent table.
+      const parentIds = new Set(rowsOf(batch, t.parent ?? "").map((r) => r._rc_id))
+      for (const row of rowsOf(batch, t.name)) assert.isTrue(parentIds.has(row._rc_parent_id))
+    }
+    assert.isTrue(tables.some((t) => t.name !== longRoot && !t.name.startsWith(`${longRoot}__`)))
+    assert.deepStrictEqual(names(familyOf(longRoot, tables)), names(tables))
+    assert.deepStrictEqual(batch.tables.map((t) => t.parent), tables.map((t) => t.parent))
+  })
+
+  it("shows stored tables whose parent links lead to the root, whatever their names", () => {
+    const fresh = make({ rootTable: longRoot })
+    ok(fresh, [record])
+    const stored = fresh.tables()
+    const other: TableSchema = { name: "other", columns: rootSystemColumns }
+    const n = make({ rootTable: longRoot, knownTables: [...stored, other] })
+    assert.deepStrictEqual(names(n.tables()), names(stored))
+    // Their rows keep going to the stored tables, with the stored parents.
+    const batch = ok(n, [record])
+    assert.deepStrictEqual(batch.tables, stored)
+    // A stored table named like a child of ours whose links lead to another resource stays hidden.
+    const lookalike: TableSchema = { name: "items__x", parent: "other", columns: childSystemColumns }
+    assert.deepStrictEqual(names(make({ knownTables: [other, lookalike] }).tables()), [])
+  })
+
+  it("learns a stored table's parent from the declared tables or when it meets the table", () => {
+    const stored: ReadonlyArray<TableSchema> = [
+      { name: "items", columns: rootSystemColumns },
+      { name: "items__tags", columns: childSystemColumns }
+    ]
+    const n = make({ knownTables: stored })
+    // Without a link the stored child is not known to be ours: hidden until met through its parent.
+    assert.deepStrictEqual(names(n.tables()), ["items"])
+    const batch = ok(n, [{ tags: ["a"] }])
+    assert.deepStrictEqual(batch.tables.map((t) => [t.name, t.parent]), [["items", undefined], ["items__tags", "items"]])
+    const declared = make({ knownTables: stored, declaredTables: [{ name: "items__tags", parent: "items", columns: childSystemColumns }] })
+    assert.deepStrictEqual(declared.tables().map((t) => [t.name, t.parent]), [["items", undefined], ["items__tags", "items"]])
   })
 })

@@ -1,10 +1,12 @@
 /**
  * The tables of one resource as the normalizer meets them: the root, child tables named from
  * their unshortened path (`<parent path>__<field>`, shortened to fit Postgres) and linked by
- * `parent`, and the tables stored or declared before this run.
+ * `parent`, and the tables stored or declared before this run. Parentage comes from those
+ * links, never from name prefixes: a shortened child name need not start with its root's name.
  */
 import { PathSeparator, shorten } from "./naming.js"
 import type { TableSchema } from "./tableSchema.js"
+import { descendsFrom, indexByName } from "./tableSchema.js"
 import type { Field } from "./tableState.js"
 import { TableState } from "./tableState.js"
 
@@ -18,11 +20,11 @@ export class TableGraph {
   /**
    * Takes over the stored (`known`) and the Schema's (`declared`) tables: their columns keep
    * their types. Declared tables are shown up front; stored ones when they belong to this
-   * resource, i.e. are named `<root>` or `<root>__...` (other resources' tables stay hidden).
+   * resource, i.e. their parent links lead to the root (other resources' tables stay hidden).
    */
   adopt(known: ReadonlyArray<TableSchema>, declared: ReadonlyArray<TableSchema>): void {
-    const ownPrefix = this.rootTable + PathSeparator
-    for (const t of known) this.adoptOne(t, t.name === this.rootTable || t.name.startsWith(ownPrefix))
+    const byName = indexByName([...known, ...declared])
+    for (const t of known) this.adoptOne(t, descendsFrom(t, this.rootTable, byName))
     for (const t of declared) this.adoptOne(t, true)
   }
 
