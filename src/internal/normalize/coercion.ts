@@ -53,6 +53,7 @@ const toJsonValue = (u: unknown, table: string): unknown => {
   }
 }
 
+/** The jsonb cell of an object or list kept whole (past max_table_nesting, or in a jsonb column). */
 export const jsonCell = (u: Record<string, unknown> | ReadonlyArray<unknown>, table: string): Cell => {
   const v = toJsonValue(u, table)
   if (Array.isArray(v)) return v
@@ -84,6 +85,7 @@ const parseBool = (s: string): boolean | undefined => {
 const integerText = /^[+-]?\d+$/
 const decimalText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
+/** What `coerce` returns for a value that does not fit (null is a cell of its own). */
 export const NoFit: unique symbol = Symbol("NoFit")
 export type NoFit = typeof NoFit
 

@@ -36,7 +36,8 @@ const code = (s: string, i: number): number => (i < s.length ? s.charCodeAt(i) :
 
 /**
  * Absorbs the UTF-16 code units of `s` (8 per 128-bit block, the last block zero-padded). The
- * flattener absorbs a parent id once, then takes `childIdAt` for each item of its list.
+ * batch builder absorbs a parent id once, then takes `childIdAt` for each item of its list; the
+ * state is shared, so anything hashed in between (`tableWords`, nested lists) means absorbing again.
  */
 export const absorb = (s: string): void => {
   let h1 = seed
