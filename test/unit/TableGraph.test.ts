@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
 import { normalizeTableName, shorten } from "../../src/internal/normalize/naming.js"
 import type { TableSchema } from "../../src/internal/normalize/tableSchema.js"
 import { childrenOf, childSystemColumns, descendsFrom, familyOf, indexByName, rootOf, rootSystemColumns } from "../../src/internal/normalize/tableSchema.js"
+import { tablesFromSchema } from "../../src/internal/normalize/schemaColumns.js"
 import { make, ok, rowsOf } from "../support/normalizer.js"
 
 const table = (name: string, parent?: string): TableSchema => ({ name, parent, columns: [] })
@@ -87,6 +89,20 @@ describe("Normalizer: table graph", () => {
     assert.isTrue(tables.some((t) => t.name !== longRoot && !t.name.startsWith(`${longRoot}__`)))
     assert.deepStrictEqual(names(familyOf(longRoot, tables)), names(tables))
     assert.deepStrictEqual(batch.tables.map((t) => t.parent), tables.map((t) => t.parent))
+  })
+
+  it("lays out a Schema's tables with the same names and parents as the data makes", () => {
+    const Item = Schema.Struct({
+      id: Schema.Int,
+      lineItems: Schema.Array(Schema.Struct({ sku: Schema.String, tags: Schema.Array(Schema.String), matrix: Schema.Array(Schema.Array(Schema.Int)) })),
+      meta: Schema.Struct({ labels: Schema.Array(Schema.String) })
+    })
+    const declared = tablesFromSchema(Item, longRoot)
+    const n = make({ rootTable: longRoot })
+    ok(n, [record])
+    const key = (tables: ReadonlyArray<TableSchema>) => tables.map((t) => `${t.name} <- ${t.parent}`).sort()
+    assert.deepStrictEqual(key(declared), key(n.tables()))
+    assert.deepStrictEqual(names(familyOf(longRoot, declared)), names(declared))
   })
 
   it("shows stored tables whose parent links lead to the root, whatever their names", () => {
