@@ -1,7 +1,7 @@
 /** Helpers shared by the normalizer's unit tests. */
 import { Either } from "effect"
 import * as Normalizer from "../../src/internal/normalize/normalizer.js"
-import type { Row } from "../../src/internal/normalize/tableSchema.js"
+import type { ColumnSchema, Row, TableSchema } from "../../src/internal/normalize/tableSchema.js"
 
 /** A normalizer for a root table `items`, appending, with the given options on top. */
 export const make = (options: Partial<Normalizer.NormalizerOptions> = {}): Normalizer.Normalizer =>
@@ -26,3 +26,19 @@ export const rowsOf = (batch: Normalizer.NormalizedBatch, table: string): Readon
 /** A row without its system columns. */
 export const data = (row: Row): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("_rc_")))
+
+export const tableOf = (tables: ReadonlyArray<TableSchema>, name: string): TableSchema => {
+  const t = tables.find((t) => t.name === name)
+  if (t === undefined) throw new Error(`no table ${name} in ${tables.map((t) => t.name).join(", ")}`)
+  return t
+}
+
+/** Data columns (system columns left out) as `name:type`. */
+export const dataColumns = (t: TableSchema): Array<string> =>
+  t.columns.filter((c) => !c.name.startsWith("_rc_")).map((c) => `${c.name}:${c.type}`)
+
+export const column = (t: TableSchema, name: string): ColumnSchema => {
+  const c = t.columns.find((c) => c.name === name)
+  if (c === undefined) throw new Error(`no column ${name} in ${t.name}`)
+  return c
+}

@@ -159,3 +159,10 @@ export const shorten = (identifier: string, maxBytes: number = MaxIdentifierByte
   const tailSize = Math.floor(remaining / 2)
   return headBytes(identifier, remaining - tailSize) + tag + tailBytes(identifier, tailSize)
 }
+
+/** Name of the column holding a list's scalar items (dlt). */
+export const ValueColumn = "value"
+/** Intermediate key for a list inside a list (dlt): `<table>__list`. */
+export const ListKey = "list"
+/** dlt's replacement for empty or blank keys. */
+export const EmptyKey = "_empty"

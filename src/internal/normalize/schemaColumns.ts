@@ -5,9 +5,9 @@
  * flatten into `a__b`, arrays become child tables, past `maxTableNesting` values are jsonb.
  */
 import { Option, Schema, SchemaAST } from "effect"
-import { normalizeIdentifier, PathSeparator, shorten } from "./naming.js"
-import { childSystemColumns, EmptyKey, ListKey, rootSystemColumns, ValueColumn } from "./normalizer.js"
+import { EmptyKey, ListKey, normalizeIdentifier, PathSeparator, shorten, ValueColumn } from "./naming.js"
 import type { ColumnSchema, DataType, TableSchema } from "./tableSchema.js"
+import { childSystemColumns, rootSystemColumns } from "./tableSchema.js"
 
 /** What one AST node holds once decoded, independent of names. */
 type Shape =

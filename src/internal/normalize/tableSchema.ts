@@ -56,3 +56,77 @@ export const SystemColumns = {
 } as const
 
 export type WriteDisposition = "append" | "replace" | "merge"
+
+const systemColumn = (name: string, type: DataType): ColumnSchema => ({ name, type, nullable: false })
+
+/** System columns of a resource's root table, in table order. */
+export const rootSystemColumns: ReadonlyArray<ColumnSchema> = [
+  systemColumn(SystemColumns.id, "text"),
+  systemColumn(SystemColumns.loadId, "text"),
+  systemColumn(SystemColumns.seq, "bigint")
+]
+
+/** System columns of a child (list) table, in table order. */
+export const childSystemColumns: ReadonlyArray<ColumnSchema> = [
+  systemColumn(SystemColumns.id, "text"),
+  systemColumn(SystemColumns.parentId, "text"),
+  systemColumn(SystemColumns.listIdx, "bigint"),
+  systemColumn(SystemColumns.rootId, "text"),
+  systemColumn(SystemColumns.seq, "bigint")
+]
+
+/** Every system column name; a record key may not normalize to one of them. */
+export const systemColumnNames: ReadonlySet<string> = new Set(Object.values(SystemColumns))
+
+// ---------------------------------------------------------------------------------------------
+// The table graph: a child table names its parent, a root table has none. Long names are
+// shortened (naming.ts `shorten`), so a child of `<root>` need not be called `<root>__...`:
+// ask the parent links, never the name.
+
+/** The tables by name, for `rootOf`. */
+export const indexByName = (tables: Iterable<TableSchema>): ReadonlyMap<string, TableSchema> => {
+  const byName = new Map<string, TableSchema>()
+  for (const t of tables) byName.set(t.name, t)
+  return byName
+}
+
+/**
+ * Name of the root table `table` descends from, following `parent` links (a table without a
+ * parent is its own root). A link to a table missing from `tablesByName` ends the walk there:
+ * that parent's name is the furthest root known. Malformed links that loop stop where they close.
+ */
+export const rootOf = (table: TableSchema, tablesByName: ReadonlyMap<string, TableSchema>): string => {
+  let name = table.name
+  let parent = table.parent
+  let steps = tablesByName.size
+  while (parent !== undefined && steps-- >= 0) {
+    name = parent
+    parent = tablesByName.get(parent)?.parent
+  }
+  return name
+}
+
+/**
+ * Whether `table` is `ancestor` or one of its descendants, following `parent` links (the same
+ * walk as `rootOf`: it ends at a table missing from `tablesByName`, or where links loop).
+ */
+export const descendsFrom = (table: TableSchema, ancestor: string, tablesByName: ReadonlyMap<string, TableSchema>): boolean => {
+  if (table.name === ancestor) return true
+  let parent = table.parent
+  let steps = tablesByName.size
+  while (parent !== undefined && steps-- >= 0) {
+    if (parent === ancestor) return true
+    parent = tablesByName.get(parent)?.parent
+  }
+  return false
+}
+
+/** `root` and all its descendants among `tables`, in the order of `tables` (any table may be `root`). */
+export const familyOf = (root: string, tables: ReadonlyArray<TableSchema>): ReadonlyArray<TableSchema> => {
+  const byName = indexByName(tables)
+  return tables.filter((t) => descendsFrom(t, root, byName))
+}
+
+/** The tables whose parent is `parent`, in the order of `tables`. */
+export const childrenOf = (parent: string, tables: ReadonlyArray<TableSchema>): ReadonlyArray<TableSchema> =>
+  tables.filter((t) => t.parent === parent)

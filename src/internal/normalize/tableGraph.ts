@@ -1,0 +1,89 @@
+/**
+ * The tables of one resource as the normalizer meets them: the root, child tables named from
+ * their unshortened path (`<parent path>__<field>`, shortened to fit Postgres) and linked by
+ * `parent`, and the tables stored or declared before this run. Parentage comes from those
+ * links, never from name prefixes: a shortened child name need not start with its root's name.
+ */
+import { PathSeparator, shorten } from "./naming.js"
+import type { TableSchema } from "./tableSchema.js"
+import { descendsFrom, indexByName } from "./tableSchema.js"
+import type { Field } from "./tableState.js"
+import { TableState } from "./tableState.js"
+
+export class TableGraph {
+  private readonly byName = new Map<string, TableState>()
+  /** Visible tables in the order they became visible. */
+  private readonly order: Array<TableState> = []
+
+  constructor(readonly rootTable: string) {}
+
+  /**
+   * Takes over the stored (`known`) and the Schema's (`declared`) tables: their columns keep
+   * their types. Declared tables are shown up front; stored ones when they belong to this
+   * resource, i.e. their parent links lead to the root (other resources' tables stay hidden).
+   */
+  adopt(known: ReadonlyArray<TableSchema>, declared: ReadonlyArray<TableSchema>): void {
+    const byName = indexByName([...known, ...declared])
+    for (const t of known) this.adoptOne(t, descendsFrom(t, this.rootTable, byName))
+    for (const t of declared) this.adoptOne(t, true)
+  }
+
+  private adoptOne(schema: TableSchema, visible: boolean): void {
+    const isRoot = schema.name === this.rootTable
+    let t = this.byName.get(schema.name)
+    if (t === undefined) {
+      // The stored name may be shortened; use it as the path too (children of a shortened
+      // table are named from that table's name, as in a fresh run that sees it first here).
+      t = new TableState(schema.name, schema.name, isRoot ? undefined : schema.parent, isRoot)
+      this.byName.set(schema.name, t)
+    } else if (!isRoot) {
+      t.adoptParent(schema.parent)
+    }
+    for (const c of schema.columns) if (!t.byName.has(c.name)) t.addColumn(c)
+    t.ensureSystemColumns()
+    t.preexisting = true
+    t.created = true
+    if (visible) this.show(t)
+  }
+
+  /** The resource's root table. */
+  root(): TableState {
+    return this.tableFor(this.rootTable, this.rootTable, undefined)
+  }
+
+  /** The child table of the list at `field` of `t`. */
+  childTableOf(t: TableState, field: Field): TableState {
+    if (field.child === undefined) {
+      const fullPath = t.fullPath + PathSeparator + field.fullName
+      field.child = this.tableFor(shorten(fullPath), fullPath, t.name)
+    }
+    return field.child
+  }
+
+  private tableFor(name: string, fullPath: string, parent: string | undefined): TableState {
+    let t = this.byName.get(name)
+    if (t === undefined) {
+      t = new TableState(name, fullPath, parent, parent === undefined)
+      t.ensureSystemColumns()
+      this.byName.set(name, t)
+    } else {
+      // A known/declared table met through its parent: now its real path and parent are known.
+      t.fullPath = fullPath
+      t.adoptParent(parent)
+    }
+    return t
+  }
+
+  /** Makes `t` part of `tables()` (it had rows, or was declared or stored for this resource). */
+  show(t: TableState): void {
+    if (!t.visible) {
+      t.visible = true
+      this.order.push(t)
+    }
+  }
+
+  /** Every visible table, in the order they became visible. */
+  tables(): ReadonlyArray<TableSchema> {
+    return this.order.map((t) => t.schema())
+  }
+}
