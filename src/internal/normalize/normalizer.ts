@@ -6,7 +6,7 @@
  *
  * This module puts the parts together; each lives in its own module:
  * inference (a value's natural type), coercion (a cell into a column's type, variants),
- * rowIdentity (`_rc_id` hashing), tableState/tableGraph (tables, fields, parent links),
+ * rowIdentity (`_rc_id` hashing), tableState/tableRegistry (tables, fields, parent links),
  * flattener (a record into one row), batchBuilder (rows per table, child lists, ids),
  * contracts (schema_contract). The per-row code is classes built once per resource: no
  * closure, generator or Effect value is made per row or per page.
@@ -21,7 +21,7 @@ import { isRecord } from "./inference.js"
 import { shorten } from "./naming.js"
 import { PendingLists } from "./pendingLists.js"
 import { type RootIdMode, RootIds } from "./rowIdentity.js"
-import { TableGraph } from "./tableGraph.js"
+import { TableGraph } from "./tableRegistry.js"
 import type { DataType, TableSchema, WriteDisposition } from "./tableSchema.js"
 import { systemColumnNames } from "./tableSchema.js"
 

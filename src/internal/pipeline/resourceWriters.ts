@@ -9,7 +9,7 @@ import { Destination, type DestinationError, type LoadResult, type ResourceLoad 
 import * as Naming from "../normalize/naming.js"
 import * as Normalizer from "../normalize/normalizer.js"
 import * as SchemaColumns from "../normalize/schemaColumns.js"
-import type { TableSchema } from "../normalize/tableSchema.js"
+import { familyOf } from "../normalize/tableSchema.js"
 import type { Counters, Resource, RunContext } from "./runContext.js"
 import type { ResourceState } from "./resourceState.js"
 
@@ -21,17 +21,6 @@ export interface Writers {
 }
 
 /** The stored tables of `root`'s tree: the root and the tables whose parents lead to it (names do not tell). */
-const treeOf = (stored: ReadonlyArray<TableSchema>, root: string): ReadonlyArray<TableSchema> => {
-  const parents = new Map(stored.map((t) => [t.name, t.parent]))
-  return stored.filter((table) => {
-    let name: string | undefined = table.name
-    for (let depth = 0; name !== undefined && depth <= stored.length; depth++) {
-      if (name === root) return true
-      name = parents.get(name)
-    }
-    return false
-  })
-}
 
 export const openWriters = (
   context: RunContext,
@@ -75,7 +64,7 @@ export const openWriters = (
           disposition: resource.writeDisposition,
           primaryKey,
           maxTableNesting: resource.maxTableNesting,
-          knownTables: treeOf(context.stored, rootTable),
+          knownTables: familyOf(rootTable, context.stored),
           declaredTables: declared,
           columnHints: hints,
           contract: resource.contract,
