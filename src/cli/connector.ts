@@ -15,6 +15,7 @@ import * as Naming from "../internal/normalize/naming.js"
 import * as Source from "../internal/extract/source.js"
 import * as ApiClient from "../internal/http/apiClient.js"
 import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
+import { shareOwnPackages } from "./packageResolution.js"
 
 export interface SourceFileOptions {
   /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
@@ -26,7 +27,11 @@ export const sourceFromFile = (
   file: string,
   options: SourceFileOptions = {}
 ): Effect.Effect<Source.RestApiSource, ConfigError> =>
-  Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => Source.fromResolved(resolved, file))
+  Effect.suspend(() => {
+    // A config module's imports of the package and of Effect resolve to the CLI's own copies.
+    if (/\.[cm]?[jt]s$/i.test(file)) shareOwnPackages()
+    return Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => Source.fromResolved(resolved, file))
+  })
 
 /** `--dataset` default: the config file's base name in snake_case. */
 export const defaultDataset = (file: string): string => Naming.normalizeIdentifier(datasetFromFile(file))

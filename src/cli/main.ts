@@ -8,9 +8,6 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Logger, LogLevel } from "effect"
 import { CommandFailed, command } from "./commands.js"
-import { shareOwnPackages } from "./packageResolution.js"
-
-shareOwnPackages()
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
 
