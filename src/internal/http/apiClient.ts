@@ -116,10 +116,10 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
   Effect.gen(function*() {
     const config = source.client
     const redactor = Redact.make(secretValues(source))
-    // No span per page: a sync makes thousands of requests, and the tracing bookkeeping showed
-    // up in profiles. Spans stay on the pipeline level.
+    // Client spans are the transport's business: ours makes none; with the platform's client
+    // and a tracer, each page request is a span (`HttpClient.withTracerDisabledWhen` on the
+    // HttpClient layer turns them off).
     const transport = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerDisabledWhen(() => true),
       withLimits({ timeout: config.timeout, maxBodyBytes: config.maxResponseBytes })
     )
     const limiter = yield* RateLimit.make(config.rateLimit)

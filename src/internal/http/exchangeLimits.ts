@@ -61,7 +61,7 @@ export const withLimits = (options: LimitsOptions) =>
   let transportEnforces = false
   return HttpClient.transform(client, (response, request) => {
     const limits = new ExchangeLimits(timeoutMillis, maxBodyBytes)
-    const exchange = Effect.locally(response, currentExchangeLimits, limits)
+    const exchange = withExchangeLimits(response, limits)
     if (transportEnforces) return exchange
     return exchange.pipe(
       Effect.flatMap((r) => (limits.honoured ? Effect.succeed(r) : readWhole(r, maxBodyBytes))),
@@ -76,6 +76,16 @@ export const withLimits = (options: LimitsOptions) =>
     )
   })
 }
+
+/**
+ * `Effect.locally(exchange, currentExchangeLimits, limits)` in fewer Effect operations (it runs
+ * for every request; `locally` is an acquire-use-release): set, and restored when the exchange ends.
+ */
+const withExchangeLimits = <A, E, R>(exchange: Effect.Effect<A, E, R>, limits: ExchangeLimits): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    FiberRef.getAndSet(currentExchangeLimits, limits),
+    (previous) => Effect.ensuring(exchange, FiberRef.set(currentExchangeLimits, previous))
+  )
 
 const contentLength = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
   const raw = response.headers["content-length"]

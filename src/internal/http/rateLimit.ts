@@ -9,7 +9,7 @@
  *    Effect's `RateLimiter`.
  * Both read time through `Clock`, so `TestClock` drives them.
  */
-import { Clock, Duration, Effect, Ref, RateLimiter as EffectRateLimiter } from "effect"
+import { Duration, Effect, RateLimiter as EffectRateLimiter } from "effect"
 import type { Scope } from "effect"
 
 export type { RateLimitOptions } from "../config/spec.js"
@@ -133,33 +133,34 @@ const reserve = (state: GateState, now: number): readonly [number, GateState] =>
 const sleepMillis = (millis: number): Effect.Effect<void> =>
   millis > 0 ? Effect.sleep(Duration.millis(millis)) : Effect.void
 
-const makeGate = Effect.gen(function*() {
-  const state = yield* Ref.make(initialGate)
+/**
+ * The gate's state is a plain variable: every read-modify-write below is synchronous, so no
+ * other fiber runs in between (what `Ref.update` guarantees, without its Effect operations on
+ * every request). The common case, no block and no pacing, is one clock read.
+ */
+const makeGate = Effect.sync(() => {
+  let state = initialGate
 
   // Re-checked after every sleep: another response may have extended the block meanwhile.
-  const waitUnblocked: Effect.Effect<void> = Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const { blockedUntil } = yield* Ref.get(state)
-    if (now < blockedUntil) {
-      yield* sleepMillis(blockedUntil - now)
-      yield* waitUnblocked
-    }
+  const waitUnblocked: Effect.Effect<void> = Effect.clockWith((clock) => {
+    const now = clock.unsafeCurrentTimeMillis()
+    return now < state.blockedUntil ? Effect.zipRight(sleepMillis(state.blockedUntil - now), waitUnblocked) : Effect.void
   })
 
-  const acquire = Effect.gen(function*() {
-    yield* waitUnblocked
-    const now = yield* Clock.currentTimeMillis
-    const wait = yield* Ref.modify(state, (s) => reserve(s, now))
-    if (wait > 0) {
-      yield* sleepMillis(wait)
-      yield* waitUnblocked
-    }
+  const acquire: Effect.Effect<void> = Effect.clockWith((clock) => {
+    const now = clock.unsafeCurrentTimeMillis()
+    if (now < state.blockedUntil) return Effect.zipRight(waitUnblocked, acquire)
+    const [wait, next] = reserve(state, now)
+    state = next
+    return wait > 0 ? Effect.zipRight(sleepMillis(wait), waitUnblocked) : Effect.void
   })
 
   const observe = (headers: Readonly<Record<string, string>>): Effect.Effect<void> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
       const budget = parseHeaders(headers, now)
-      return budget === undefined ? Effect.void : Ref.update(state, (s) => learn(s, budget, now))
+      if (budget !== undefined) state = learn(state, budget, now)
+      return Effect.void
     })
 
   return { acquire, observe } satisfies RateLimiter
