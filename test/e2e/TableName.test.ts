@@ -118,5 +118,28 @@ forEachDatabase((target) => {
         const tables = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1`, [dataset])
         expect(tables[0].n).toBe(0)
       }))
+
+    it.scoped("a table_name function that names a reserved _rc_ table fails the resource and alters no system table", () =>
+      Effect.gen(function*() {
+        const api = yield* eventsApi
+        const dataset = yield* freshDataset("tn")
+        api.events.push({ id: 1, type: "push", payload: { size: 1, tags: [] } })
+        const ok = yield* Pipeline.run(yield* RestApiSource.make(config(api.url, byType)), { dataset })
+        expect(ok.failed).toBe(false)
+        const sql = yield* SqlClient.SqlClient
+        const columnsOf = (table: string) =>
+          sql.unsafe<{ c: string }>(
+            `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY 1`,
+            [dataset, table]
+          )
+        const before = yield* columnsOf("_rc_loads")
+        for (const reserved of ["_rc_loads", "_RC_State", "_rc_anything"]) {
+          const info = yield* Pipeline.run(yield* RestApiSource.make(config(api.url, () => reserved)), { dataset })
+          expect(info.failed).toBe(true)
+          expect(info.resources[0].error?.message).toMatch(new RegExp(`returned '${reserved}', a reserved name`))
+        }
+        expect(yield* columnsOf("_rc_loads")).toEqual(before)
+        expect((yield* rows(dataset, "_rc_loads", "resource, rows::text")).length).toBe(1)
+      }))
   })
 })

@@ -2,6 +2,7 @@
  * One resource, defaults already merged: its request (path, params, headers, body), data
  * selector, paginator, parent, incremental cursor, write disposition, columns and actions.
  */
+import { isReservedTableName, ReservedPrefix } from "../normalize/naming.js"
 import * as DataSelector from "../syntax/dataSelector.js"
 import * as Template from "../syntax/template.js"
 import { type ConfigIssue, issue, joinPath } from "./configError.js"
@@ -34,6 +35,13 @@ export const resolveResource = (
   const before = issues.length
   for (const key of laterResourceKeys) {
     if (resource[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
+  }
+
+  // `_rc_*` is our system tables' namespace: a data table there would alter them.
+  const tableKey = typeof resource.table_name === "string" ? "table_name" : "name"
+  const tableName = typeof resource.table_name === "string" ? resource.table_name : resource.name
+  if (isReservedTableName(tableName)) {
+    issues.push(issue(`${path}.${tableKey}`, `table name '${tableName}' is reserved: names starting with '${ReservedPrefix}' belong to the tables effect-rest-connector keeps in each dataset`))
   }
 
   const endpoint: EndpointObject = asEndpoint(resource.endpoint) ?? { path: resource.name }
@@ -162,7 +170,7 @@ export const resolveResource = (
   return {
     name: resource.name,
     configPath: path,
-    tableName: typeof resource.table_name === "string" ? resource.table_name : resource.name,
+    tableName,
     tableNameOf: typeof resource.table_name === "function" ? call1(resource.table_name) : undefined,
     method,
     path: pathTemplate,

@@ -6,7 +6,8 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Scope } from "effect/Scope"
 import { commit } from "./commit.js"
-import type { DestinationError, MergeOptions, ResourceLoad, StartLoadOptions } from "./destination.js"
+import { isReservedTableName, ReservedPrefix } from "../normalize/naming.js"
+import { DestinationError, type MergeOptions, type ResourceLoad, type StartLoadOptions } from "./destination.js"
 import { stagingSchemaName } from "./identifiers.js"
 import type { LoadState } from "./loadState.js"
 import type { CopyWriter } from "./pgCopy.js"
@@ -57,6 +58,16 @@ export const startLoad = (
   options: StartLoadOptions
 ): Effect.Effect<ResourceLoad, DestinationError, Scope> =>
   Effect.gen(function*() {
+    // Checked before anything touches the database: `_rc_*` are our system tables.
+    if (isReservedTableName(options.rootTable)) {
+      return yield* Effect.fail(
+        new DestinationError({
+          message: `table '${options.rootTable}' is reserved: names starting with '${ReservedPrefix}' are effect-rest-connector's system tables`,
+          dataset: options.dataset,
+          table: options.rootTable
+        })
+      )
+    }
     const state = yield* makeLoadState(sql, copy, options)
     // Leftovers of killed runs (and of an earlier attempt with this load id) would add stale rows.
     yield* dropStaging(sql, state.dataset, state.stagingKey, undefined)

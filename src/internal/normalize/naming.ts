@@ -166,3 +166,9 @@ export const ValueColumn = "value"
 export const ListKey = "list"
 /** dlt's replacement for empty or blank keys. */
 export const EmptyKey = "_empty"
+
+/** Names of our system tables start with this; no data table may (it would alter ours). */
+export const ReservedPrefix = "_rc_"
+
+/** A table name (as it will be stored) that belongs to our system tables' namespace. */
+export const isReservedTableName = (name: string): boolean => normalizeIdentifier(name).startsWith(ReservedPrefix)

@@ -157,6 +157,9 @@ export const openWriters = (
         if (typeof name !== "string" || name.trim() === "") {
           return Either.left(routeError(counters.rows + i, `returned ${JSON.stringify(name) ?? String(name)}, not a table name`))
         }
+        if (Naming.isReservedTableName(name)) {
+          return Either.left(routeError(counters.rows + i, `returned '${name}', a reserved name ('${Naming.ReservedPrefix}*' tables are ours)`))
+        }
         const target = Naming.shorten(Naming.normalizeIdentifier(name))
         let group = groups.get(target)
         if (group === undefined) {
