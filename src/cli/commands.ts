@@ -43,7 +43,8 @@ const fullRefresh = Options.boolean("full-refresh").pipe(
   Options.withDescription("ignore stored incremental state and load from the start (the new state replaces it)")
 )
 const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("resources (trees of parent and children) loaded at the same time"),
+  Options.withDescription("resources (trees of parent and children) loaded at the same time (at least 1)"),
+  Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), "--concurrency must be at least 1"),
   Options.withDefault(3)
 )
 const baseUrl = Options.text("base-url").pipe(

@@ -174,6 +174,16 @@ describe("rest-connector CLI against the demo API", () => {
     expect(result.stderr).toContain("\"cursorr\"")
   })
 
+  it("--concurrency below 1 is refused before anything runs", async () => {
+    const before = api.stats().requests
+    for (const n of ["0", "-1"]) {
+      const result = await run(["run", config, "--concurrency", n, "--base-url", api.baseUrl, ...storage()])
+      expect(result.code).not.toBe(0)
+      expect(result.stdout + result.stderr).toContain("--concurrency must be at least 1")
+    }
+    expect(api.stats().requests).toBe(before)
+  })
+
   it("a TypeScript config in a folder of its own (CommonJS to Node, no package.json) loads through tsx", async () => {
     const file = path.join(dataDir, "snippets.ts")
     await writeFile(

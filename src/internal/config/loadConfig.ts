@@ -15,7 +15,8 @@ export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError
   const ext = path.extname(file).toLowerCase()
   const absolute = path.resolve(file)
   const readText = Effect.tryPromise({
-    try: () => readFile(absolute, "utf8"),
+    // A UTF-8 byte order mark (editors on Windows write one) is not part of the config.
+    try: () => readFile(absolute, "utf8").then((text) => text.replace(/^\uFEFF/, "")),
     catch: (e) => fail(file, `cannot read the file: ${e instanceof Error ? e.message : String(e)}`)
   })
   switch (ext) {

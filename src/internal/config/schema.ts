@@ -16,6 +16,21 @@ const opt = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(sche
  */
 const typescriptOnly = { jsonSchema: { oneOf: [{ not: {} }] } }
 
+/**
+ * The longest wait a timer can hold: Node's timers take at most 2^31 - 1 ms (24.8 days) and
+ * fire at once beyond it, so a larger `timeout` would fail every request instantly.
+ */
+export const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000)
+
+/** Seconds: positive (or non-negative) and at most what a timer can hold. */
+const seconds = (floor: "positive" | "nonNegative") =>
+  Schema.Number.pipe(
+    floor === "positive" ? Schema.positive() : Schema.nonNegative(),
+    Schema.lessThanOrEqualTo(maxTimerSeconds, {
+      message: () => `at most ${maxTimerSeconds} seconds (24.8 days, the longest a timer can wait)`
+    })
+  )
+
 /** `{ "secret": "ENV_NAME" }`: read through `Config.redacted` from the active ConfigProvider. */
 export const SecretRef = Schema.Struct({ secret: Schema.String.pipe(Schema.minLength(1)) })
 export type SecretRef = typeof SecretRef.Type
@@ -57,7 +72,7 @@ const OAuth2ClientCredentials = Schema.Struct({
   client_id: SecretString,
   client_secret: SecretString,
   access_token_request_data: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
-  default_token_expiration: opt(Schema.Number),
+  default_token_expiration: opt(seconds("nonNegative")),
   access_token: opt(SecretString)
 })
 /** A TypeScript config's own auth: an object with an `authenticate(request)` function. */
@@ -119,7 +134,7 @@ const OffsetPaginator = Schema.Struct({
   limit_param: opt(Schema.String),
   limit_body_path: opt(Schema.String),
   total_path: nullablePath,
-  maximum_offset: opt(Schema.NullOr(Schema.Int)),
+  maximum_offset: opt(Schema.NullOr(Schema.Int.pipe(Schema.nonNegative()))),
   stop_after_empty_page: opt(Schema.Boolean),
   has_more_path: nullablePath,
   /** Ours: pages fetched at a time once the first page gives the total (or a maximum is set). */
@@ -133,7 +148,7 @@ const PageNumberPaginator = Schema.Struct({
   page_param: opt(Schema.String),
   page_body_path: opt(Schema.String),
   total_path: nullablePath,
-  maximum_page: opt(Schema.NullOr(Schema.Int)),
+  maximum_page: opt(Schema.NullOr(Schema.Int.pipe(Schema.nonNegative()))),
   stop_after_empty_page: opt(Schema.Boolean),
   has_more_path: nullablePath,
   /** Ours: pages fetched at a time once the first page gives the total (or a maximum is set). */
@@ -191,7 +206,7 @@ export const RetryConfig = Schema.Struct({
   status_codes: opt(Schema.Array(Schema.Int.pipe(Schema.between(100, 599)))),
   max_retries: opt(Schema.Int.pipe(Schema.nonNegative())),
   backoff_factor: opt(Schema.Number.pipe(Schema.nonNegative())),
-  max_delay: opt(Schema.Number.pipe(Schema.nonNegative())),
+  max_delay: opt(seconds("nonNegative")),
   respect_retry_after: opt(Schema.Boolean),
   /** Largest random fraction added to a computed delay (default 0.1 = up to +10%); 0 turns jitter off. */
   jitter: opt(Schema.Number.pipe(Schema.between(0, 1)))
@@ -342,7 +357,7 @@ export const ClientConfig = Schema.Struct({
     respect_headers: opt(Schema.Boolean)
   })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
-  timeout: opt(Schema.Number.pipe(Schema.positive())),
+  timeout: opt(seconds("positive")),
   /** Our extension: largest response body in bytes (default 64 MiB); a larger one fails the page. */
   max_response_bytes: opt(Schema.Int.pipe(Schema.positive()))
 })
