@@ -26,7 +26,40 @@ export interface PoolOptions {
   readonly copy?: CopyOptions | undefined
 }
 
-const failedToConnect = (cause: unknown) => new SqlError({ cause, message: "PgPool: Failed to connect" })
+/** Where a URL points, without its credentials: `host:port/database`. */
+export const describeServer = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""))
+    return `${parsed.hostname}${parsed.port === "" ? "" : `:${parsed.port}`}${database === "" ? "" : `/${database}`}`
+  } catch {
+    return "the server (its URL does not parse)"
+  }
+}
+
+/** The driver's reason (`connect ECONNREFUSED 127.0.0.1:5433`, `database "x" does not exist`), never the password. */
+const reasonOf = (cause: unknown, secret: string | undefined): string => {
+  const reasons: Array<string> = []
+  const collect = (u: unknown) => {
+    if (u instanceof AggregateError) for (const e of u.errors) collect(e)
+    else if (u instanceof Error && u.message !== "") reasons.push(u.message)
+  }
+  collect(cause)
+  const text = reasons.length === 0 ? String(cause) : [...new Set(reasons)].join("; ")
+  return secret === undefined || secret === "" ? text : text.split(secret).join("***")
+}
+
+const failedToConnect = (options: PoolOptions) => (cause: unknown) => {
+  const url = Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url
+  const password = (() => {
+    try {
+      return decodeURIComponent(new URL(url).password)
+    } catch {
+      return undefined
+    }
+  })()
+  return new SqlError({ cause, message: `cannot connect to Postgres at ${describeServer(url)}: ${reasonOf(cause, password)}` })
+}
 
 /** The pool for the scope's lifetime, once it has answered `SELECT 1`. */
 export const acquirePool = (options: PoolOptions): Effect.Effect<pg.Pool, SqlError, Scope> =>
@@ -43,15 +76,19 @@ export const acquirePool = (options: PoolOptions): Effect.Effect<pg.Pool, SqlErr
         pool.on("error", () => undefined)
         return pool
       },
-      catch: failedToConnect
+      catch: failedToConnect(options)
     }),
     (pool) => Effect.promise(() => pool.end().catch(() => undefined)).pipe(Effect.interruptible, Effect.timeoutOption(1000))
   ).pipe(
     Effect.tap((pool) =>
-      Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: failedToConnect }).pipe(
+      Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: failedToConnect(options) }).pipe(
         Effect.timeoutFail({
           duration: options.connectTimeout ?? Duration.seconds(5),
-          onTimeout: () => new SqlError({ cause: new Error("Connection timed out"), message: "PgPool: Connection timed out" })
+          onTimeout: () =>
+            new SqlError({
+              cause: new Error("Connection timed out"),
+              message: `cannot connect to Postgres at ${describeServer(Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url)}: no answer within ${Duration.format(options.connectTimeout ?? Duration.seconds(5))}`
+            })
         })
       )
     )
