@@ -47,6 +47,10 @@ export const summary = (info: LoadInfo): string => {
       if (name !== r.table) rows.push(["", name, "", count, "", "", "", ""])
     }
   }
+  const notes = info.resources.filter((r) => r.replacedNuls > 0).map((r) =>
+    `note: ${r.resource}: ${plural(r.replacedNuls, "NUL character")} (U+0000, which Postgres text cannot hold) stored as U+FFFD`
+  )
   return `dataset ${info.dataset}, load ${info.loadId}\n` +
-    table(["resource", "table", "status", "rows", "pages", "requests", "retries", "seconds"], rows)
+    table(["resource", "table", "status", "rows", "pages", "requests", "retries", "seconds"], rows) +
+    notes.map((n) => `\n${n}`).join("")
 }

@@ -7,14 +7,17 @@ import { BigDecimal, DateTime, Option } from "effect"
 import { NormalizeFailure } from "./failure.js"
 import { bigintMax, bigintMin, isDateText, isRecord } from "./inference.js"
 import { PathSeparator, shorten } from "./naming.js"
+import type { NulCounter } from "./nulCharacters.js"
 import type { Cell, DataType } from "./tableSchema.js"
 
 /** `<column>__v_<type>`: where values go that do not fit the column's type. */
 export const variantColumnName = (column: string, type: DataType): string => shorten(`${column}${PathSeparator}v_${type}`)
 
 /** Copy of a value that JSON.stringify can write (bigint, BigDecimal, Option, DateTime); copies only what changes. */
-const toJsonValue = (u: unknown, table: string): unknown => {
+const toJsonValue = (u: unknown, table: string, nuls: NulCounter): unknown => {
   switch (typeof u) {
+    case "string":
+      return u.indexOf("\u0000") === -1 ? u : nuls.clean(u)
     case "bigint":
       return u.toString()
     case "function":
@@ -26,7 +29,7 @@ const toJsonValue = (u: unknown, table: string): unknown => {
       if (Array.isArray(u)) {
         let out: Array<unknown> | undefined
         for (let i = 0; i < u.length; i++) {
-          const v = toJsonValue(u[i], table)
+          const v = toJsonValue(u[i], table, nuls)
           if (v !== u[i]) {
             out ??= u.slice()
             out[i] = v
@@ -35,12 +38,12 @@ const toJsonValue = (u: unknown, table: string): unknown => {
         return out ?? u
       }
       if (BigDecimal.isBigDecimal(u)) return BigDecimal.format(u)
-      if (Option.isOption(u)) return Option.isSome(u) ? toJsonValue(u.value, table) : null
+      if (Option.isOption(u)) return Option.isSome(u) ? toJsonValue(u.value, table, nuls) : null
       if (DateTime.isDateTime(u)) return DateTime.formatIso(u)
       if (!isRecord(u)) return u
       let out: Record<string, unknown> | undefined
       for (const key in u) {
-        const v = toJsonValue(u[key], table)
+        const v = toJsonValue(u[key], table, nuls)
         if (v !== u[key]) {
           out ??= { ...u }
           out[key] = v
@@ -54,8 +57,8 @@ const toJsonValue = (u: unknown, table: string): unknown => {
 }
 
 /** The jsonb cell of an object or list kept whole (past max_table_nesting, or in a jsonb column). */
-export const jsonCell = (u: Record<string, unknown> | ReadonlyArray<unknown>, table: string): Cell => {
-  const v = toJsonValue(u, table)
+export const jsonCell = (u: Record<string, unknown> | ReadonlyArray<unknown>, table: string, nuls: NulCounter): Cell => {
+  const v = toJsonValue(u, table, nuls)
   if (Array.isArray(v)) return v
   return isRecord(v) ? v : null
 }

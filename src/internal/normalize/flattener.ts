@@ -6,6 +6,7 @@
  */
 import { BigDecimal, DateTime, Option } from "effect"
 import { byteaCell, jsonCell } from "./coercion.js"
+import { NulCounter } from "./nulCharacters.js"
 import type { ColumnWriter } from "./columnWriter.js"
 import { NormalizeFailure } from "./failure.js"
 import { bigintType, isIterable, isPlainObject, isRecord, numberType, stringType } from "./inference.js"
@@ -19,7 +20,9 @@ export class Flattener {
     private readonly columns: ColumnWriter,
     private readonly lists: PendingLists,
     /** Levels of nesting that become columns and child tables; deeper values are jsonb. */
-    private readonly maxNesting: number
+    private readonly maxNesting: number,
+    /** Strings with NUL characters are stored with U+FFFD instead (see nulCharacters.ts). */
+    readonly nuls: NulCounter = new NulCounter()
   ) {}
 
   /** Writes the keys of `obj`, met at `node` of table `t`, into `row` at nesting `level`. */
@@ -50,13 +53,14 @@ export class Flattener {
   write(t: TableState, field: Field, value: unknown, row: MutableRow, level: number): void {
     switch (typeof value) {
       case "string": {
+        const text = value.indexOf("\u0000") === -1 ? value : this.nuls.clean(value)
         const col = field.col
-        // Hot path: a text column takes any string without looking at it.
+        // Hot path: a text column takes any string without looking further.
         if (col !== undefined && col.type === "text") {
-          row[col.name] = value
+          row[col.name] = text
           return
         }
-        this.columns.put(t, field, stringType(value), value, row)
+        this.columns.put(t, field, stringType(text), text, row)
         return
       }
       case "number": {
@@ -105,7 +109,7 @@ export class Flattener {
 
   private writeObject(t: TableState, field: Field, value: Record<string, unknown>, row: MutableRow, level: number): void {
     if (this.keepWhole(t, field, level)) {
-      this.columns.put(t, field, "jsonb", jsonCell(value, t.name), row)
+      this.columns.put(t, field, "jsonb", jsonCell(value, t.name, this.nuls), row)
       return
     }
     field.sub ??= { table: t, prefix: field.fullName, fields: new Map() }
@@ -114,7 +118,7 @@ export class Flattener {
 
   private writeList(t: TableState, field: Field, value: ReadonlyArray<unknown>, row: MutableRow, level: number): void {
     if (this.keepWhole(t, field, level)) {
-      this.columns.put(t, field, "jsonb", jsonCell(value, t.name), row)
+      this.columns.put(t, field, "jsonb", jsonCell(value, t.name, this.nuls), row)
       return
     }
     if (value.length === 0) return

@@ -82,6 +82,8 @@ export interface Normalizer {
   readonly normalize: (records: ReadonlyArray<unknown>, firstIndex: number) => Either.Either<NormalizedBatch, NormalizeError>
   /** Current schema of every table seen so far (including known/declared). */
   readonly tables: () => ReadonlyArray<TableSchema>
+  /** NUL characters replaced by U+FFFD so far (Postgres text cannot hold them). */
+  readonly replacedNuls: () => number
 }
 
 /** One resource's normalizer: the table graph and the batch builder over it. */
@@ -148,6 +150,7 @@ export const make = (options: NormalizerOptions): Normalizer => {
   // Plain functions, so callers may pass them around detached from the object.
   return {
     normalize: (records, firstIndex) => normalizer.normalize(records, firstIndex),
-    tables: () => normalizer.tables()
+    tables: () => normalizer.tables(),
+    replacedNuls: () => flattener.nuls.replaced
   }
 }

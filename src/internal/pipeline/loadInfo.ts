@@ -42,6 +42,8 @@ export interface ResourceLoadInfo {
   readonly pages: number
   readonly requests: number
   readonly retries: number
+  /** NUL characters (U+0000, which Postgres text cannot hold) stored as U+FFFD. */
+  readonly replacedNuls: number
   readonly seconds: number
   readonly error?: ResourceError | undefined
 }

@@ -40,7 +40,7 @@ export const loadTree = (
       const built = yield* Effect.either(makeNode(context, root))
       if (Either.isLeft(built)) {
         const now = yield* Clock.currentTimeMillis
-        return [failedInfo(root, tableNameOf(root), { rows: 0, pages: 0, requests: 0, retries: 0 }, now, now, built.left)]
+        return [failedInfo(root, tableNameOf(root), { rows: 0, pages: 0, requests: 0, retries: 0, replacedNuls: 0 }, now, now, built.left)]
       }
       const tree = built.right
 

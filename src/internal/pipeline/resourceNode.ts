@@ -21,7 +21,7 @@ export const makeNode = (
     const destination = yield* Destination
     const { options } = context
     const table = tableNameOf(resource)
-    const counters: Counters = { rows: 0, pages: 0, requests: 0, retries: 0 }
+    const counters: Counters = { rows: 0, pages: 0, requests: 0, retries: 0, replacedNuls: 0 }
     const startedMillis = yield* Clock.currentTimeMillis
     const children: Array<Node> = []
     for (const child of context.byName.values()) {

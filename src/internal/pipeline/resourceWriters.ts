@@ -88,6 +88,7 @@ export const openWriters = (
         })
         // Record indexes within this table (error messages, `_rc_seq`).
         let written = 0
+        let nulsSeen = 0
         // Each page is normalized as it arrives and handed to the load, which keeps the rows
         // (as COPY text on a server) until there are enough for one write to staging: records
         // held back for a bigger batch outlived young-generation GCs.
@@ -98,6 +99,11 @@ export const openWriters = (
             if (Either.isLeft(batch)) return Effect.fail(batch.left)
             written += records.length
             counters.rows += records.length
+            const nuls = normalizer.replacedNuls()
+            if (nuls !== nulsSeen) {
+              counters.replacedNuls += nuls - nulsSeen
+              nulsSeen = nuls
+            }
             return load.write(batch.right)
           })
         return { add, load }

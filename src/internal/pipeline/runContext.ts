@@ -31,6 +31,8 @@ export interface Counters {
   pages: number
   requests: number
   retries: number
+  /** NUL characters stored as U+FFFD (Postgres text cannot hold them). */
+  replacedNuls: number
 }
 
 /** A resource's part in a tree run. */
