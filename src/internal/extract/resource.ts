@@ -5,22 +5,24 @@
  * records, the resource's Schema decodes them, parent fields are added, processing steps
  * run, then the incremental cursor filters them.
  */
-import { Data, Effect, Either, Option, ParseResult, Redacted, Schema, Stream } from "effect"
-import type { FormTemplate, ProcessingStep, ResourceSpec, Value } from "../config/spec.js"
+import { Data, Effect, Either, Option, Stream } from "effect"
+import type { ResourceSpec } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
 import type { ApiError, PageResponse, SourceClient } from "../http/apiClient.js"
 import type { Redactor } from "../http/redact.js"
-import { type FormBody, type PagePlan, type PageRequest, type Paginator, sameRequest } from "../paginate/paginator.js"
 import { fromSpec } from "../paginate/fromSpec.js"
+import { type PagePlan, type PageRequest, sameRequest } from "../paginate/paginator.js"
 import * as DataSelector from "../syntax/dataSelector.js"
-import * as FastDecode from "./fastDecode.js"
+import type * as Template from "../syntax/template.js"
 import { detectSelector } from "./detectSelector.js"
 import type { IncrementalRun } from "./incremental.js"
-import * as Template from "../syntax/template.js"
+import { decoderFor } from "./pageDecoder.js"
+import { applySteps } from "./processingSteps.js"
+import { firstRequest } from "./requestRender.js"
 
 /** A page that could not be paged on from, or whose records do not fit the resource's Schema. */
 export class ExtractError extends Data.TaggedError("ExtractError")<{
-  readonly reason: "Pagination" | "Decode" | "Template" | "Processing" | "Incremental"
+  readonly reason: "Pagination" | "Decode" | "Template" | "Processing" | "Incremental" | "ParentField"
   readonly resource: string
   readonly method?: string | undefined
   /** Redacted URL of the page ("" when the request could not be built). */
@@ -37,7 +39,8 @@ export class ExtractError extends Data.TaggedError("ExtractError")<{
       Pagination: "pagination failed",
       Template: "cannot build the request",
       Processing: "a processing step failed",
-      Incremental: "incremental cursor"
+      Incremental: "incremental cursor",
+      ParentField: "include_from_parent"
     }[this.reason]
     const where = this.url === "" ? "" : ` (${this.method ?? "GET"} ${this.url})`
     return `resource '${this.resource}', page ${this.page + 1}${where}${record}: ${what}: ${this.detail}`
@@ -105,117 +108,7 @@ interface State {
   readonly offset: number
 }
 
-/**
- * Decodes a page. Plain Schemas take the compiled fast path (FastDecode: same output, no
- * Effect parser); otherwise, or when the fast path misses, Effect's parser decodes the page in
- * one call (much cheaper than one call per record), and only when that fails are records decoded
- * one by one, to name the record that does not fit.
- */
-type PageDecoder = (
-  records: ReadonlyArray<unknown>
-) => Either.Either<ReadonlyArray<unknown>, { readonly index: number; readonly message: string }>
-
-/** One decoder per Schema: a child resource makes a stream per parent record. */
-const decoders = new WeakMap<Schema.Schema.AnyNoContext, PageDecoder>()
-
-const decoderFor = (schema: Schema.Schema.AnyNoContext | undefined): PageDecoder | undefined => {
-  if (schema === undefined) return undefined
-  let decoder = decoders.get(schema)
-  if (decoder === undefined) {
-    decoder = makeDecoder(schema)
-    decoders.set(schema, decoder)
-  }
-  return decoder
-}
-
-const makeDecoder = (schema: Schema.Schema.AnyNoContext): PageDecoder => {
-  const fast = FastDecode.compile(Schema.Array(schema))
-  const one = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
-  const all = Schema.decodeUnknownEither(Schema.Array(schema), { onExcessProperty: "ignore" })
-  return (records) => {
-    if (fast !== undefined) {
-      const decoded = fast(records)
-      if (decoded !== FastDecode.Miss && Array.isArray(decoded)) return Either.right(decoded)
-    }
-    const page = all(records)
-    if (Either.isRight(page)) return Either.right(page.right)
-    for (let i = 0; i < records.length; i++) {
-      const result = one(records[i])
-      if (Either.isLeft(result)) return Either.left({ index: i, message: ParseResult.TreeFormatter.formatErrorSync(result.left) })
-    }
-    return Either.left({ index: 0, message: ParseResult.TreeFormatter.formatErrorSync(page.left) })
-  }
-}
-
-const renderValues = (
-  values: Readonly<Record<string, Value<Secret>>>,
-  context: Template.TemplateContext
-): Either.Either<Record<string, string>, Template.TemplateError> => {
-  const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(values)) {
-    if (value._tag === "Plain") out[key] = value.value
-    else if (value._tag === "Secret") out[key] = Redacted.value(value.secret)
-    else {
-      const rendered = Template.render(value.template, context)
-      if (Either.isLeft(rendered)) return Either.left(rendered.left)
-      out[key] = rendered.right
-    }
-  }
-  return Either.right(out)
-}
-
-const renderForm = (form: FormTemplate, context: Template.TemplateContext): Either.Either<FormBody, Template.TemplateError> =>
-  form._tag === "Raw"
-    ? Either.map(Template.render(form.template, context), (text): FormBody => ({ _tag: "Raw", text }))
-    : Either.map(
-      Either.all(form.fields.map(([name, t]) => Either.map(Template.render(t, context), (v) => [name, v] as const))),
-      (fields): FormBody => ({ _tag: "Fields", fields })
-    )
-
-/** The first request and the endpoint headers, rendered for this run. */
-const firstRequest = (resource: ResourceSpec<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
-  Either.gen(function*() {
-    const url = yield* Template.render(resource.path, context)
-    const params = yield* renderValues(resource.params, context)
-    const headers = yield* renderValues(resource.headers, context)
-    const json = resource.json === undefined ? undefined : yield* Template.renderJson(resource.json, context)
-    const form = resource.form === undefined ? undefined : yield* renderForm(resource.form, context)
-    const request: PageRequest = {
-      method: resource.method,
-      url,
-      params,
-      ...(json === undefined ? {} : { json }),
-      ...(form === undefined ? {} : { form })
-    }
-    return { request: paginator.first(request), headers }
-  })
-
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const isIterable = (u: unknown): u is Iterable<unknown> =>
-  typeof u === "object" && u !== null && Symbol.iterator in u && typeof u !== "string"
-
-/** filter / map / yield_map, applied in order (dlt's processing_steps). */
-const applySteps = (steps: ReadonlyArray<ProcessingStep>, records: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
-  let out = records
-  for (const step of steps) {
-    switch (step._tag) {
-      case "filter":
-        out = out.filter((r) => Boolean(step.f(r)))
-        break
-      case "map":
-        out = out.map((r) => step.f(r))
-        break
-      case "yield_map":
-        out = out.flatMap((r) => {
-          const produced = step.f(r)
-          return isIterable(produced) ? [...produced] : [produced]
-        })
-        break
-    }
-  }
-  return out
-}
 
 /** Streams the pages of one resource (for one parent record, when it is a child). */
 export const pages = (
@@ -237,9 +130,32 @@ export const pages = (
     )
   }
   const headers = start.right.headers
-  const parentFields = context.parent === undefined ? [] : resource.includeFromParent.map((field) => {
-    const record = context.parent?.record
-    return [`_${context.parent?.name}_${field}`, isRecord(record) ? record[field] : undefined] as const
+  const parent = context.parent
+  // dlt raises when a parent record lacks an include_from_parent field: its column would be silently empty.
+  const missing = parent === undefined ? undefined : resource.includeFromParent.find((field) => !(isRecord(parent.record) && field in parent.record))
+  if (parent !== undefined && missing !== undefined) {
+    const keys = isRecord(parent.record) ? Object.keys(parent.record).slice(0, 20).join(", ") : "none: it is not an object"
+    return Stream.fail(
+      new ExtractError({
+        reason: "ParentField",
+        resource: resource.name,
+        url: "",
+        page: 0,
+        detail: `field '${missing}' is not in the '${parent.name}' record (its keys: ${keys})`
+      })
+    )
+  }
+  const parentFields = parent === undefined ? [] : resource.includeFromParent.map((field) => {
+    const record = parent.record
+    return [`_${parent.name}_${field}`, isRecord(record) ? record[field] : undefined] as const
+  })
+  // A data_selector that finds nothing in a response that has content is said once per stream.
+  let unmatched: string | undefined
+  let warned = false
+  const warnUnmatched = Effect.suspend(() => {
+    if (unmatched === undefined || warned) return Effect.void
+    warned = true
+    return Effect.logWarning(unmatched)
   })
 
   /** The page's errors name its URL (redacted only when needed: redaction parses the URL). */
@@ -323,6 +239,14 @@ export const pages = (
     // dlt detects the selector on the first page and keeps it for the rest.
     const selector = state.selector ?? detectSelector(response.body)
     const raw = DataSelector.select(selector, response.body)
+    if (
+      raw.length === 0 && !warned && resource.dataSelector !== undefined && isRecord(response.body) &&
+      Object.keys(response.body).length > 0 && DataSelector.readPath(selector, response.body) === undefined
+    ) {
+      unmatched = `resource '${resource.name}': data_selector '${selector.source}' matched nothing in the response from ${
+        redactor.url(response.url)
+      } (its keys: ${Object.keys(response.body).slice(0, 20).join(", ")})`
+    }
     const processed = processPage({ state, url: response.url, raw, attempts: response.attempts })
     if (Either.isLeft(processed)) return Either.left(processed.left)
     const page = { request: state.request, url: response.url, body: response.body, headers: response.headers, records: raw, index: state.index }
@@ -352,7 +276,9 @@ export const pages = (
   const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
     Effect.flatMap(request(state), (response) => {
       const processed = pageOf(state, response)
-      return Either.isLeft(processed) ? Effect.fail(processed.left) : Effect.succeed([processed.right[0], processed.right[1]] as const)
+      if (Either.isLeft(processed)) return Effect.fail(processed.left)
+      const step = [processed.right[0], processed.right[1]] as const
+      return unmatched === undefined || warned ? Effect.succeed(step) : Effect.as(warnUnmatched, step)
     })
 
   const initial: State = { request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }
@@ -382,6 +308,7 @@ export const pages = (
 
   return Stream.unwrap(Effect.gen(function*() {
     const [page, next, plan] = yield* Effect.flatMap(request(initial), (response) => pageOf(initial, response))
+    yield* warnUnmatched
     if (Option.isNone(next)) return Stream.make(page)
     const rest = Option.isSome(plan) ? planned(plan.value, next.value) : Stream.paginateEffect(next.value, fetchPage)
     return Stream.concat(Stream.make(page), rest)
