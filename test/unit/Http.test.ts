@@ -152,7 +152,7 @@ describe("retry policy (TestClock, no real sleeping)", () => {
       assert(error instanceof ApiError)
       expect(error.reason).toBe("Timeout")
       expect(error.attempts).toBe(2)
-      expect(error.message).toContain("no response within 5s")
+      expect(error.message).toContain("no complete response within 5s")
     }))
 
   it.effect("a malformed JSON page is a clear error, not retried", () =>

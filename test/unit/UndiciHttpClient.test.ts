@@ -256,7 +256,7 @@ describe("UndiciHttpClient", () => {
       )
       assert(Either.isLeft(result))
       expect(result.left.reason).toBe("Timeout")
-      expect(result.left.message).toContain("no response within 100ms")
+      expect(result.left.message).toContain("no complete response within 100ms")
     })))
 
   it.live("the ApiClient over it: a page larger than client.max_response_bytes fails clearly, without retries", () =>

@@ -100,7 +100,27 @@ const fromHttpError = (e: HttpClientError.HttpClientError): Transient | Response
   if (e.cause instanceof BodyTooLarge) {
     return new ResponseRejected({ reason: "TooLarge", status: e.response.status, detail: e.cause.message, attempts: 1 })
   }
-  return transient("Transport", e.reason === "Decode" ? `reading the body: ${e.message}` : e.message, e.response.status)
+  // The headers came; the body did not, whole: say what happened to it.
+  if (e.cause instanceof DeadlineExceeded) {
+    return transient("Timeout", `the headers came, then the body stopped arriving: ${e.cause.message}`, e.response.status)
+  }
+  return transient(
+    "Transport",
+    `the headers came, then the connection broke while the body was being read: ${causeDetail(e.cause)}`,
+    e.response.status
+  )
+}
+
+/** A failure's code and message, and its causes' (`UND_ERR_SOCKET other side closed: ECONNRESET ...`). */
+const causeDetail = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = "code" in current && typeof current.code === "string" ? `${current.code} ` : ""
+    parts.push(`${code}${current.message}`.trim())
+    current = current.cause
+  }
+  return parts.length > 0 ? parts.join(": ") : String(cause)
 }
 
 const requestUrl = (response: HttpClientResponse.HttpClientResponse): string => {

@@ -19,7 +19,7 @@ import { BufferedResponse, type RawHeaders } from "./bufferedResponse.js"
 /** A request that ran out of its whole-exchange deadline; it arrives as a `RequestError`'s cause. */
 export class DeadlineExceeded extends Data.TaggedError("DeadlineExceeded")<{ readonly millis: number }> {
   override get message(): string {
-    return `no response within ${Duration.format(Duration.millis(this.millis))}`
+    return `no complete response within ${Duration.format(Duration.millis(this.millis))} (client.timeout)`
   }
 }
 
