@@ -142,6 +142,7 @@ export const classifyResponses: (
  * @since 0.1.0
  */
 export const withRetry: (
-  policy: RetryPolicy
+  policy: RetryPolicy,
+  label?: string
 ) => <E, R>(client: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | classify.Classified, R> =
   middleware.withRetry

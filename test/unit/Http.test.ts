@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Fiber, Option, Stream, TestClock } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Fiber, Logger, Option, Stream, TestClock } from "effect"
 import * as ConnectorConfig from "../../src/internal/config/connectorConfig.js"
 import type { RestApiConfigInput } from "../../src/internal/config/schema.js"
 import { ApiClient, ApiError } from "../../src/internal/http/apiClient.js"
@@ -80,6 +80,27 @@ describe("retry policy (TestClock, no real sleeping)", () => {
       yield* TestClock.adjust(Duration.millis(1))
       yield* Fiber.join(fiber)
       expect(yield* calls).toBe(2)
+    }))
+
+  it.effect("a Retry-After longer than max_delay is capped there, and the wait is said, not slept silently", () =>
+    Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const capture = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push(String(message))
+      })
+      const http = yield* fakeHttp([limited({ "retry-after": "3600" }), ok])
+      const source = yield* RestApiSource.make(config({ jitter: 0, max_delay: 30 })).pipe(Effect.withConfigProvider(secrets))
+      const fiber = yield* source.records("items").pipe(
+        Stream.runCollect,
+        Effect.provide(http.layer),
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+        Effect.fork
+      )
+      yield* TestClock.adjust(Duration.seconds(30))
+      expect((yield* Fiber.join(fiber)).length).toBe(1)
+      expect(warnings).toEqual([
+        "resource 'items': the server asked to wait 1h (Retry-After) before retrying; waiting 30s instead (client.retry.max_delay)"
+      ])
     }))
 
   it.effect("Retry-After as an HTTP date", () =>

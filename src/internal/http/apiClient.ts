@@ -134,7 +134,7 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
       return limited.pipe(
         classify({ retryStatus: config.retry.statusCodes, actions: resource.responseActions }),
-        withRetry(config.retry)
+        withRetry(config.retry, `resource '${resource.name}'`)
       )
     }
     const identity = (r: HttpClientRequest.HttpClientRequest) => r

@@ -49,9 +49,9 @@ const counted = (response: HttpClientResponse.HttpClientResponse, attempts: numb
  * failure, then each later one. Attempts are counted on the response (`BufferedResponse`) and
  * on the final failure.
  */
-export const withRetry = (policy: RetryPolicy) =>
+export const withRetry = (policy: RetryPolicy, label?: string) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | Classified, R> => {
-  const schedule = Retry.schedule(policy)
+  const schedule = Retry.schedule(policy, label)
   return HttpClient.transformResponse(client, (exchange) =>
     Effect.catchAll(exchange, (first): Effect.Effect<HttpClientResponse.HttpClientResponse, E | Classified, R> => {
       if (!isTransient(first)) return Effect.fail(first)

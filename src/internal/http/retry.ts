@@ -43,19 +43,36 @@ export const baseDelay = (
   return Duration.min(exponential, cap)
 }
 
+/** The server's `Retry-After` when it is honoured and longer than `max_delay`; else undefined. */
+const askedFor = (policy: RetryPolicy, failure: unknown): Duration.Duration | undefined =>
+  policy.respectRetryAfter && isRetryable(failure) && Option.isSome(failure.retryAfter) &&
+    Duration.greaterThan(failure.retryAfter.value, Duration.seconds(policy.maxDelay))
+    ? failure.retryAfter.value
+    : undefined
+
 /**
  * The schedule: `Schedule.exponential(backoffFactor s)` gives 1x, 2x, 4x...; each delay is
  * replaced by the server's `Retry-After` when present, capped, then jitter is added on top.
  * Its input is the failure, so the delay can depend on it; a failure that is not transient ends it.
  */
-export const schedule = (policy: RetryPolicy): Schedule.Schedule<unknown, unknown> =>
+export const schedule = (policy: RetryPolicy, label?: string): Schedule.Schedule<unknown, unknown> =>
   Schedule.exponential(Duration.seconds(policy.backoffFactor), 2).pipe(
     Schedule.intersect(Schedule.identity<unknown>()),
     Schedule.intersect(Schedule.recurWhile(isRetryable)),
     Schedule.intersect(Schedule.recurs(policy.maxRetries)),
     Schedule.modifyDelayEffect(([[[exponential, failure]]]) => {
       const delay = baseDelay(policy, exponential, failure)
-      if (policy.jitter <= 0) return Effect.succeed(delay)
-      return Effect.map(Random.next, (r) => Duration.millis(Math.round(Duration.toMillis(delay) * (1 + r * policy.jitter))))
+      const jittered = policy.jitter <= 0
+        ? Effect.succeed(delay)
+        : Effect.map(Random.next, (r) => Duration.millis(Math.round(Duration.toMillis(delay) * (1 + r * policy.jitter))))
+      const asked = askedFor(policy, failure)
+      // A server's wait longer than max_delay is not slept silently: say so, then wait max_delay.
+      return asked === undefined ? jittered : Effect.zipRight(
+        Effect.logWarning(
+          `${label === undefined ? "" : `${label}: `}the server asked to wait ${Duration.format(asked)} (Retry-After) before retrying; ` +
+            `waiting ${Duration.format(Duration.seconds(policy.maxDelay))} instead (client.retry.max_delay)`
+        ),
+        jittered
+      )
     })
   )
