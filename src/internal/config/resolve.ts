@@ -7,6 +7,7 @@
  * incremental, disposition, columns, actions, resource); this one puts them together.
  */
 import { Either, Schema } from "effect"
+import { tooDeep, MaxConfigDepth } from "./configDepth.js"
 import { ConfigError, type ConfigIssue, fromParseError, issue } from "./configError.js"
 import { mergeDefaults, type ResourceObject } from "./defaults.js"
 import { resolveClient } from "./resolveClient.js"
@@ -15,8 +16,14 @@ import { RestApiConfig } from "./schema.js"
 import type { ResourceSpec, SecretInput, SourceSpec } from "./spec.js"
 
 /** Decodes a dlt `rest_api` dictionary (JSON, YAML or a TS object) and resolves it. */
-export const resolveConfig = (input: unknown, file?: string): Either.Either<SourceSpec<SecretInput>, ConfigError> =>
-  Schema.decodeUnknownEither(RestApiConfig, { errors: "all", onExcessProperty: "error" })(input).pipe(
+export const resolveConfig = (input: unknown, file?: string): Either.Either<SourceSpec<SecretInput>, ConfigError> => {
+  const deep = tooDeep(input)
+  if (deep !== undefined) {
+    return Either.left(
+      new ConfigError({ file, issues: [issue(deep, `nested deeper than ${MaxConfigDepth} levels (objects and lists in objects and lists): a config never needs that`)] })
+    )
+  }
+  return Schema.decodeUnknownEither(RestApiConfig, { errors: "all", onExcessProperty: "error" })(input).pipe(
     Either.mapLeft((e) => new ConfigError({ file, issues: fromParseError(e) })),
     Either.flatMap((config) => {
       const issues: Array<ConfigIssue> = []
@@ -24,6 +31,7 @@ export const resolveConfig = (input: unknown, file?: string): Either.Either<Sour
       return issues.length === 0 ? Either.right(resolved) : Either.left(new ConfigError({ file, issues }))
     })
   )
+}
 
 const resolve = (config: RestApiConfig, issues: Array<ConfigIssue>): SourceSpec<SecretInput> => {
   const client = resolveClient(config.client, issues)

@@ -19,10 +19,11 @@ import type { IncrementalRun } from "./incremental.js"
 import { decoderFor } from "./pageDecoder.js"
 import { applySteps } from "./processingSteps.js"
 import { firstRequest } from "./requestRender.js"
+import { describeThrown } from "../thrown.js"
 
 /** A page that could not be paged on from, or whose records do not fit the resource's Schema. */
 export class ExtractError extends Data.TaggedError("ExtractError")<{
-  readonly reason: "Pagination" | "Decode" | "Template" | "Processing" | "Incremental" | "ParentField"
+  readonly reason: "Pagination" | "Decode" | "Template" | "Processing" | "Incremental" | "ParentField" | "Page"
   readonly resource: string
   readonly method?: string | undefined
   /** Redacted URL of the page ("" when the request could not be built). */
@@ -40,7 +41,8 @@ export class ExtractError extends Data.TaggedError("ExtractError")<{
       Template: "cannot build the request",
       Processing: "a processing step failed",
       Incremental: "incremental cursor",
-      ParentField: "include_from_parent"
+      ParentField: "include_from_parent",
+      Page: "the page cannot be processed"
     }[this.reason]
     const where = this.url === "" ? "" : ` (${this.method ?? "GET"} ${this.url})`
     return `resource '${this.resource}', page ${this.page + 1}${where}${record}: ${what}: ${this.detail}`
@@ -224,11 +226,22 @@ export const pages = (
       form: state.request.form
     })
 
+  type PageOutcome = Either.Either<readonly [ResourcePage<unknown>, Option.Option<State>, Option.Option<PagePlan>], ExtractError>
+
+  /**
+   * `processedPage`, with a throw from anything it calls (a user's paginator or step, a page
+   * nested so deep it exhausts the stack) made this resource's typed error, never a defect.
+   */
+  const pageOf = (state: State, response: PageResponse): PageOutcome => {
+    try {
+      return processedPage(state, response)
+    } catch (e) {
+      return failer(state, response.url).fail("Page", describeThrown(e))
+    }
+  }
+
   /** A fetched page, processed, and the request after it (None: the last page). */
-  const pageOf = (
-    state: State,
-    response: PageResponse
-  ): Either.Either<readonly [ResourcePage<unknown>, Option.Option<State>, Option.Option<PagePlan>], ExtractError> => {
+  const processedPage = (state: State, response: PageResponse): PageOutcome => {
     const { fail } = failer(state, response.url)
     if (response.ignored) {
       return Either.map(

@@ -134,9 +134,16 @@ const judge = (
   response: HttpClientResponse.HttpClientResponse,
   text: string
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, Classified> => {
-  const action = options.actions.length === 0
-    ? undefined
-    : matchAction(options.actions, { status: response.status, headers: response.headers, text, url: requestUrl(response) })
+  let action: ResponseActionKind | undefined
+  try {
+    action = options.actions.length === 0
+      ? undefined
+      : matchAction(options.actions, { status: response.status, headers: response.headers, text, url: requestUrl(response) })
+  } catch (e) {
+    // A config's own response action is user code: its throw fails this request, not the process.
+    const detail = `a response action threw: ${e instanceof Error ? e.message : String(e)}`
+    return Effect.fail(new ResponseRejected({ reason: "ResponseAction", status: response.status, detail, attempts: 1 }))
+  }
   const retryAfter = () => Effect.map(Clock.currentTimeMillis, (now) => parseRetryAfter(response.headers["retry-after"], now))
   if (action === "retry") {
     return Effect.flatMap(retryAfter(), (after) =>

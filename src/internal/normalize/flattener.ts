@@ -64,6 +64,10 @@ export class Flattener {
         return
       }
       case "number": {
+        // A JSON number past a double's range parses as ±Infinity: refuse it rather than store null.
+        if (value - value !== 0) {
+          throw new NormalizeFailure({ message: `the number in column ${field.column} is out of range for a double (${value})`, table: t.name, column: field.column })
+        }
         const col = field.col
         const natural = numberType(value)
         if (col !== undefined && (col.type === natural || (col.type === "double" && natural === "bigint"))) {

@@ -15,6 +15,7 @@ import { Data, Either } from "effect"
 import { BatchBuilder, type NormalizedBatch } from "./batchBuilder.js"
 import { ColumnWriter } from "./columnWriter.js"
 import { ContractGate, type ContractMode, evolveEverywhere, type SchemaContract } from "./contracts.js"
+import { describeThrown, isStackOverflow } from "../thrown.js"
 import { NormalizeFailure } from "./failure.js"
 import { Flattener } from "./flattener.js"
 import { isRecord } from "./inference.js"
@@ -88,7 +89,7 @@ export interface Normalizer {
 
 /** One resource's normalizer: the table graph and the batch builder over it. */
 class ResourceNormalizer {
-  constructor(private readonly graph: TableGraph, private readonly batch: BatchBuilder) {}
+  constructor(private readonly graph: TableGraph, private readonly batch: BatchBuilder, private readonly rootTable: string) {}
 
   normalize(records: ReadonlyArray<unknown>, firstIndex: number): Either.Either<NormalizedBatch, NormalizeError> {
     let index = firstIndex
@@ -111,6 +112,10 @@ class ResourceNormalizer {
             column: e.column
           })
         )
+      }
+      if (isStackOverflow(e)) {
+        const table = this.rootTable
+        return Either.left(new NormalizeError({ message: `${describeThrown(e)} (table ${table}, record ${index})`, table, recordIndex: index }))
       }
       throw e
     }
@@ -146,7 +151,11 @@ export const make = (options: NormalizerOptions): Normalizer => {
 
   const lists = new PendingLists()
   const flattener = new Flattener(new ColumnWriter(gate, notNullRoot), lists, Math.max(0, options.maxTableNesting ?? 1000))
-  const normalizer = new ResourceNormalizer(graph, new BatchBuilder(graph, root, flattener, lists, gate, rootIds, options.loadId, notNullHints))
+  const normalizer = new ResourceNormalizer(
+    graph,
+    new BatchBuilder(graph, root, flattener, lists, gate, rootIds, options.loadId, notNullHints),
+    options.rootTable
+  )
   // Plain functions, so callers may pass them around detached from the object.
   return {
     normalize: (records, firstIndex) => normalizer.normalize(records, firstIndex),

@@ -22,7 +22,17 @@ export interface RunOptions {
   readonly fullRefresh?: boolean | undefined
 }
 
-export type ResourceError = SourceError | Normalizer.NormalizeError | DestinationError | ParentFailed
+export type ResourceError = SourceError | Normalizer.NormalizeError | DestinationError | ParentFailed | UnexpectedError
+
+/**
+ * A throw nobody expected while loading a resource (a bug of ours, or user code called where we
+ * did not guard it). It fails that resource only: the others finish and the summary is printed.
+ */
+export class UnexpectedError extends Data.TaggedError("UnexpectedError")<{ readonly resource: string; readonly detail: string }> {
+  override get message(): string {
+    return `resource '${this.resource}' failed unexpectedly: ${this.detail}`
+  }
+}
 
 /** A child resource whose parent failed: its data would be incomplete, so it is not loaded. */
 export class ParentFailed extends Data.TaggedError("ParentFailed")<{ readonly resource: string; readonly parent: string }> {

@@ -9,7 +9,8 @@ import { type ResourcePage, takeRecords } from "../extract/resource.js"
 import { ApiClient } from "../http/apiClient.js"
 import type { Destination, DestinationError, LoadResult } from "../load/destination.js"
 import type * as Normalizer from "../normalize/normalizer.js"
-import { ParentFailed, type ResourceError, type ResourceLoadInfo, tableNameOf } from "./loadInfo.js"
+import { describeThrown } from "../thrown.js"
+import { ParentFailed, type ResourceError, type ResourceLoadInfo, tableNameOf, UnexpectedError } from "./loadInfo.js"
 import { makeNode } from "./resourceNode.js"
 import type { Counters, Node, Resource, RunContext } from "./runContext.js"
 
@@ -27,6 +28,11 @@ const countFailure = (node: Node, error: ResourceError) => {
     node.counters.retries += Math.max(0, error.attempts - 1)
   }
 }
+
+/** A defect in one resource's work becomes that resource's typed failure (secrets redacted). */
+const failOnDefect = (context: RunContext, resource: Resource) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchAllDefect(effect, (defect) =>
+    Effect.fail(new UnexpectedError({ resource: resource.name, detail: context.source.redactor.text(describeThrown(defect)) })))
 
 /** Streams one tree from its root and commits every resource in it that did not fail. */
 export const loadTree = (
@@ -74,6 +80,7 @@ export const loadTree = (
           }).pipe(
             Stream.runForEach((page) => Effect.zipRight(countPage(context, node)(page), consume(node, takeRecords(page)))),
             Effect.provideService(ApiClient, client),
+            failOnDefect(context, node.resource),
             Effect.catchAll((error: ResourceError) =>
               Effect.sync(() => {
                 if (node.failure === undefined) {
@@ -100,7 +107,7 @@ export const loadTree = (
               // The records are taken from the page: the stream keeps the page while the next one
               // is fetched (see `takeRecords`).
               Stream.runForEach((page) => Effect.zipRight(countPage(context, tree)(page), consume(tree, takeRecords(page))))
-            )).pipe(Effect.provideService(ApiClient, client))
+            )).pipe(Effect.provideService(ApiClient, client), failOnDefect(context, tree.resource))
       )
       if (Either.isLeft(rootRun)) {
         countFailure(tree, rootRun.left)
@@ -116,7 +123,7 @@ export const loadTree = (
           }
           let result: LoadResult | undefined
           if (node.failure === undefined && node.finish !== undefined) {
-            const outcome = yield* Effect.either(node.finish)
+            const outcome = yield* Effect.either(failOnDefect(context, node.resource)(node.finish))
             if (Either.isLeft(outcome)) node.failure = outcome.left
             else result = outcome.right
           }

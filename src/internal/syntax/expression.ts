@@ -40,6 +40,12 @@ export class ExpressionEvaluationError extends Data.TaggedError("ExpressionEvalu
   readonly message: string
 }> {}
 
+/**
+ * Tokens an expression may hold. Real stop conditions have a few dozen; the cap keeps a hostile
+ * one (thousands of `or` terms) from building a tree whose evaluation would overflow the stack.
+ */
+export const MaxExpressionTokens = 1000
+
 /** Names in scope for `stop_condition` and `cursor_value`. */
 export const PaginationNames: ReadonlyArray<string> = [
   "response",
@@ -63,6 +69,9 @@ export const parse = (source: string, names: ReadonlyArray<string>): Either.Eith
   }
   try {
     const tokens = tokenize(source, start, end)
+    if (tokens.length > MaxExpressionTokens) {
+      throw new SyntaxFailure(`expression has ${tokens.length - 1} tokens; at most ${MaxExpressionTokens} are allowed`, start)
+    }
     if (tokens[0].kind === "end") throw new SyntaxFailure(`empty expression at ${start}`, start)
     return Either.right({ source, ast: new Parser(tokens, names).parseAll() })
   } catch (e) {
