@@ -4,7 +4,7 @@ import * as ConnectorConfig from "../../src/internal/config/connectorConfig.js"
 import type { RestApiConfigInput } from "../../src/internal/config/schema.js"
 import { ApiClient, ApiError } from "../../src/internal/http/apiClient.js"
 import * as Redact from "../../src/internal/http/redact.js"
-import { parseRetryAfter } from "../../src/internal/http/retry.js"
+import { currentRetryBudgets, parseRetryAfter } from "../../src/internal/http/retry.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { fakeHttp, type Reply } from "../support/fakeHttp.js"
 
@@ -101,6 +101,37 @@ describe("retry policy (TestClock, no real sleeping)", () => {
       expect(warnings).toEqual([
         "resource 'items': the server asked to wait 1h (Retry-After) before retrying; waiting 30s instead (client.retry.max_delay)"
       ])
+    }))
+
+  it.effect("retries stop before a wait that would pass max_total_wait, saying so", () =>
+    Effect.gen(function*() {
+      // Waits of 2 s then 4 s: the second would make 6 s, past the 5 s budget.
+      const { fiber, calls } = yield* forkFetch(
+        config({ status_codes: [429], max_retries: 5, backoff_factor: 2, jitter: 0, max_total_wait: 5 }),
+        [limited()]
+      )
+      yield* TestClock.adjust(Duration.seconds(2))
+      const error = yield* Fiber.join(fiber).pipe(Effect.flip)
+      expect(yield* calls).toBe(2)
+      assert(error instanceof ApiError)
+      expect(error.attempts).toBe(2)
+      expect(error.message).toContain("retries stopped: another wait would pass 5 s of waiting for resource 'items' (client.retry.max_total_wait)")
+    }))
+
+  it.effect("within a run, all of a resource's requests draw on one wait budget", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp([limited(), ok, limited(), limited()])
+      const source = yield* RestApiSource.make(config({ status_codes: [429], max_retries: 5, backoff_factor: 2, jitter: 0, max_total_wait: 5 }))
+        .pipe(Effect.withConfigProvider(secrets))
+      const twice = yield* Effect.gen(function*() {
+        yield* source.records("items").pipe(Stream.runCollect)
+        // 2 s waited already: the second request may wait 2 s more, not 4.
+        return yield* source.records("items").pipe(Stream.runCollect, Effect.flip)
+      }).pipe(Effect.locally(currentRetryBudgets, new Map()), Effect.provide(http.layer), Effect.fork)
+      yield* TestClock.adjust(Duration.seconds(4))
+      const error = yield* Fiber.join(twice)
+      expect((yield* http.calls).length).toBe(4)
+      expect(error.message).toContain("client.retry.max_total_wait")
     }))
 
   it.effect("Retry-After as an HTTP date", () =>

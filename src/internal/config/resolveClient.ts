@@ -48,6 +48,7 @@ export const resolveRetry = (retry: RetryConfig | undefined): RetryPolicy => {
     backoffFactor: retry.backoff_factor ?? d.backoffFactor,
     maxDelay: retry.max_delay ?? d.maxDelay,
     respectRetryAfter: retry.respect_retry_after ?? d.respectRetryAfter,
-    jitter: retry.jitter ?? d.jitter
+    jitter: retry.jitter ?? d.jitter,
+    maxTotalWait: retry.max_total_wait ?? d.maxTotalWait
   }
 }

@@ -209,7 +209,9 @@ export const RetryConfig = Schema.Struct({
   max_delay: opt(seconds("nonNegative")),
   respect_retry_after: opt(Schema.Boolean),
   /** Largest random fraction added to a computed delay (default 0.1 = up to +10%); 0 turns jitter off. */
-  jitter: opt(Schema.Number.pipe(Schema.between(0, 1)))
+  jitter: opt(Schema.Number.pipe(Schema.between(0, 1))),
+  /** Seconds one resource may spend waiting between retries in one run (default 900). */
+  max_total_wait: opt(seconds("nonNegative"))
 })
 export type RetryConfig = typeof RetryConfig.Type
 

@@ -37,6 +37,8 @@ export interface RetryPolicy {
   readonly respectRetryAfter: boolean
   /** Largest random fraction added to a delay. */
   readonly jitter: number
+  /** Seconds; the most one resource may spend waiting between retries in one run. */
+  readonly maxTotalWait: number
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -45,7 +47,8 @@ export const defaultRetryPolicy: RetryPolicy = {
   backoffFactor: 1,
   maxDelay: 300,
   respectRetryAfter: true,
-  jitter: 0.1
+  jitter: 0.1,
+  maxTotalWait: 900
 }
 
 /** `client.rate_limit` (our extension). */

@@ -5,7 +5,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Effect } from "effect"
+import { Effect, FiberRef } from "effect"
 import type { RetryPolicy } from "../config/spec.js"
 import type { Authenticator } from "./auth.js"
 import { BufferedResponse } from "./bufferedResponse.js"
@@ -35,6 +35,15 @@ const withAttempts = <E>(error: E, attempts: number): E | Classified => {
   return error
 }
 
+/** The final failure, saying the retries stopped because the resource's waits reached their limit. */
+const overBudget = <E>(error: E, budget: Retry.RetryBudget, policy: RetryPolicy, label: string | undefined): E | Transient => {
+  if (!budget.exceeded || !(error instanceof Transient)) return error
+  const whose = label === undefined ? "" : ` for ${label}`
+  const detail = `${error.detail}; retries stopped: another wait would pass ${policy.maxTotalWait} s of waiting${whose} ` +
+    `(client.retry.max_total_wait)`
+  return new Transient({ ...fieldsOf(error), detail, attempts: error.attempts })
+}
+
 const fieldsOf = (e: Transient) => ({ status: e.status, detail: e.detail, reason: e.reason, retryAfter: e.retryAfter })
 
 const counted = (response: HttpClientResponse.HttpClientResponse, attempts: number) => {
@@ -50,24 +59,31 @@ const counted = (response: HttpClientResponse.HttpClientResponse, attempts: numb
  * on the final failure.
  */
 export const withRetry = (policy: RetryPolicy, label?: string) =>
-<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | Classified, R> => {
-  const schedule = Retry.schedule(policy, label)
-  return HttpClient.transformResponse(client, (exchange) =>
+<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | Classified, R> =>
+  HttpClient.transformResponse(client, (exchange) =>
     Effect.catchAll(exchange, (first): Effect.Effect<HttpClientResponse.HttpClientResponse, E | Classified, R> => {
       if (!isTransient(first)) return Effect.fail(first)
-      let attempts = 1
-      let replayed = false
-      const again = Effect.suspend((): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
-        if (!replayed) {
-          replayed = true
-          return Effect.fail(first)
-        }
-        attempts += 1
-        return exchange
+      return Effect.flatMap(FiberRef.get(Retry.currentRetryBudgets), (budgets) => {
+        const budget = Retry.budgetFor(budgets, label ?? "")
+        let attempts = 1
+        let replayed = false
+        let last: E = first
+        const again = Effect.suspend((): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
+          if (!replayed) {
+            replayed = true
+            return Effect.fail(first)
+          }
+          // Past the wait budget, the last failure ends the retries (the schedule stops on it).
+          if (budget.exceeded) return Effect.fail(last)
+          attempts += 1
+          return Effect.tapError(exchange, (e) =>
+            Effect.sync(() => {
+              last = e
+            }))
+        })
+        return Effect.retry(again, Retry.schedule(policy, label, budget)).pipe(
+          Effect.map((response) => counted(response, attempts)),
+          Effect.mapError((error) => overBudget(withAttempts(error, attempts), budget, policy, label))
+        )
       })
-      return Effect.retry(again, schedule).pipe(
-        Effect.map((response) => counted(response, attempts)),
-        Effect.mapError((error) => withAttempts(error, attempts))
-      )
     }))
-}

@@ -3,10 +3,37 @@
  * honouring `Retry-After` with a floor, jitter that only ever adds, a cap on each delay
  * and on the number of retries.
  */
-import { Duration, Effect, Option, Random, Schedule } from "effect"
+import { Duration, Effect, FiberRef, Option, Random, Schedule } from "effect"
 
 export { defaultRetryPolicy as defaultPolicy, type RetryPolicy } from "../config/spec.js"
 import type { RetryPolicy } from "../config/spec.js"
+
+/**
+ * What one resource has waited between retries in a run, against `client.retry.max_total_wait`.
+ * `exceeded` is set instead of sleeping a wait that would pass the limit; the retry then stops.
+ */
+export interface RetryBudget {
+  waitedMillis: number
+  exceeded: boolean
+}
+
+/**
+ * The budgets of the current run, by resource: `Pipeline.run` sets a fresh map, so every
+ * request of a resource (a child's, for every parent record, included) draws on one budget.
+ * Outside a run (a bare `records()` stream) each request has a budget of its own.
+ */
+export const currentRetryBudgets: FiberRef.FiberRef<Map<string, RetryBudget> | undefined> = FiberRef.unsafeMake<
+  Map<string, RetryBudget> | undefined
+>(undefined)
+
+export const budgetFor = (budgets: Map<string, RetryBudget> | undefined, key: string): RetryBudget => {
+  const fresh = { waitedMillis: 0, exceeded: false }
+  if (budgets === undefined) return fresh
+  const existing = budgets.get(key)
+  if (existing !== undefined) return existing
+  budgets.set(key, fresh)
+  return fresh
+}
 
 /** A `Retry-After` of 0 must not make us spin (dlt#4036). */
 export const retryAfterFloor = Duration.millis(500)
@@ -55,16 +82,32 @@ const askedFor = (policy: RetryPolicy, failure: unknown): Duration.Duration | un
  * replaced by the server's `Retry-After` when present, capped, then jitter is added on top.
  * Its input is the failure, so the delay can depend on it; a failure that is not transient ends it.
  */
-export const schedule = (policy: RetryPolicy, label?: string): Schedule.Schedule<unknown, unknown> =>
+export const schedule = (
+  policy: RetryPolicy,
+  label?: string,
+  budget: RetryBudget = { waitedMillis: 0, exceeded: false }
+): Schedule.Schedule<unknown, unknown> =>
   Schedule.exponential(Duration.seconds(policy.backoffFactor), 2).pipe(
     Schedule.intersect(Schedule.identity<unknown>()),
-    Schedule.intersect(Schedule.recurWhile(isRetryable)),
+    Schedule.intersect(Schedule.recurWhile((failure) => isRetryable(failure) && !budget.exceeded)),
     Schedule.intersect(Schedule.recurs(policy.maxRetries)),
     Schedule.modifyDelayEffect(([[[exponential, failure]]]) => {
       const delay = baseDelay(policy, exponential, failure)
-      const jittered = policy.jitter <= 0
-        ? Effect.succeed(delay)
-        : Effect.map(Random.next, (r) => Duration.millis(Math.round(Duration.toMillis(delay) * (1 + r * policy.jitter))))
+      const jittered = Effect.map(
+        policy.jitter <= 0
+          ? Effect.succeed(delay)
+          : Effect.map(Random.next, (r) => Duration.millis(Math.round(Duration.toMillis(delay) * (1 + r * policy.jitter)))),
+        (wait) => {
+          // A wait that would pass the resource's total is not slept: the retry stops instead.
+          const millis = Duration.toMillis(wait)
+          if (budget.waitedMillis + millis > policy.maxTotalWait * 1000) {
+            budget.exceeded = true
+            return Duration.zero
+          }
+          budget.waitedMillis += millis
+          return wait
+        }
+      )
       const asked = askedFor(policy, failure)
       // A server's wait longer than max_delay is not slept silently: say so, then wait max_delay.
       return asked === undefined ? jittered : Effect.zipRight(

@@ -12,6 +12,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import type { ApiClient } from "../http/apiClient.js"
+import { currentRetryBudgets } from "../http/retry.js"
 import { Destination, type DestinationError } from "../load/destination.js"
 import type { RestApiSource } from "../extract/source.js"
 import { type LoadInfo, type RunOptions, UnknownResourceError } from "./loadInfo.js"
@@ -34,6 +35,13 @@ export {
  * its client for this source serves the whole run, so resources share its token and budget.
  */
 export const run = (
+  source: RestApiSource,
+  options: RunOptions
+): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
+  // Each resource draws on one retry-wait budget for the whole run (client.retry.max_total_wait).
+  Effect.suspend(() => Effect.locally(runWithBudgets(source, options), currentRetryBudgets, new Map()))
+
+const runWithBudgets = (
   source: RestApiSource,
   options: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
