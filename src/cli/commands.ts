@@ -13,7 +13,8 @@ import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
 import { Destination } from "../internal/load/destination.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
-import { progressLine, stderrProgress, summary, table } from "./report.js"
+import type { ResourceProgress } from "../internal/pipeline/progress.js"
+import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
 export class CommandFailed extends Error {
@@ -74,6 +75,9 @@ const runPipeline = (options: {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
     const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
     yield* Console.error(`loading ${source.spec.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
+    // Each resource's latest progress: on SIGINT/SIGTERM, what committed before it.
+    const seen = new Map<string, ResourceProgress>()
+    const chosen = options.resources ?? source.spec.resources.filter((r) => r.selected).map((r) => r.name)
     const info = yield* Pipeline.run(source, {
       dataset: options.dataset,
       resources: options.resources,
@@ -81,8 +85,10 @@ const runPipeline = (options: {
       concurrency: options.concurrency
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress())
-      )
+        Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress(1000, seen))
+      ),
+      // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
+      Effect.onInterrupt(() => Console.log(interruptedSummary(options.dataset, chosen, seen)))
     )
     yield* Console.log(summary(info))
     for (const r of info.resources) {

@@ -10,13 +10,17 @@ export const progressLine = (p: ResourceProgress): string =>
   `${plural(p.requests, "request")}${p.retries > 0 ? ` (${plural(p.retries, "retry")})`.replace("retrys", "retries") : ""}, ` +
   `${p.seconds.toFixed(1)}s`
 
-/** Prints a resource's progress at most once a second, and always when it finishes. */
-export const stderrProgress = (intervalMillis = 1000): Layer.Layer<Progress> =>
+/**
+ * Prints a resource's progress at most once a second, and always when it finishes. `seen`, when
+ * given, keeps each resource's latest report: what an interrupted run has committed.
+ */
+export const stderrProgress = (intervalMillis = 1000, seen?: Map<string, ResourceProgress>): Layer.Layer<Progress> =>
   Layer.sync(Progress, () => {
     const last = new Map<string, number>()
     return {
       report: (p) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          seen?.set(p.resource, p)
           const previous = last.get(p.resource)
           if (p.state === "running" && previous !== undefined && now - previous < intervalMillis) return Effect.void
           if (p.state === "running" && previous === undefined) {
@@ -53,4 +57,19 @@ export const summary = (info: LoadInfo): string => {
   return `dataset ${info.dataset}, load ${info.loadId}\n` +
     table(["resource", "table", "status", "rows", "pages", "requests", "retries", "seconds"], rows) +
     notes.map((n) => `\n${n}`).join("")
+}
+
+/**
+ * What an interrupted run leaves: the resources that committed before the signal, and the
+ * others, whose loads rolled back (their staging tables dropped) or never started.
+ */
+export const interruptedSummary = (dataset: string, resources: ReadonlyArray<string>, seen: ReadonlyMap<string, ResourceProgress>): string => {
+  const rows = resources.map((name) => {
+    const p = seen.get(name)
+    if (p === undefined) return [name, "", "not started", "", "", ""]
+    if (p.state === "done") return [name, p.table, "committed", p.rows, p.pages, p.seconds.toFixed(2)]
+    if (p.state === "failed") return [name, p.table, "failed", "", p.pages, p.seconds.toFixed(2)]
+    return [name, p.table, "interrupted, rolled back", "", p.pages, p.seconds.toFixed(2)]
+  })
+  return `dataset ${dataset}: interrupted\n` + table(["resource", "table", "status", "rows", "pages", "seconds"], rows)
 }

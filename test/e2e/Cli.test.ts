@@ -167,9 +167,9 @@ describe("rest-connector CLI against the demo API", () => {
     }
   })
 
-  it("an unknown paginator type is a config error naming its path", async () => {
+  it("an unknown paginator type is a config error naming its path (exit 2)", async () => {
     const result = await run(["run", path.join(root, "test/e2e/fixtures/unknown-paginator.yaml"), ...storage()])
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.stderr).toContain("resources[0].endpoint.paginator.type: Expected")
     expect(result.stderr).toContain("\"cursorr\"")
   })
@@ -178,7 +178,7 @@ describe("rest-connector CLI against the demo API", () => {
     const before = api.stats().requests
     for (const n of ["0", "-1"]) {
       const result = await run(["run", config, "--concurrency", n, "--base-url", api.baseUrl, ...storage()])
-      expect(result.code).not.toBe(0)
+      expect(result.code).toBe(2)
       expect(result.stdout + result.stderr).toContain("--concurrency must be at least 1")
     }
     expect(api.stats().requests).toBe(before)
@@ -224,7 +224,7 @@ export default defineConfig({
   it("a missing secret fails before any request", async () => {
     const before = api.stats().requests
     const result = await runConfig(config, { ANALYTICS_API_KEY: undefined })
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.stderr).toContain("client.auth.api_key: secret 'ANALYTICS_API_KEY'")
     expect(result.stderr).toContain("is not set")
     expect(api.stats().requests).toBe(before)
