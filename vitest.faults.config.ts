@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config"
 
 const src = fileURLToPath(new URL("./src/", import.meta.url))
 
+// One seed for the whole suite (every file reads it): FAULT_SEED=<n> replays a run's choices.
+process.env["FAULT_SEED"] ||= String(Date.now() >>> 0)
+
 // The fault suite (`npm run test:faults`): SIGKILLs, terminated backends, a hostile HTTP server
 // and mutated configs against the built CLI. Kept out of `npm test` (vitest.config.ts excludes it).
 export default defineConfig({

@@ -88,18 +88,22 @@ describe(`SIGKILL during a merge run with child tables and incremental state (FA
     let estimate = referenceMillis
     for (let attempt = 1; kills < KILLS && attempt <= KILLS * 3 && !signal.aborted; attempt++) {
       if (api.version() < FINAL_VERSION && rng.chance(0.2)) api.setVersion(api.version() + 1)
-      const delay = Math.round(rng.next() * estimate * 0.9)
       const scope = storage.kind === "embedded" && rng.chance(0.5) ? "group" : "cli"
+      // A random moment, or just after a resource said it is done (the others are then often committing).
+      const afterDone = rng.chance(0.35) ? rng.int(1, 2) : 0
+      const delay = afterDone > 0 ? rng.int(0, 120) : Math.round(rng.next() * estimate * 0.9)
+      const moment = afterDone > 0 ? `${delay} ms after done #${afterDone}` : `after ${delay} ms`
       const cli = start(target)
+      if (afterDone > 0) await cli.stderrMatches(/: done, /, afterDone)
       await new Promise((done) => setTimeout(done, delay))
       const killed = cli.kill(scope)
       const outcome = await cli.done
       outputs.push(outcome)
       // An orphaned embedded database closes its folder on its own; the checks wait for it.
       const orphanMillis = await cli.groupGone()
-      const what = `attempt ${attempt}: ${killed ? `SIGKILL (${scope})` : "no kill"} after ${delay} ms, version ${api.version()}: ${
+      const what = `attempt ${attempt}: ${killed ? `SIGKILL (${scope})` : "no kill"} ${moment}, version ${api.version()}: ${
         describeOutcome(outcome)
-      }${orphanMillis > 50 ? `, database process gone ${orphanMillis} ms later` : ""}`
+      }${killed && scope === "cli" && orphanMillis > 50 ? `, its database process closed ${orphanMillis} ms later` : ""}`
       log(what)
       if (killed) kills++
       else {

@@ -27,6 +27,8 @@ export interface CliProcess {
   readonly done: Promise<CliOutcome>
   /** SIGKILL the CLI (`cli`) or its whole process group (`group`); false if it had already exited. */
   readonly kill: (scope: "cli" | "group") => boolean
+  /** Resolves once stderr has matched `pattern` `times` times (true), or the CLI exited first (false). */
+  readonly stderrMatches: (pattern: RegExp, times: number) => Promise<boolean>
   /** Resolves once no process of its group is left (an orphaned database process has closed). */
   readonly groupGone: (timeoutMillis?: number) => Promise<number>
 }
@@ -58,8 +60,12 @@ export const startCli = (
   if (pid === undefined) throw new Error("the CLI did not start")
   let stdout = ""
   let stderr = ""
+  const watchers = new Set<() => void>()
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d
+    for (const w of watchers) w()
+  })
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
@@ -80,6 +86,20 @@ export const startCli = (
       return false
     }
   }
+  const stderrMatches = (pattern: RegExp, times: number) =>
+    new Promise<boolean>((resolve) => {
+      const check = () => {
+        if ((stderr.match(new RegExp(pattern.source, "g")) ?? []).length < times) return
+        watchers.delete(check)
+        resolve(true)
+      }
+      watchers.add(check)
+      check()
+      void done.then(() => {
+        watchers.delete(check)
+        resolve(false)
+      })
+    })
   const groupGone = async (limit = 60_000): Promise<number> => {
     const from = Date.now()
     while (alive(pid)) {
@@ -91,7 +111,7 @@ export const startCli = (
     }
     return Date.now() - from
   }
-  return { pid, done, kill, groupGone }
+  return { pid, done, kill, stderrMatches, groupGone }
 }
 
 export const runCli = (args: ReadonlyArray<string>, env?: Record<string, string | undefined>): Promise<CliOutcome> =>
