@@ -16,6 +16,7 @@ import * as Source from "../internal/extract/source.js"
 import * as ApiClient from "../internal/http/apiClient.js"
 import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
 import { shareOwnPackages } from "./packageResolution.js"
+import { remember } from "./redaction.js"
 
 export interface SourceFileOptions {
   /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
@@ -30,7 +31,11 @@ export const sourceFromFile = (
   Effect.suspend(() => {
     // A config module's imports of the package and of Effect resolve to the CLI's own copies.
     if (/\.[cm]?[jt]s$/i.test(file)) shareOwnPackages()
-    return Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => Source.fromResolved(resolved, file))
+    return Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => {
+      const source = Source.fromResolved(resolved, file)
+      remember(source.redactor)
+      return source
+    })
   })
 
 /** `--dataset` default: the config file's base name in snake_case. */

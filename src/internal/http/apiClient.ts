@@ -13,7 +13,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Effect, Either, Layer, Redacted, Scope } from "effect"
 import type { Secret } from "../config/secrets.js"
-import { secretValues } from "../config/secrets.js"
 import type { ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
 import { ApiError, type ApiErrorReason } from "./apiError.js"
@@ -115,7 +114,7 @@ const reasonOf = (error: Classified): ApiErrorReason => {
 export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const config = source.client
-    const redactor = Redact.make(secretValues(source))
+    const redactor = Redact.forSource(source)
     // Client spans are the transport's business: ours makes none; with the platform's client
     // and a tracer, each page request is a span (`HttpClient.withTracerDisabledWhen` on the
     // HttpClient layer turns them off).
@@ -125,7 +124,7 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const limiter = yield* RateLimit.make(config.rateLimit)
     // One authenticator for the client and one per endpoint override, made once, so an
     // OAuth2 token is fetched once and shared by every resource that uses it.
-    const clientAuth = config.auth === undefined ? noAuth : yield* Auth.makeAuthenticator(config.auth)
+    const clientAuth = config.auth === undefined ? noAuth : yield* Auth.makeAuthenticator(config.auth, redactor.learn)
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
@@ -144,7 +143,7 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
         ? noAuth
         : resource.auth === undefined
         ? clientAuth
-        : yield* Auth.makeAuthenticator(resource.auth)
+        : yield* Auth.makeAuthenticator(resource.auth, redactor.learn)
       // URLs are described with what goes on the wire, an api_key in the query included.
       const auth = resource.auth === undefined ? config.auth : resource.auth
       perResource.set(resource.name, {
