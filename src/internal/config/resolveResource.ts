@@ -54,16 +54,29 @@ export const resolveResource = (
   const rawParams: Record<string, unknown> = { ...endpoint.params }
   let legacyIncremental: ResourceIncremental | undefined
   for (const [key, value] of Object.entries(rawParams)) {
-    if (!isPlainObject(value)) continue
+    const slot = `{${key}}`
+    if (!isPlainObject(value)) {
+      // dlt binds a plain param named in the path (`{org}/{repo}/issues`) into it, as written.
+      if (rawPath.includes(slot) && value !== null && value !== undefined && typeof value !== "object") {
+        rawPath = rawPath.split(slot).join(String(value).replace(/\{/g, "{{").replace(/\}/g, "}}"))
+        delete rawParams[key]
+      }
+      continue
+    }
     if (value.type === "resolve" && typeof value.resource === "string" && typeof value.field === "string") {
       const placeholder = `{resources.${value.resource}.${value.field}}`
-      if (rawPath.includes(`{${key}}`)) {
-        rawPath = rawPath.split(`{${key}}`).join(placeholder)
+      if (rawPath.includes(slot)) {
+        rawPath = rawPath.split(slot).join(placeholder)
         delete rawParams[key]
       } else {
-        rawParams[key] = placeholder
+        // dlt raises too: a parent's field in the query is written `{resources.<parent>.<field>}`.
+        issues.push(issue(joinPath(`${ep}.params`, key), `a 'resolve' param must be bound in the path ('${slot}' is not in '${rawPath}'); to send a parent's field as a query param write "{resources.${value.resource}.${value.field}}"`))
+        delete rawParams[key]
       }
     } else if (value.type === "incremental" && typeof value.cursor_path === "string") {
+      if (legacyIncremental !== undefined || endpoint.incremental !== undefined) {
+        issues.push(issue(joinPath(`${ep}.params`, key), "an endpoint takes one incremental: this param defines a second one (dlt refuses this too)"))
+      }
       legacyIncremental = {
         cursor_path: value.cursor_path,
         ...(value.initial_value !== undefined ? { initial_value: value.initial_value } : {}),
@@ -136,6 +149,7 @@ export const resolveResource = (
     // dlt's older form: start_param/end_param name the query params that carry the values.
     const inc = endpoint.incremental
     if (inc.start_param !== undefined) params[inc.start_param] = templateValue("{incremental.start_value}")
+    // Without an end value the end param is left out of the requests (rendered as None in dlt).
     if (inc.end_param !== undefined) params[inc.end_param] = templateValue("{incremental.end_value}")
   }
   if (incremental === undefined && used.some((p) => p._tag === "Incremental")) {

@@ -14,9 +14,12 @@ const renderValues = (
     if (value._tag === "Plain") out[key] = value.value
     else if (value._tag === "Secret") out[key] = Redacted.value(value.secret)
     else {
-      const rendered = Template.render(value.template, context)
+      const rendered = Template.renderValue(value.template, context)
       if (Either.isLeft(rendered)) return Either.left(rendered.left)
-      out[key] = rendered.right
+      // A lone placeholder with no value (`{incremental.end_value}` without an end_value) leaves
+      // the param out, as `requests` drops a None param in dlt.
+      if (rendered.right === undefined || rendered.right === null) continue
+      out[key] = typeof rendered.right === "string" ? rendered.right : Template.asText(rendered.right)
     }
   }
   return Either.right(out)

@@ -11,7 +11,23 @@ export type Placeholder =
   | { readonly _tag: "Parent"; readonly resource: string; readonly field: DataSelector.DataSelector }
   | { readonly _tag: "Incremental"; readonly name: IncrementalName }
 
-export const IncrementalNames = ["start_value", "initial_value", "last_value", "end_value"] as const
+/**
+ * The run's values (the first four) and the incremental's own settings, as dlt formats them
+ * from its `Incremental` object (`{incremental.lag}` in dlt's own tests).
+ */
+export const IncrementalNames = [
+  "start_value",
+  "initial_value",
+  "last_value",
+  "end_value",
+  "lag",
+  "cursor_path",
+  "row_order",
+  "range_start",
+  "range_end",
+  "on_cursor_value_missing",
+  "last_value_func"
+] as const
 export type IncrementalName = (typeof IncrementalNames)[number]
 
 export type Part = { readonly _tag: "Text"; readonly text: string } | Placeholder
@@ -28,7 +44,7 @@ export class TemplateSyntaxError extends Data.TaggedError("TemplateSyntaxError")
 export interface TemplateContext {
   /** The parent record of a child resource. */
   readonly parent?: { readonly name: string; readonly record: unknown } | undefined
-  readonly incremental?: Readonly<Record<IncrementalName, unknown>> | undefined
+  readonly incremental?: Readonly<Partial<Record<IncrementalName, unknown>>> | undefined
 }
 
 export class TemplateError extends Data.TaggedError("TemplateError")<{ readonly message: string }> {}
@@ -119,7 +135,7 @@ const valueOf = (placeholder: Placeholder, context: TemplateContext): Either.Eit
   return Either.right(value)
 }
 
-const asText = (value: unknown): string =>
+export const asText = (value: unknown): string =>
   value === null || value === undefined ? "" : typeof value === "string" ? value : value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value)
 
 /** Renders a template to a string. */

@@ -1,0 +1,132 @@
+/**
+ * Requests built the way dlt builds them, each case named after the dlt test it comes from
+ * (dlt's tests/sources/rest_api): static path params, resolve params, incremental definitions
+ * and the incremental fields a placeholder may name.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import * as RestApiSource from "../../src/internal/extract/source.js"
+import { errorOf, withResources } from "../support/configFixtures.js"
+import { fakeHttp } from "../support/fakeHttp.js"
+
+/** The URLs one run of `resource` requests, against an API that answers one empty page. */
+const requested = (config: Parameters<typeof RestApiSource.make>[0], resource: string) =>
+  Effect.gen(function*() {
+    const http = yield* fakeHttp(() => ({ status: 200, body: [] }))
+    const source = yield* RestApiSource.make(config)
+    yield* source.records(resource).pipe(Stream.runDrain, Effect.provide(http.layer))
+    return (yield* http.calls).map((u) => new URL(u))
+  })
+
+describe("static and resolved path params (test_resolve_config.py)", () => {
+  it.effect("test_bind_path_param: plain params named in the path are bound into it and leave the query", () =>
+    Effect.gen(function*() {
+      const [url] = yield* requested({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resources: [{ name: "issues", endpoint: { path: "{org}/{repo}/issues/{id}", params: { org: "dlt-hub", repo: "dlt", id: 12345, state: "open" } } }]
+      }, "issues")
+      expect(url?.pathname).toBe("/dlt-hub/dlt/issues/12345")
+      expect([...(url?.searchParams.keys() ?? [])]).toEqual(["state"])
+    }))
+
+  it("test_bind_path_param (tp_6): a resolve param not bound in the path is refused, with its path", () => {
+    const error = errorOf(withResources([
+      { name: "issues", endpoint: { path: "issues" } },
+      { name: "comments", endpoint: { path: "issues/1234/comments", params: { id: { type: "resolve", resource: "issues", field: "id" } } } }
+    ]))
+    const found = error.issues.find((i) => i.path === "resources[1].endpoint.params.id")
+    expect(found?.message).toContain("must be bound in the path")
+    expect(found?.message).toContain("{resources.issues.id}")
+  })
+})
+
+describe("incremental definitions (test_incremental_config.py)", () => {
+  it("test_one_resource_cannot_have_many_incrementals: one in params and one in incremental", () => {
+    const error = errorOf(withResources([{
+      name: "posts",
+      endpoint: {
+        path: "posts",
+        params: { since: { type: "incremental", cursor_path: "updated_at", initial_value: "2024-01-01" } },
+        incremental: { cursor_path: "id", initial_value: 1 }
+      }
+    }]))
+    expect(error.issues.map((i) => i.path)).toContain("resources[0].endpoint.params.since")
+  })
+
+  it("test_one_resource_cannot_have_many_incrementals_2: two in params", () => {
+    const error = errorOf(withResources([{
+      name: "posts",
+      endpoint: {
+        path: "posts",
+        params: {
+          since: { type: "incremental", cursor_path: "updated_at", initial_value: "2024-01-01" },
+          after: { type: "incremental", cursor_path: "id", initial_value: 1 }
+        }
+      }
+    }]))
+    expect(error.issues.map((i) => i.message).join("\n")).toContain("one incremental")
+  })
+
+  it.effect("end_param without end_value: the param is left out (dlt renders None, requests drops it)", () =>
+    Effect.gen(function*() {
+      const [url] = yield* requested({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resources: [{
+          name: "posts",
+          endpoint: { path: "posts", incremental: { cursor_path: "id", initial_value: 5, start_param: "since", end_param: "until" } }
+        }]
+      }, "posts")
+      expect(url?.searchParams.get("since")).toBe("5")
+      expect(url?.searchParams.has("until")).toBe(false)
+    }))
+
+  it.effect("test_incremental_object_interpolation: {incremental.lag} and the other fields fill params", () =>
+    Effect.gen(function*() {
+      const [url] = yield* requested({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resources: [{
+          name: "posts",
+          endpoint: {
+            path: "posts",
+            params: {
+              initial_value: "{incremental.initial_value}",
+              lag: "{incremental.lag}",
+              since: "{incremental.start_value}",
+              until: "{incremental.end_value}",
+              field: "{incremental.cursor_path}"
+            },
+            incremental: { cursor_path: "id", initial_value: 1600000000, end_value: 1700000000, lag: 3600 }
+          }
+        }]
+      }, "posts")
+      expect(Object.fromEntries(url?.searchParams ?? [])).toEqual({
+        initial_value: "1600000000",
+        lag: "3600",
+        since: "1600000000",
+        until: "1700000000",
+        field: "id"
+      })
+    }))
+
+  it.effect("incremental fields fill paths, headers and json bodies too", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp(() => ({ status: 200, body: [] }))
+      const source = yield* RestApiSource.make({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resources: [{
+          name: "posts",
+          endpoint: {
+            path: "posts/{incremental.range_start}",
+            method: "POST",
+            headers: { "X-Lag": "{incremental.lag}" },
+            json: { lag: "{incremental.lag}", order: "{incremental.last_value_func}" },
+            incremental: { cursor_path: "id", initial_value: 1, lag: 10 }
+          }
+        }]
+      })
+      yield* source.records("posts").pipe(Stream.runDrain, Effect.provide(http.layer))
+      expect(new URL((yield* http.calls)[0] ?? "").pathname).toBe("/posts/closed")
+      expect((yield* http.headers)[0]?.["x-lag"]).toBe("10")
+      expect(JSON.parse((yield* http.bodies)[0]?.text ?? "")).toEqual({ lag: 10, order: "max" })
+    }))
+})
