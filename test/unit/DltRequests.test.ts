@@ -4,7 +4,8 @@
  * and the incremental fields a placeholder may name.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect, Either, Stream } from "effect"
+import { resolveConfig } from "../../src/internal/config/resolve.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { errorOf, withResources } from "../support/configFixtures.js"
 import { fakeHttp } from "../support/fakeHttp.js"
@@ -129,4 +130,34 @@ describe("incremental definitions (test_incremental_config.py)", () => {
       expect((yield* http.headers)[0]?.["x-lag"]).toBe("10")
       expect(JSON.parse((yield* http.bodies)[0]?.text ?? "")).toEqual({ lag: 10, order: "max" })
     }))
+})
+
+describe("smaller keys dlt accepts", () => {
+  it.effect("data_selector: null resets a default selector, so the records are detected", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp(() => ({ status: 200, body: { results: [{ id: 1 }, { id: 2 }] } }))
+      const source = yield* RestApiSource.make({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resource_defaults: { endpoint: { data_selector: "data.items" } },
+        resources: [{ name: "things", endpoint: { path: "things", data_selector: null } }]
+      })
+      const records = yield* source.records("things").pipe(Stream.runCollect, Effect.provide(http.layer))
+      expect(records.length).toBe(2)
+    }))
+
+  it("a columns dict entry may carry dlt's name key; the dict key names the column, as in dlt", () => {
+    const resolved = Either.getOrThrow(resolveConfig({
+      client: { base_url: "https://api.test/" },
+      resources: [{ name: "a", columns: { created: { name: "created", data_type: "timestamp" } } }]
+    }))
+    expect(resolved.resources[0]?.columnHints.map((c) => c.name)).toEqual(["created"])
+  })
+
+  it("table_format: native is accepted; an open table format is refused, saying why it cannot apply", () => {
+    expect(Either.isRight(resolveConfig({ client: { base_url: "https://api.test/" }, resources: [{ name: "a", table_format: "native" }] })))
+      .toBe(true)
+    const error = errorOf(withResources([{ name: "a", table_format: "iceberg" }]))
+    const found = error.issues.find((i) => i.path === "resources[0].table_format")
+    expect(found?.message).toContain("cannot apply to Postgres")
+  })
 })

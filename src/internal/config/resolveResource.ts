@@ -20,7 +20,6 @@ import { formTemplates, type ResourceSpec, type SecretInput, type Value } from "
 
 /** Keys recognised by the config contract whose behaviour comes in a later version. */
 const laterResourceKeys = [
-  "table_format",
   "file_format",
   "references",
   "nested_hints"
@@ -35,6 +34,12 @@ export const resolveResource = (
   const before = issues.length
   for (const key of laterResourceKeys) {
     if (resource[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
+  }
+
+  // Postgres tables are Postgres's own format: dlt's "native"; the open table formats need a
+  // filesystem or lakehouse destination.
+  if (resource.table_format !== undefined && resource.table_format !== "native") {
+    issues.push(issue(`${path}.table_format`, `${JSON.stringify(resource.table_format)} cannot apply to Postgres: tables here are Postgres tables (dlt's "native"); iceberg, delta and hive are formats of files in a filesystem or lakehouse destination`))
   }
 
   // `_rc_*` is our system tables' namespace: a data table there would alter them.
@@ -108,7 +113,7 @@ export const resolveResource = (
   const singleEntity = /\{[^{}]+\}/.test(lastSegment)
 
   let dataSelector: DataSelector.DataSelector | undefined
-  if (endpoint.data_selector !== undefined) {
+  if (endpoint.data_selector !== undefined && endpoint.data_selector !== null) {
     dataSelector = orIssue(DataSelector.parse(endpoint.data_selector), `${ep}.data_selector`, issues)
   } else if (singleEntity) {
     dataSelector = DataSelector.root

@@ -256,7 +256,8 @@ export const EndpointConfig = Schema.Struct({
   data: opt(Schema.Unknown),
   headers: opt(Headers),
   paginator: opt(Schema.NullOr(PaginatorConfig)),
-  data_selector: opt(Schema.String),
+  /** null: no selector (dlt uses it to reset a default), so the records are detected. */
+  data_selector: opt(Schema.NullOr(Schema.String)),
   response_actions: opt(Schema.Array(ResponseAction)),
   incremental: opt(Incremental),
   auth: opt(Schema.NullOr(AuthConfig))
@@ -293,7 +294,8 @@ const ColumnHintConfig = {
   description: opt(Schema.String)
 }
 export const ColumnsConfig = Schema.Union(
-  Schema.Record({ key: Schema.String, value: Schema.Struct(ColumnHintConfig) }),
+  // dlt accepts a `name` in the dict form too, and sets it to the dict key.
+  Schema.Record({ key: Schema.String, value: Schema.Struct({ name: opt(Schema.String), ...ColumnHintConfig }) }),
   Schema.Array(Schema.Struct({ name: Schema.String, ...ColumnHintConfig }))
 )
 export type ColumnsConfig = typeof ColumnsConfig.Type
