@@ -89,14 +89,16 @@ export interface LoadResult {
   readonly schemaVersion?: string | undefined
 }
 
+export interface CommitOptions {
+  readonly startedAt: Date
+  /** Resource state (incremental cursors...) to store in `_rc_state` in the same transaction. */
+  readonly state?: unknown
+}
+
 /** A resource's load in progress: rows stream into staging; `commit` makes them visible at once. */
 export interface ResourceLoad {
   readonly write: (batch: Batch) => Effect<void, DestinationError>
-  readonly commit: (options: {
-    readonly startedAt: Date
-    /** Resource state (incremental cursors...) to store in `_rc_state` in the same transaction. */
-    readonly state?: unknown
-  }) => Effect<LoadResult, DestinationError>
+  readonly commit: (options: CommitOptions) => Effect<LoadResult, DestinationError>
 }
 
 export interface StoredColumn {
@@ -111,6 +113,12 @@ export class Destination extends Context.Tag("effect-rest-connector/Destination"
   readonly storedTables: (dataset: string) => Effect<ReadonlyArray<TableSchema>, DestinationError>
   /** Starts a resource load. Closing the scope without `commit` discards the staged rows. */
   readonly startLoad: (options: StartLoadOptions) => Effect<ResourceLoad, DestinationError, Scope>
+  /**
+   * Commits loads of one resource in one run together (a `table_name` function's root tables,
+   * a load each): their rows, one `_rc_loads` row and the state become visible at once. Loads
+   * must come from this destination's `startLoad`.
+   */
+  readonly commitLoads: (loads: ReadonlyArray<ResourceLoad>, options: CommitOptions) => Effect<LoadResult, DestinationError>
   /** Stored `_rc_state` for a resource, if any. */
   readonly loadState: (dataset: string, resource: string) => Effect<unknown, DestinationError>
 }>() {}

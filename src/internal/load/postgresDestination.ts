@@ -14,7 +14,7 @@ import { Destination } from "./destination.js"
 import { readState } from "./loadRecords.js"
 import type { CopyWriter } from "./pgCopy.js"
 import { PgCopy } from "./pgCopy.js"
-import { startLoad } from "./resourceLoad.js"
+import { commitLoadsOf, startLoad } from "./resourceLoad.js"
 import { storedSchemas } from "./tableGraph.js"
 
 /** The destination over `sql`, staging rows with `copy` when given. */
@@ -25,6 +25,7 @@ export const makeWith = (sql: SqlClient.SqlClient, copy: CopyWriter | undefined)
       Effect.withSpan("Destination.storedTables", { attributes: { dataset } })
     ),
   startLoad: (options) => startLoad(sql, copy, options),
+  commitLoads: commitLoadsOf,
   loadState: (dataset, resource) =>
     readState(sql, dataset, resource).pipe(Effect.withSpan("Destination.loadState", { attributes: { dataset, resource } }))
 })
