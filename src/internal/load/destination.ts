@@ -119,6 +119,12 @@ export class Destination extends Context.Tag("effect-rest-connector/Destination"
    * must come from this destination's `startLoad`.
    */
   readonly commitLoads: (loads: ReadonlyArray<ResourceLoad>, options: CommitOptions) => Effect<LoadResult, DestinationError>
+  /**
+   * Holds the dataset's resource for the scope: another run loading it (in this process or,
+   * on a server, any other) waits until the scope closes, saying so in a warning. True when
+   * this one had to wait.
+   */
+  readonly lockResource: (dataset: string, resource: string) => Effect<boolean, DestinationError, Scope>
   /** Stored `_rc_state` for a resource, if any. */
   readonly loadState: (dataset: string, resource: string) => Effect<unknown, DestinationError>
 }>() {}
