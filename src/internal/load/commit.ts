@@ -158,6 +158,21 @@ const commitWork = (
     return { rowsPerTable, schemaVersion: version.hash }
   })
 
+/**
+ * A connection lost in the commit's transaction: it rolled back, unless the connection went
+ * after the server had committed; this run cannot tell which. Either way rows and state went
+ * together, so the next run converges.
+ */
+const lostInCommit = (resource: string) => (e: DestinationError): DestinationError =>
+  e.reason !== "ConnectionLost" ? e : new DestinationError({
+    message: `the connection to the database was lost during the commit of ${resource}, which may or may not have taken effect; ` +
+      `rows and state commit together, so the next run converges (${e.message})`,
+    dataset: e.dataset,
+    table: e.table,
+    reason: "ConnectionLostInCommit",
+    cause: e
+  })
+
 /** Runs `effect` holding every load's lock (writers wait; the commit is the last writer). */
 const lockedAll = <A, E>(states: ReadonlyArray<LoadState>, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
   states.reduceRight((inner, state) => locked(state, inner), effect)
@@ -202,7 +217,7 @@ export const commitLoads = (
         `committing ${resource}`,
         dataset,
         commitWork(states, options.startedAt, options.state, newTables)
-      )
+      ).pipe(Effect.mapError(lostInCommit(resource)))
       for (const state of states) state.status = "committed"
       const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }
       return result

@@ -11,6 +11,13 @@ export class DestinationError extends Data.TaggedError("DestinationError")<{
   readonly message: string
   readonly dataset: string
   readonly table?: string | undefined
+  /**
+   * `ConnectionLost`: the database connection broke (server restart, terminated session)
+   * before anything was committed, so the load can be done again. `ConnectionLostInCommit`:
+   * it broke during the commit's transaction, whose outcome this run cannot know (the next
+   * run converges: rows and state commit together).
+   */
+  readonly reason?: "ConnectionLost" | "ConnectionLostInCommit" | undefined
   readonly cause?: unknown
 }> {}
 
