@@ -2,14 +2,16 @@
  * The commit of a resource load: its tables and columns first (a short transaction of their
  * own under the dataset lock), then its rows, its load record and state in one transaction
  * (DESIGN §4): staged tables swapped into place or their rows moved by disposition, indexes of
- * new tables built over their rows, the schema version recorded, and staging dropped.
+ * new tables built over their rows, the schema version recorded, and staging dropped. A
+ * resource whose records go to several root tables (dlt's `table_name` function) has a load
+ * per table, and they commit together: one transaction, one `_rc_loads` row, one state.
  */
 import { Effect } from "effect"
 import type { Catalog } from "./catalog.js"
 import { readCatalog } from "./catalog.js"
 import type { Ddl } from "./ddlPlan.js"
 import { planDdl } from "./ddlPlan.js"
-import type { DestinationError, LoadResult } from "./destination.js"
+import { DestinationError, type LoadResult } from "./destination.js"
 import type { LoadState } from "./loadState.js"
 import { recordLoad } from "./loadRecords.js"
 import { moveStagedRows } from "./moveRows.js"
@@ -68,8 +70,20 @@ const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, Des
     return created(catalog)
   })
 
-/** `newTables`: created empty by this load's preparation, or about to be; their indexes come after the rows. */
-const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, newTables: ReadonlySet<string>) =>
+interface TableCommit {
+  readonly rowsPerTable: Record<string, number>
+  /** The dataset's catalog after this load's tables were written. */
+  readonly catalog: Catalog
+  /** The load's tables as stored now (DDL only ever adds to them). */
+  readonly ownTables: ReadonlySet<string>
+}
+
+/**
+ * One root table's part of the commit's transaction: its rows moved or swapped in, its links
+ * and new indexes, its staging dropped. `newTables`: created empty by this load's preparation,
+ * or about to be; their indexes come after the rows.
+ */
+const commitTable = (state: LoadState, startedAt: Date, newTables: ReadonlySet<string>): Effect.Effect<TableCommit, DestinationError> =>
   Effect.gen(function*() {
     const { dataset, rootTable, sql, staged } = state
     const attempt: CommitAttempt = { duplicateIds: undefined }
@@ -110,54 +124,104 @@ const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, n
         yield* exec(sql, ddl.sql, [], "indexing new tables", dataset, ddl.table)
       }
     }
+    yield* dropOwnStaging(state)
+    return { rowsPerTable, catalog, ownTables: new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)]) }
+  })
 
-    // The resource's tables as stored now (DDL above only ever adds to them).
-    const ownTables = new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)])
+/** Every table's commit, then the resource's schema version, `_rc_loads` row and state. */
+const commitWork = (
+  states: ReadonlyArray<LoadState>,
+  startedAt: Date,
+  resourceState: unknown,
+  newTables: ReadonlyArray<ReadonlySet<string>>
+) =>
+  Effect.gen(function*() {
+    const { dataset, loadId, resource, sql } = states[0]
+    const rowsPerTable: Record<string, number> = {}
+    const ownTables = new Set<string>()
+    let catalog: Catalog | undefined
+    for (let i = 0; i < states.length; i++) {
+      const done = yield* commitTable(states[i], startedAt, newTables[i])
+      Object.assign(rowsPerTable, done.rowsPerTable)
+      for (const t of done.ownTables) ownTables.add(t)
+      // Read after every earlier table's DDL in this transaction: the last one sees them all.
+      catalog = done.catalog
+    }
     const version = schemaVersionOf(
-      state.resource,
-      [...catalog.tables.entries()].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
+      resource,
+      [...(catalog?.tables.entries() ?? [])].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
         name,
         columns: [...columns.entries()].map(([column, info]) => ({ name: column, type: info.type, nullable: !info.required }))
       }))
     )
-    yield* recordLoad(sql, {
-      dataset,
-      resource: state.resource,
-      loadId: state.loadId,
-      startedAt,
-      rowsPerTable,
-      version,
-      state: resourceState
-    })
-    yield* dropOwnStaging(state)
+    yield* recordLoad(sql, { dataset, resource, loadId, startedAt, rowsPerTable, version, state: resourceState })
     return { rowsPerTable, schemaVersion: version.hash }
   })
 
-/** Makes the load's rows visible at once, with its `_rc_loads` row and its state. */
-export const commit = (
-  state: LoadState,
+/**
+ * A connection lost in the commit's transaction: it rolled back, unless the connection went
+ * after the server had committed; this run cannot tell which. Either way rows and state went
+ * together, so the next run converges.
+ */
+const lostInCommit = (resource: string) => (e: DestinationError): DestinationError =>
+  e.reason !== "ConnectionLost" ? e : new DestinationError({
+    message: `the connection to the database was lost during the commit of ${resource}, which may or may not have taken effect; ` +
+      `rows and state commit together, so the next run converges (${e.message})`,
+    dataset: e.dataset,
+    table: e.table,
+    reason: "ConnectionLostInCommit",
+    cause: e
+  })
+
+/** Runs `effect` holding every load's lock (writers wait; the commit is the last writer). */
+const lockedAll = <A, E>(states: ReadonlyArray<LoadState>, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  states.reduceRight((inner, state) => locked(state, inner), effect)
+
+/**
+ * Makes the loads' rows visible at once, with the resource's `_rc_loads` row and its state:
+ * the loads of one resource (and one run), one per root table.
+ */
+export const commitLoads = (
+  states: ReadonlyArray<LoadState>,
   options: { readonly startedAt: Date; readonly state?: unknown }
 ): Effect.Effect<LoadResult, DestinationError> => {
-  const { dataset, loadId, resource, sql } = state
-  return locked(
-    state,
+  const first = states[0]
+  if (first === undefined) return Effect.dieMessage("commitLoads: no load to commit")
+  const { dataset, loadId, resource, sql } = first
+  const stranger = states.find((s) => s.sql !== sql || s.dataset !== dataset || s.resource !== resource || s.loadId !== loadId)
+  if (stranger !== undefined) {
+    return Effect.fail(
+      new DestinationError({
+        message: `commit: the loads committed together must be of one resource, run and database (${resource} and ${stranger.resource})`,
+        dataset
+      })
+    )
+  }
+  return lockedAll(
+    states,
     Effect.gen(function*() {
-      yield* ensureOpen(state, "commit")
+      for (const state of states) yield* ensureOpen(state, "commit")
       // Rows still waiting for their write to staging.
-      yield* flushAll(state)
+      for (const state of states) yield* flushAll(state)
       // Tables and columns first, in their own short transaction under the dataset lock, so
       // resources' data commits (the long part) do not wait for each other. New empty tables
       // or columns are all a failed data commit can leave behind.
-      const newTables = yield* unitOfWork(sql, `preparing the tables of ${resource}`, dataset, prepareTables(state))
+      const newTables = yield* unitOfWork(
+        sql,
+        `preparing the tables of ${resource}`,
+        dataset,
+        Effect.forEach(states, prepareTables)
+      )
       const { rowsPerTable, schemaVersion } = yield* unitOfWork(
         sql,
         `committing ${resource}`,
         dataset,
-        commitWork(state, options.startedAt, options.state, newTables)
-      )
-      state.status = "committed"
+        commitWork(states, options.startedAt, options.state, newTables)
+      ).pipe(Effect.mapError(lostInCommit(resource)))
+      for (const state of states) state.status = "committed"
       const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }
       return result
     })
-  ).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId } }))
+  ).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId, tables: states.length } }))
 }
+

@@ -30,6 +30,18 @@ export {
   UnknownResourceError
 } from "./loadInfo.js"
 
+let lastLoadMicros = -1
+
+/**
+ * The run's load id: its start in seconds, to the microsecond (dlt's form), never the same
+ * twice in a process (runs starting in one millisecond take turns per resource, see
+ * resourceLocks.ts, and each keeps a load of its own).
+ */
+const nextLoadId = (nowMillis: number): string => {
+  lastLoadMicros = Math.max(nowMillis * 1000, lastLoadMicros + 1)
+  return (lastLoadMicros / 1_000_000).toFixed(6)
+}
+
 /**
  * Loads every selected resource of a source into the dataset, over the ApiClient in context:
  * its client for this source serves the whole run, so resources share its token and budget.
@@ -65,8 +77,7 @@ const runWithBudgets = (
       }
     }
     const roots = all.filter((r) => needed.has(r.name) && r.parent === undefined)
-    const now = yield* Clock.currentTimeMillis
-    const loadId = (now / 1000).toFixed(6)
+    const loadId = nextLoadId(yield* Clock.currentTimeMillis)
     const destination = yield* Destination
     const stored = yield* destination.storedTables(options.dataset)
     // Looked up once: progress is reported on every page.
