@@ -358,7 +358,7 @@ export const ClientConfig = Schema.Struct({
   })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
   timeout: opt(seconds("positive")),
-  /** Our extension: largest response body in bytes (default 64 MiB); a larger one fails the page. */
+  /** Our extension: largest response body in bytes (default 64 MiB), as received and decompressed; a larger one fails the page. */
   max_response_bytes: opt(Schema.Int.pipe(Schema.positive()))
 })
 export type ClientConfig = typeof ClientConfig.Type

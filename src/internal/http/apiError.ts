@@ -7,6 +7,7 @@ export type ApiErrorReason =
   | "Transport"
   | "Timeout"
   | "MalformedJson"
+  | "MalformedBody"
   | "ResponseAction"
   | "Auth"
   | "TooLarge"
