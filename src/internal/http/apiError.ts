@@ -11,6 +11,7 @@ export type ApiErrorReason =
   | "ResponseAction"
   | "Auth"
   | "TooLarge"
+  | "TooManyRedirects"
 
 /** A failed page request. `url` is always redacted. */
 export class ApiError extends Data.TaggedError("ApiError")<{
