@@ -187,10 +187,69 @@ describe("credentials stay with trusted origins", () => {
         client: { base_url: `${api.origin}/`, auth: { type: "bearer", token: { secret: "TOKEN" } }, paginator: "single_page" },
         resources: [{ name: "bounced", endpoint: { path: `${other.origin}/bounce`, data_selector: "data" } }]
       })
-      const records = yield* source.records("bounced").pipe(Stream.runCollect, Effect.provide(Live))
+      const warnings: Array<string> = []
+      const capture = Logger.make(({ message }) => void warnings.push(String(message)))
+      const records = yield* source.records("bounced").pipe(
+        Stream.runCollect,
+        Effect.provide(Live),
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+      )
       expect(Chunk.toReadonlyArray(records).map((r) => r["id"])).toEqual(["back"])
+      expect(warnings).toEqual([expect.stringContaining(`resource 'bounced': requests to ${other.origin} are sent without credentials`)])
       expect(other.seen[0].headers.authorization).toBeUndefined()
       expect(api.seen.find((s) => s.path === "/back")?.headers.authorization).toBe("Bearer tok-bearer-1")
+    })))
+
+  it.live("values templated into a path are URL-encoded and stay inside it, under base_url", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const ids = ["https://evil.example/x", "../admin", "a b?c=1#d", "50%/x:y", "plain-1"]
+      const { api, other } = yield* twoOrigins
+      const parents = yield* recordingServer((request, res) =>
+        request.path === "/parents"
+          ? reply(res, 200, ids.map((id) => ({ id })))
+          : reply(res, 200, [{ child: request.path }])
+      )
+      const source = yield* make({
+        client: { base_url: `${parents.origin}/v1/`, auth: { type: "bearer", token: { secret: "TOKEN" } }, paginator: "single_page" },
+        resources: [
+          { name: "parents", endpoint: { path: `${parents.origin}/parents` } },
+          { name: "children", endpoint: { path: "parents/{resources.parents.id}/children", params: { of: "{resources.parents.id}" } } },
+          // dlt's legacy form binds `{id}` in the path to the parent's field: encoded the same.
+          { name: "legacy", endpoint: { path: "items/{id}", params: { id: { type: "resolve", resource: "parents", field: "id" } } } }
+        ]
+      })
+      const children = yield* source.records("children").pipe(Stream.runCollect, Effect.provide(Live))
+      expect(Chunk.toReadonlyArray(children).map((r) => r["child"])).toEqual([
+        "/v1/parents/https%3A%2F%2Fevil.example%2Fx/children?of=https%3A%2F%2Fevil.example%2Fx",
+        "/v1/parents/..%2Fadmin/children?of=..%2Fadmin",
+        "/v1/parents/a%20b%3Fc%3D1%23d/children?of=a+b%3Fc%3D1%23d",
+        "/v1/parents/50%25%2Fx%3Ay/children?of=50%25%2Fx%3Ay",
+        "/v1/parents/plain-1/children?of=plain-1"
+      ])
+      const legacy = yield* source.records("legacy").pipe(Stream.runCollect, Effect.provide(Live))
+      expect(Chunk.toReadonlyArray(legacy).map((r) => r["child"])).toEqual(
+        ids.map((id) => `/v1/items/${encodeURIComponent(id)}`)
+      )
+      // Every request stayed on the API's origin, signed; nothing reached the other servers.
+      expect(parents.seen.every((s) => s.headers.authorization === "Bearer tok-bearer-1")).toBe(true)
+      expect([...api.seen, ...other.seen]).toEqual([])
+    })))
+
+  it.live("a path value of '.' or '..' fails the child, naming the placeholder", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const parents = yield* recordingServer((request, res) =>
+        request.path === "/parents" ? reply(res, 200, [{ id: ".." }]) : reply(res, 200, [{ child: request.path }])
+      )
+      const source = yield* make({
+        client: { base_url: `${parents.origin}/v1/`, paginator: "single_page" },
+        resources: [{ name: "parents", endpoint: { path: `${parents.origin}/parents` } }, { name: "children", endpoint: { path: "parents/{resources.parents.id}/children" } }]
+      })
+      const result = yield* Effect.either(source.records("children").pipe(Stream.runCollect, Effect.provide(Live)))
+      assert(Either.isLeft(result) && result.left._tag === "ExtractError")
+      expect(result.left.reason).toBe("Template")
+      expect(result.left.message).toContain("resource 'children'")
+      expect(result.left.message).toContain("{resources.parents.id} is '..', which would move the request up the URL path")
+      expect(parents.seen.map((s) => s.path)).toEqual(["/parents"])
     })))
 
   it.effect("client.trusted_origins takes origins only", () =>
