@@ -362,8 +362,15 @@ export const ClientConfig = Schema.Struct({
   })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
   timeout: opt(seconds("positive")),
-  /** Our extension: largest response body in bytes (default 64 MiB); a larger one fails the page. */
-  max_response_bytes: opt(Schema.Int.pipe(Schema.positive()))
+  /** Our extension: largest response body in bytes (default 64 MiB), as received and decompressed; a larger one fails the page. */
+  max_response_bytes: opt(Schema.Int.pipe(Schema.positive())),
+  /** Our extension: redirects followed per request (default 30, as requests); 0 follows none. */
+  max_redirects: opt(Schema.Int.pipe(Schema.nonNegative())),
+  /**
+   * Our extension: origins (`https://api2.example.com`) that get the credentials besides
+   * `base_url`'s, e.g. a sibling host the API's next links point at.
+   */
+  trusted_origins: opt(Schema.Array(Schema.String))
 })
 export type ClientConfig = typeof ClientConfig.Type
 

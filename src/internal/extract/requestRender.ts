@@ -36,7 +36,7 @@ const renderForm = (form: FormTemplate, context: Template.TemplateContext): Eith
 /** The first request and the endpoint headers, rendered for this run. */
 export const firstRequest = (resource: ResourceSpec<Secret>, paginator: Paginator, context: Template.TemplateContext) =>
   Either.gen(function*() {
-    const url = yield* Template.render(resource.path, context)
+    const url = yield* Template.renderPath(resource.path, context)
     const params = yield* renderValues(resource.params, context)
     const headers = yield* renderValues(resource.headers, context)
     const json = resource.json === undefined ? undefined : yield* Template.renderJson(resource.json, context)
