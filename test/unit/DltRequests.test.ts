@@ -161,3 +161,39 @@ describe("smaller keys dlt accepts", () => {
     expect(found?.message).toContain("cannot apply to Postgres")
   })
 })
+
+describe("header names with placeholders", () => {
+  it.effect("a header name's placeholders are filled before the request, as dlt does", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp(() => ({ status: 200, body: [] }))
+      const source = yield* RestApiSource.make({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resources: [{
+          name: "posts",
+          endpoint: { path: "posts", headers: { "X-Since-{incremental.cursor_path}": "{incremental.start_value}" }, incremental: { cursor_path: "id", initial_value: 7 } }
+        }]
+      })
+      yield* source.records("posts").pipe(Stream.runDrain, Effect.provide(http.layer))
+      expect((yield* http.headers)[0]?.["x-since-id"]).toBe("7")
+    }))
+
+  it("an invalid header name is a config error naming the header, not an error from the HTTP client", () => {
+    const error = errorOf(withResources([{ name: "a", endpoint: { path: "a", headers: { "Bad Header:": "x" } } }], { headers: { "Also Bad": "y" } }))
+    const paths = error.issues.map((i) => i.path)
+    expect(paths).toContain("resources[0].endpoint.headers[\"Bad Header:\"]")
+    expect(paths).toContain("client.headers[\"Also Bad\"]")
+    expect(error.issues.map((i) => i.message).join("\n")).toContain("is not a valid HTTP header name")
+  })
+
+  it.effect("a header name that is invalid once filled in fails the resource with a clear error", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp(() => ({ status: 200, body: [] }))
+      const source = yield* RestApiSource.make({
+        client: { base_url: "https://api.test/", paginator: "single_page" },
+        resources: [{ name: "posts", endpoint: { path: "posts", headers: { "X-{incremental.start_value}": "v" }, incremental: { cursor_path: "id", initial_value: "a b" } } }]
+      })
+      const error = yield* source.records("posts").pipe(Stream.runDrain, Effect.provide(http.layer), Effect.flip)
+      expect(error.message).toContain("\"X-a b\" (from \"X-{incremental.start_value}\") is not a valid HTTP header name")
+      expect((yield* http.calls).length).toBe(0)
+    }))
+})

@@ -1,4 +1,5 @@
 /** `client`: base URL, default headers, auth, retry policy, timeout, limits, rate limit and trusted origins. */
+import { isHeaderName } from "../syntax/headerName.js"
 import { Duration } from "effect"
 import { type ConfigIssue, issue, joinPath } from "./configError.js"
 import { resolveAuth } from "./resolveAuth.js"
@@ -20,6 +21,10 @@ export const resolveClient = (client: RestApiConfig["client"], issues: Array<Con
   if (client.session !== undefined) notSupported(issues, "client.session", "a custom session")
   const headers: Record<string, Value<SecretInput>> = {}
   for (const [key, value] of Object.entries(client.headers ?? {})) {
+    // Client headers are sent as written (placeholders belong to endpoints): a plain, valid name.
+    if (!isHeaderName(key)) {
+      issues.push(issue(joinPath("client.headers", key), `${JSON.stringify(key)} is not a valid HTTP header name (placeholders are filled in endpoint headers only)`))
+    }
     headers[key] = typeof value === "string"
       ? { _tag: "Plain", value }
       : { _tag: "Secret", secret: secret(joinPath("client.headers", key), value) }

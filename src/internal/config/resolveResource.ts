@@ -2,6 +2,7 @@
  * One resource, defaults already merged: its request (path, params, headers, body), data
  * selector, paginator, parent, incremental cursor, write disposition, columns and actions.
  */
+import { Either } from "effect"
 import { isReservedTableName, ReservedPrefix } from "../normalize/naming.js"
 import * as DataSelector from "../syntax/dataSelector.js"
 import * as Template from "../syntax/template.js"
@@ -12,6 +13,7 @@ import { resolveAuth } from "./resolveAuth.js"
 import { contractOf, resolveColumns } from "./resolveColumns.js"
 import { dispositionOf } from "./resolveDisposition.js"
 import { type ResourceIncremental, resolveIncremental } from "./resolveIncremental.js"
+import { checkHeaderName } from "../syntax/headerName.js"
 import { resolvePaginator } from "./resolvePaginator.js"
 import { formOf, parseTemplate, placeholdersOf, resolveValues, templated, templateValue } from "./resolveRequest.js"
 import { call1, isFunction, isPlainObject, keyList, notSupported, orIssue, secret } from "./resolveSupport.js"
@@ -95,6 +97,8 @@ export const resolveResource = (
   const params = templated(resolveValues(rawParams, `${ep}.params`, issues), `${ep}.params`, issues)
   const headers: Record<string, Value<SecretInput>> = {}
   for (const [key, value] of Object.entries(endpoint.headers ?? {})) {
+    const badName = checkHeaderName(key)
+    if (badName !== undefined) issues.push(issue(joinPath(`${ep}.headers`, key), badName))
     headers[key] = typeof value === "string"
       ? { _tag: "Plain", value }
       : { _tag: "Secret", secret: secret(joinPath(`${ep}.headers`, key), value) }
@@ -133,6 +137,7 @@ export const resolveResource = (
     ...(pathTemplate === undefined ? [] : Template.placeholders(pathTemplate)),
     ...placeholdersOf(params),
     ...placeholdersOf(headerValues),
+    ...Object.keys(headerValues).flatMap((name) => (name.includes("{") ? Either.match(Template.parse(name), { onLeft: () => [], onRight: Template.placeholders }) : [])),
     ...(json === undefined ? [] : Template.jsonPlaceholders(json)),
     ...formTemplates(form).flatMap(Template.placeholders)
   ]
