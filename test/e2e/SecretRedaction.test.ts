@@ -30,7 +30,7 @@ const echoingApi = Effect.acquireRelease(
         return
       }
       res.statusCode = 400
-      res.end(JSON.stringify({ error: "bad request", you_sent: req.headers, url: req.url }))
+      res.end(JSON.stringify({ url: req.url, error: "bad request", you_sent: req.headers }))
     })
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
@@ -101,6 +101,28 @@ describe("secrets are scrubbed wherever they show", () => {
       }, {})
       expect(message).toContain("HTTP 400")
       expect(message).not.toContain("sig-custom-98765zz")
+    }))
+
+  it.scoped("test_secret_redaction_in_http_errors (dlt): sensitive params are redacted in the URL and in an echoed body", () =>
+    Effect.gen(function*() {
+      const api = yield* echoingApi
+      const message = yield* firstError({
+        client: { base_url: api.url },
+        resources: [{
+          name: "items",
+          endpoint: {
+            path: "missing",
+            paginator: "single_page",
+            params: { api_key: "secret_api_key_xyz", access_token: "secret_token_abc", normal_param: "public_value" }
+          }
+        }]
+      }, {})
+      expect(message).toContain("api_key=***")
+      expect(message).toContain("access_token=***")
+      expect(message).toContain("normal_param=public_value")
+      expect(message).toContain("400")
+      expect(message).not.toContain("secret_api_key_xyz")
+      expect(message).not.toContain("secret_token_abc")
     }))
 
   it.effect("a numeric secret in a YAML config error is not echoed", () =>

@@ -66,7 +66,7 @@ export const matchAction = (actions: ReadonlyArray<ResponseAction>, response: Re
 
 export const snippet = (text: string): string => {
   const oneLine = text.replace(/\s+/g, " ").trim()
-  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine
 }
 
 /** The platform's message names only the method and URL; the cause says what happened. */

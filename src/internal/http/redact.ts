@@ -5,7 +5,7 @@
  */
 import { Redacted } from "effect"
 import { type Secret, secretValues } from "../config/secrets.js"
-import type { SourceSpec } from "../config/spec.js"
+import type { SourceSpec, Value } from "../config/spec.js"
 
 const sensitiveParams = new Set([
   "api_key",
@@ -88,9 +88,34 @@ const bySource = new WeakMap<SourceSpec<Secret>, Redactor>()
 export const forSource = (source: SourceSpec<Secret>): Redactor => {
   const known = bySource.get(source)
   if (known !== undefined) return known
-  const redactor = make([...secretValues(source), ...wireForms(source)])
+  const redactor = make([...secretValues(source), ...wireForms(source), ...plainCredentials(source)])
   bySource.set(source, redactor)
   return redactor
+}
+
+/** Header names that carry a credential even when the config writes its value in plain text. */
+const sensitiveHeader = /authorization|cookie|token|secret|api[-_]?key|password/i
+
+/**
+ * Plain config values sent under a sensitive name (`params: { api_key: "..." }`, a literal
+ * `Authorization` header): the URL redaction hides them by name, and a server echoing them in an
+ * error body must not get them printed either.
+ */
+const plainCredentials = (source: SourceSpec<Secret>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const collect = (values: Readonly<Record<string, Value<Secret>>>, sensitive: (name: string) => boolean) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value._tag === "Plain" && value.value.length >= 4 && sensitive(name)) out.push(value.value)
+    }
+  }
+  const isSensitiveParam = (name: string) => sensitiveParams.has(name.toLowerCase())
+  const isSensitiveHeader = (name: string) => sensitiveHeader.test(name)
+  collect(source.client.headers, isSensitiveHeader)
+  for (const r of source.resources) {
+    collect(r.params, isSensitiveParam)
+    collect(r.headers, isSensitiveHeader)
+  }
+  return out
 }
 
 const wireForms = (source: SourceSpec<Secret>): ReadonlyArray<string> => {
