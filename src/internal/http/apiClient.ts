@@ -10,6 +10,7 @@
  * its records are streamed or loaded, shares one OAuth token and one request budget.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Effect, Either, Layer, Redacted, Scope } from "effect"
 import type { Secret } from "../config/secrets.js"
@@ -182,10 +183,10 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       for (const [k, v] of clientHeaders) req = HttpClientRequest.setHeader(req, k, v)
       for (const [k, v] of Object.entries(options.headers)) req = HttpClientRequest.setHeader(req, k, v)
       if (options.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, options.json)
-      else if (options.form?._tag === "Fields") req = HttpClientRequest.bodyUrlParams(req, options.form.fields)
-      // A raw body goes as it is (requests sends `data=str` without a content type); an
-      // endpoint or client `Content-Type` header names it.
-      else if (options.form?._tag === "Raw") req = HttpClientRequest.bodyText(req, options.form.text, req.headers["content-type"] ?? "text/plain")
+      // As requests sends `data`: fields form-encoded, none at all (`data: {}`) as no body and no
+      // content type, a string as it is with only the content type the config's headers give.
+      else if (options.form?._tag === "Fields" && options.form.fields.length > 0) req = HttpClientRequest.bodyUrlParams(req, options.form.fields)
+      else if (options.form?._tag === "Raw") req = HttpClientRequest.setBody(req, HttpBody.raw(options.form.text))
       const fullUrl = requestUrl(own.describe(req))
       const fail = (reason: ApiErrorReason, detail: string, attempts: number, status?: number) =>
         new ApiError({
