@@ -148,8 +148,12 @@ const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset,
       return
     }
     for (const t of tables) {
-      yield* Console.log(`\n${name}.${t.name}${t.parent === undefined ? "" : ` (child of ${t.parent})`}`)
-      yield* Console.log(table(["column", "type", "nullable"], t.columns.map((c) => [c.name, c.type, c.nullable ? "yes" : "no"])))
+      const list = t.source === undefined ? "" : `, list ${JSON.stringify(t.source)}`
+      yield* Console.log(`\n${name}.${t.name}${t.parent === undefined ? "" : ` (child of ${t.parent}${list})`}`)
+      yield* Console.log(table(
+        ["column", "type", "nullable", "source key"],
+        t.columns.map((c) => [c.name, c.type, c.nullable ? "yes" : "no", c.source === undefined ? "" : JSON.stringify(c.source)])
+      ))
     }
   })).pipe(Command.withDescription("show the tables and columns stored for a config's dataset"))
 

@@ -19,6 +19,8 @@ import { lockKey, lockSql } from "./sqlText.js"
 import { dropOwnStaging } from "./staging.js"
 import type { CommitAttempt } from "./swap.js"
 import { chooseSwaps, swapIn } from "./swap.js"
+import { recordSources } from "./columnSources.js"
+import type { TableSchema } from "../normalize/tableSchema.js"
 import { recordLinks, storedChildrenOf } from "./tableGraph.js"
 import { tableSpecs } from "./tableSpecs.js"
 import { ensureOpen, flushAll, locked } from "./writePath.js"
@@ -36,11 +38,20 @@ const lockedDdl = (state: LoadState, plan: (catalog: Catalog) => ReadonlyArray<D
     return catalog
   })
 
-/** The load's tables with the parents the normalizer gave them: declared and staged. */
-const treeOf = (state: LoadState): ReadonlyArray<{ readonly name: string; readonly parent: string | undefined }> => [
-  ...state.declaredTables.map((t) => ({ name: t.name, parent: t.parent })),
-  ...[...state.staged.values()].map((t) => ({ name: t.table, parent: t.parent }))
+/** The load's tables with the parents (and source keys) the normalizer gave them: declared and staged. */
+const treeOf = (state: LoadState): ReadonlyArray<TableSchema> => [
+  ...state.declaredTables,
+  ...[...state.staged.values()].map((t) => t.schema)
 ]
+
+/** Records the load's tree in `_rc_tables` and its columns' source keys in `_rc_columns`. */
+const recordTree = (state: LoadState, catalog: Catalog): Effect.Effect<void, DestinationError> => {
+  const tree = treeOf(state)
+  return Effect.zipRight(
+    recordLinks(state.sql, state.dataset, state.rootTable, tree, catalog),
+    recordSources(state.sql, state.dataset, tree, catalog)
+  )
+}
 
 /**
  * Creates the load's missing tables and columns, and records their parentage. The tables it
@@ -64,7 +75,7 @@ const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, Des
       ? before
       : yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, created(c)))
     // Swap candidates too: whichever way they come, they are this tree's.
-    yield* recordLinks(state.sql, dataset, state.rootTable, treeOf(state), catalog)
+    yield* recordTree(state, catalog)
     return created(catalog)
   })
 
@@ -97,8 +108,8 @@ const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, n
 
     if (swaps.size > 0) catalog = yield* readCatalog(sql, dataset)
     // Again with the tables this transaction creates (swapped in, or created here after all):
-    // nothing to write when the preparation's links are there.
-    yield* recordLinks(sql, dataset, rootTable, treeOf(state), catalog)
+    // nothing to write when the preparation's records are there.
+    yield* recordTree(state, catalog)
     // Indexes of the tables this load created, built once over their rows. No dataset lock:
     // the tables are this resource's own, and a clash rolls back and retries. Children's
     // `_rc_root_id` indexes wait for the first merge into them (the next load's preparation

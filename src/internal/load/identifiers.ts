@@ -49,6 +49,8 @@ export const SystemTables = {
   version: "_rc_version",
   /** Which root and parent each table of the dataset has (see tableGraph.ts). */
   tables: "_rc_tables",
+  /** Which source key each column holds (see columnSources.ts). */
+  columns: "_rc_columns",
   /** Staging tables and the resource load that owns each, so leftovers can be found. */
   stagingRegistry: "_rc_staging_tables"
 } as const
@@ -58,8 +60,12 @@ export const systemTableNames: ReadonlySet<string> = new Set([
   SystemTables.loads,
   SystemTables.state,
   SystemTables.version,
-  SystemTables.tables
+  SystemTables.tables,
+  SystemTables.columns
 ])
+
+/** The column of `_rc_tables` with a child table's source key (added after the table was). */
+export const linkSourceColumn = "source_key"
 
 export const rootIndexName = (table: string): string => fitIdentifier(table, "__rc_id_key")
 /** scd2 keeps several versions per `_rc_id` (a row that changes back), so its index is not unique. */
