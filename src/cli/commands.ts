@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
 import { Destination } from "../internal/load/destination.js"
+import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
 import { progressLine, stderrProgress, summary, table } from "./report.js"
 
@@ -106,7 +107,7 @@ const runCommand = Command.make(
         file: args.configFile,
         databaseUrl: yield* resolveDatabaseUrl(args.databaseUrl),
         dataDir: args.dataDir,
-        dataset: Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)),
+        dataset: datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))),
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
         fullRefresh: args.fullRefresh,
@@ -139,7 +140,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
 const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
-    const name = Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))
+    const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
     const tables = yield* Effect.flatMap(Destination, (d) => d.storedTables(name)).pipe(
       Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir }))
     )

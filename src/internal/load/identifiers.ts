@@ -33,7 +33,21 @@ export const fitIdentifier = (name: string, suffix: string): string => {
   return truncateBytes(name, maxIdentifierBytes - byteLength(suffix) - hash.length) + hash + suffix
 }
 
-export const stagingSchemaName = (dataset: string): string => fitIdentifier(dataset, "_staging")
+const stagingSuffix = "_staging"
+
+export const stagingSchemaName = (dataset: string): string => fitIdentifier(dataset, stagingSuffix)
+
+/**
+ * The schema a dataset name stands for. Postgres would cut a name over 63 bytes short on its
+ * own (so the catalog, asked by the full name, would never find it): such a name becomes its
+ * head plus a hash of the whole name, short enough that `<dataset>_staging` fits too. Shorter
+ * names are kept as given (datasets that exist keep their schema).
+ */
+export const datasetName = (name: string): string => {
+  if (byteLength(name) <= maxIdentifierBytes) return name
+  const hash = `_${shortHash(name)}`
+  return truncateBytes(name, maxIdentifierBytes - byteLength(stagingSuffix) - hash.length) + hash
+}
 
 /**
  * Staging table of one table in one resource load. The suffix hashes load id and resource:

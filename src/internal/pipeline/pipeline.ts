@@ -12,6 +12,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import type { ApiClient } from "../http/apiClient.js"
+import { datasetName } from "../load/identifiers.js"
 import { Destination, type DestinationError } from "../load/destination.js"
 import type { RestApiSource } from "../extract/source.js"
 import { type LoadInfo, type RunOptions, UnknownResourceError } from "./loadInfo.js"
@@ -35,9 +36,11 @@ export {
  */
 export const run = (
   source: RestApiSource,
-  options: RunOptions
+  runOptions: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   Effect.gen(function*() {
+    // A name too long for Postgres stands for a shorter one, the same every run.
+    const options: RunOptions = { ...runOptions, dataset: datasetName(runOptions.dataset) }
     const all = source.spec.resources
     const byName = new Map(all.map((r) => [r.name, r]))
     if (options.resources !== undefined) {
