@@ -95,5 +95,36 @@ forEachDatabase((target) => {
           { table_name: otherTags, source_key: "[\"Tags\"]" }
         ])
       }))
+
+    it.scoped("a dataset written before source keys were recorded gets them with its next load", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        let records: ReadonlyArray<unknown> = [{ id: 1, userId: 10, tags: ["a"] }]
+        const api = yield* serveJson(() => ({ body: { items: records } }))
+        const dataset = yield* freshDataset("names")
+        const run = Effect.gen(function*() {
+          const info = yield* Pipeline.run(yield* RestApiSource.make(config(api.url)), { dataset })
+          expect(info.failed, info.resources[0].error?.message).toBe(false)
+        })
+        yield* run
+        yield* sql.unsafe(`ALTER TABLE ${ident(dataset)}."_rc_tables" DROP COLUMN source_key; DROP TABLE ${ident(dataset)}."_rc_columns"`)
+
+        // The stored column goes to the first key that names it; the other key gets one of its own.
+        records = [{ id: 2, userId: 20, user_id: 21, tags: ["b"] }]
+        yield* run
+        expect(yield* sql.unsafe(`SELECT id::text, user_id::text, ${ident(loser("user_id", ["user_id"]))}::text AS other FROM ${ident(dataset)}.people ORDER BY 1`))
+          .toEqual([{ id: "1", user_id: "10", other: null }, { id: "2", user_id: "20", other: "21" }])
+        const recorded = yield* sql.unsafe<{ column_name: string; source_key: string }>(
+          `SELECT column_name, source_key FROM ${ident(dataset)}."_rc_columns" WHERE table_name = 'people' AND column_name LIKE 'user_id%' ORDER BY 1`
+        )
+        expect(recorded.map((r) => `${r.column_name} ${r.source_key}`)).toEqual([
+          `user_id ["userId"]`,
+          `${loser("user_id", ["user_id"])} ["user_id"]`
+        ])
+        expect(yield* sql.unsafe(`SELECT table_name, source_key FROM ${ident(dataset)}."_rc_tables" ORDER BY 1`)).toEqual([
+          { table_name: "people", source_key: null },
+          { table_name: "people__tags", source_key: "[\"tags\"]" }
+        ])
+      }))
   })
 })
