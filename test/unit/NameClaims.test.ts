@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { normalizeIdentifier, tagOf } from "../../src/internal/normalize/naming.js"
+import { normalizeIdentifier, shorten, tagOf } from "../../src/internal/normalize/naming.js"
 import { NameClaims } from "../../src/internal/normalize/nameClaims.js"
 import { tablesFromSchema } from "../../src/internal/normalize/schemaColumns.js"
 import type { TableSchema } from "../../src/internal/normalize/tableSchema.js"
@@ -101,6 +101,18 @@ describe("colliding keys", () => {
     const n = make({ declaredTables: declared })
     const batch = ok(n, [{ user_id: "a", userId: 1, tags: ["x"] }])
     expect(data(rowsOf(batch, "items")[0])).toEqual({ user_id: 1, [loser("user_id", ["user_id"])]: "a" })
+  })
+
+  it("a stored child of a shortened table keeps naming its own children as the first run did", () => {
+    const rootTable = shorten("a_resource_name_long_enough_that_its_child_tables_must_be_shortened_to_fit_in_postgres")
+    const first = make({ rootTable })
+    // The key is a scalar in one record and a list in another: one name, a column and a child table.
+    const before = ok(first, [{ tags: "x" }, { tags: [{ sub: [1] }] }])
+    const names = [...before.rows.keys()]
+    expect(names).toHaveLength(3)
+    const second = make({ rootTable, knownTables: first.tables() })
+    const after = ok(second, [{ tags: "y" }, { tags: [{ sub: [2] }] }])
+    expect([...after.rows.keys()]).toEqual(names)
   })
 
   it("claims: a source keeps its name, others step past taken ones", () => {

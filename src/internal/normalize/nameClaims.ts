@@ -52,10 +52,12 @@ export class NameClaims {
   /**
    * Takes over a stored name: the candidate of `sourceId` that `stored` accepts (it compares
    * the candidate, shortened as stored, with the stored name). Undefined when none does (a
-   * variant column `<name>__v_<type>` shares its column's source) or the source already has one.
+   * variant column `<name>__v_<type>` shares its column's source) or the source holds another.
    */
   adopt(sourceId: string, plain: string, stored: (name: string) => boolean): string | undefined {
-    if (this.bySource.has(sourceId)) return undefined
+    // A key both a column and a list (in different records) has one name for both.
+    const held = this.bySource.get(sourceId)
+    if (held !== undefined) return stored(held) ? held : undefined
     for (let n = 0; n < adoptTries; n++) {
       const name = candidate(plain, sourceId, n)
       if (!stored(name)) continue
