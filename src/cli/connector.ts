@@ -7,6 +7,7 @@ import { Effect, Layer } from "effect"
 import type { ConfigError } from "../internal/config/configError.js"
 import * as ConnectorConfig from "../internal/config/connectorConfig.js"
 import { datasetFromFile } from "../internal/config/loadConfig.js"
+import { datasetName } from "../internal/load/identifiers.js"
 import type { Destination } from "../internal/load/destination.js"
 import * as Embedded from "../internal/load/embedded.js"
 import * as PgPool from "../internal/load/pgPool.js"
@@ -38,8 +39,8 @@ export const sourceFromFile = (
     })
   })
 
-/** `--dataset` default: the config file's base name in snake_case. */
-export const defaultDataset = (file: string): string => Naming.normalizeIdentifier(datasetFromFile(file))
+/** `--dataset` default: the config file's base name in snake_case (shortened if too long for Postgres). */
+export const defaultDataset = (file: string): string => datasetName(Naming.normalizeIdentifier(datasetFromFile(file)))
 
 export interface StorageOptions {
   /** A Postgres server; without it the embedded database in `dataDir` is used. */

@@ -7,8 +7,10 @@
  * per table, and they commit together: one transaction, one `_rc_loads` row, one state.
  */
 import { Effect } from "effect"
+import type { TableSchema } from "../normalize/tableSchema.js"
 import type { Catalog } from "./catalog.js"
 import { readCatalog } from "./catalog.js"
+import { recordSources } from "./columnSources.js"
 import type { Ddl } from "./ddlPlan.js"
 import { planDdl } from "./ddlPlan.js"
 import { DestinationError, type LoadResult } from "./destination.js"
@@ -38,11 +40,20 @@ const lockedDdl = (state: LoadState, plan: (catalog: Catalog) => ReadonlyArray<D
     return catalog
   })
 
-/** The load's tables with the parents the normalizer gave them: declared and staged. */
-const treeOf = (state: LoadState): ReadonlyArray<{ readonly name: string; readonly parent: string | undefined }> => [
-  ...state.declaredTables.map((t) => ({ name: t.name, parent: t.parent })),
-  ...[...state.staged.values()].map((t) => ({ name: t.table, parent: t.parent }))
+/** The load's tables with the parents (and source keys) the normalizer gave them: declared and staged. */
+const treeOf = (state: LoadState): ReadonlyArray<TableSchema> => [
+  ...state.declaredTables,
+  ...[...state.staged.values()].map((t) => t.schema)
 ]
+
+/** Records the load's tree in `_rc_tables` and its columns' source keys in `_rc_columns`. */
+const recordTree = (state: LoadState, catalog: Catalog): Effect.Effect<void, DestinationError> => {
+  const tree = treeOf(state)
+  return Effect.zipRight(
+    recordLinks(state.sql, state.dataset, state.rootTable, tree, catalog),
+    recordSources(state.sql, state.dataset, tree, catalog)
+  )
+}
 
 /**
  * Creates the load's missing tables and columns, and records their parentage. The tables it
@@ -66,7 +77,7 @@ const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, Des
       ? before
       : yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, created(c)))
     // Swap candidates too: whichever way they come, they are this tree's.
-    yield* recordLinks(state.sql, dataset, state.rootTable, treeOf(state), catalog)
+    yield* recordTree(state, catalog)
     return created(catalog)
   })
 
@@ -111,8 +122,8 @@ const commitTable = (state: LoadState, startedAt: Date, newTables: ReadonlySet<s
 
     if (swaps.size > 0) catalog = yield* readCatalog(sql, dataset)
     // Again with the tables this transaction creates (swapped in, or created here after all):
-    // nothing to write when the preparation's links are there.
-    yield* recordLinks(sql, dataset, rootTable, treeOf(state), catalog)
+    // nothing to write when the preparation's records are there.
+    yield* recordTree(state, catalog)
     // Indexes of the tables this load created, built once over their rows. No dataset lock:
     // the tables are this resource's own, and a clash rolls back and retries. Children's
     // `_rc_root_id` indexes wait for the first merge into them (the next load's preparation

@@ -13,6 +13,7 @@
 import { Clock, Effect, Option } from "effect"
 import type { ApiClient } from "../http/apiClient.js"
 import { currentRetryBudgets } from "../http/retry.js"
+import { datasetName } from "../load/identifiers.js"
 import { Destination, type DestinationError } from "../load/destination.js"
 import type { RestApiSource } from "../extract/source.js"
 import { type LoadInfo, type RunOptions, UnknownResourceError } from "./loadInfo.js"
@@ -48,16 +49,18 @@ const nextLoadId = (nowMillis: number): string => {
  */
 export const run = (
   source: RestApiSource,
-  options: RunOptions
+  runOptions: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   // Each resource draws on one retry-wait budget for the whole run (client.retry.max_total_wait).
-  Effect.suspend(() => Effect.locally(runWithBudgets(source, options), currentRetryBudgets, new Map()))
+  Effect.suspend(() => Effect.locally(runWithBudgets(source, runOptions), currentRetryBudgets, new Map()))
 
 const runWithBudgets = (
   source: RestApiSource,
-  options: RunOptions
+  runOptions: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   Effect.gen(function*() {
+    // A name too long for Postgres stands for a shorter one, the same every run.
+    const options: RunOptions = { ...runOptions, dataset: datasetName(runOptions.dataset) }
     const all = source.spec.resources
     const byName = new Map(all.map((r) => [r.name, r]))
     if (options.resources !== undefined) {
