@@ -15,10 +15,13 @@ import type { Layer } from "effect"
 import type { RetryPolicy } from "./internal/config/spec.js"
 import * as apiClient from "./internal/http/apiClient.js"
 import type { Authenticator } from "./internal/http/auth.js"
+import type { AuthError } from "./internal/http/oauth2.js"
 import * as classify from "./internal/http/classify.js"
+import * as credentialScope from "./internal/http/credentialScope.js"
 import * as exchangeLimits from "./internal/http/exchangeLimits.js"
 import * as middleware from "./internal/http/middleware.js"
 import type { RateLimiter } from "./internal/http/rateLimit.js"
+import * as redirects from "./internal/http/redirects.js"
 
 export {
   /**
@@ -74,6 +77,34 @@ export {
   /**
    * @since 0.1.0
    */
+  type CredentialOptions,
+  /**
+   * Which origins get credentials: `make([origin, ...])`, `trusts(url)`.
+   *
+   * @since 0.1.0
+   */
+  type CredentialScope,
+  /**
+   * @since 0.1.0
+   */
+  make as makeCredentialScope
+} from "./internal/http/credentialScope.js"
+export {
+  /**
+   * @since 0.1.0
+   */
+  type RedirectOptions,
+  /**
+   * More redirects in a row than allowed (a loop, usually), with the URLs followed.
+   *
+   * @since 0.1.0
+   */
+  TooManyRedirects
+} from "./internal/http/redirects.js"
+export {
+  /**
+   * @since 0.1.0
+   */
   type ClassifyOptions,
   /**
    * @since 0.1.0
@@ -114,6 +145,32 @@ export const withLimits: (
  * @since 0.1.0
  */
 export const withAuth: (authenticator: Authenticator) => ReturnType<typeof middleware.withAuth> = middleware.withAuth
+
+/**
+ * Signs requests to trusted origins only (each retry and redirect hop for its own URL) and
+ * takes credentials off requests to any other origin: Authorization, Proxy-Authorization and
+ * Cookie headers, and headers or query values that carry a secret. `withheld` is told each
+ * origin it happens for (the ApiClient warns once per origin).
+ *
+ * @since 0.1.0
+ */
+export const withCredentials: (
+  options: credentialScope.CredentialOptions
+) => <E, R>(client: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | AuthError, R> =
+  credentialScope.withCredentials
+
+/**
+ * Follows 301, 302, 303, 307 and 308 as Python's requests does (303, 302 and a POST's 301 go on
+ * as a GET without the body), at most `maxRedirects` per request, then fails with
+ * `TooManyRedirects`. Credential headers go on only to `trusted` URLs (by default, the same
+ * origin). Put it above `withCredentials` so that each hop is signed for its own origin.
+ *
+ * @since 0.1.0
+ */
+export const followRedirects: (
+  options: redirects.RedirectOptions
+) => <E, R>(client: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | redirects.TooManyRedirects, R> =
+  redirects.followRedirects
 
 /**
  * Waits for the limiter before every attempt and lets it learn from response headers.

@@ -3,7 +3,9 @@
  * through, its records normalized into tables (nested objects flattened, lists into child
  * tables) and staged; each resource then commits its rows, its incremental state and its
  * `_rc_loads` row in one transaction. A failing resource does not undo the ones that
- * committed, and the `LoadInfo` says which failed and why.
+ * committed, and the `LoadInfo` says which failed and why. Two runs loading one resource of a
+ * dataset take turns; a database connection lost before a resource tree committed loads the
+ * tree again (a few times, with a warning).
  *
  * @since 0.1.0
  */

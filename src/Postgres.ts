@@ -14,6 +14,7 @@ import type { Destination } from "./internal/load/destination.js"
 import * as pgCopy from "./internal/load/pgCopy.js"
 import * as pgPool from "./internal/load/pgPool.js"
 import * as postgres from "./internal/load/postgresDestination.js"
+import * as resourceLocks from "./internal/load/resourceLocks.js"
 
 export type {
   /**
@@ -64,16 +65,31 @@ export const CopyError: typeof pgCopy.CopyError = pgCopy.CopyError
 export type CopyError = pgCopy.CopyError
 
 /**
+ * Advisory locks on a connection of their own, with which the Destination makes two runs
+ * (two processes) loading the same resource of a dataset take turns (`layerPool` provides it).
+ *
+ * @since 0.1.0
+ */
+export const SessionLocks: typeof resourceLocks.SessionLocks = resourceLocks.SessionLocks
+
+/**
+ * @since 0.1.0
+ */
+export type SessionLocks = resourceLocks.SessionLocks
+
+/**
  * A Postgres server over one `pg` pool, built once and closed with the layer: `PgClient` and
  * `SqlClient` for queries, and `PgCopy` for the Destination's staging, on the same
- * connections. Connecting is checked when the layer is built, so a bad URL fails at startup
+ * connections; and `SessionLocks` on one more connection, opened when a run first loads a
+ * resource. Connecting is checked when the layer is built, so a bad URL fails at startup
  * with a `SqlError`.
  *
  * @since 0.1.0
  */
 export const layerPool: (
   options: pgPool.PoolOptions
-) => Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | pgCopy.PgCopy, SqlError> = pgPool.layerPool
+) => Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | pgCopy.PgCopy | resourceLocks.SessionLocks, SqlError> =
+  pgPool.layerPool
 
 /**
  * `layerPool` with its options read from `Config`, e.g.
@@ -83,5 +99,8 @@ export const layerPool: (
  */
 export const layerPoolConfig = (
   options: Config.Config.Wrap<pgPool.PoolOptions>
-): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | pgCopy.PgCopy, SqlError | ConfigError.ConfigError> =>
+): Layer.Layer<
+  PgClient.PgClient | SqlClient.SqlClient | pgCopy.PgCopy | resourceLocks.SessionLocks,
+  SqlError | ConfigError.ConfigError
+> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(options), pgPool.layerPool))

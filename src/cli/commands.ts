@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
 import { Destination } from "../internal/load/destination.js"
+import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
@@ -112,7 +113,7 @@ const runCommand = Command.make(
         file: args.configFile,
         databaseUrl: yield* resolveDatabaseUrl(args.databaseUrl),
         dataDir: args.dataDir,
-        dataset: Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)),
+        dataset: datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))),
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
         fullRefresh: args.fullRefresh,
@@ -145,7 +146,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
 const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
-    const name = Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))
+    const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
     const tables = yield* Effect.flatMap(Destination, (d) => d.storedTables(name)).pipe(
       Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir }))
     )
@@ -154,8 +155,12 @@ const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset,
       return
     }
     for (const t of tables) {
-      yield* Console.log(`\n${name}.${t.name}${t.parent === undefined ? "" : ` (child of ${t.parent})`}`)
-      yield* Console.log(table(["column", "type", "nullable"], t.columns.map((c) => [c.name, c.type, c.nullable ? "yes" : "no"])))
+      const list = t.source === undefined ? "" : `, list ${JSON.stringify(t.source)}`
+      yield* Console.log(`\n${name}.${t.name}${t.parent === undefined ? "" : ` (child of ${t.parent}${list})`}`)
+      yield* Console.log(table(
+        ["column", "type", "nullable", "source key"],
+        t.columns.map((c) => [c.name, c.type, c.nullable ? "yes" : "no", c.source === undefined ? "" : JSON.stringify(c.source)])
+      ))
     }
   })).pipe(Command.withDescription("show the tables and columns stored for a config's dataset"))
 

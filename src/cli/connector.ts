@@ -7,6 +7,7 @@ import { Effect, Layer } from "effect"
 import type { ConfigError } from "../internal/config/configError.js"
 import * as ConnectorConfig from "../internal/config/connectorConfig.js"
 import { datasetFromFile } from "../internal/config/loadConfig.js"
+import { datasetName } from "../internal/load/identifiers.js"
 import type { Destination } from "../internal/load/destination.js"
 import * as Embedded from "../internal/load/embedded.js"
 import * as PgPool from "../internal/load/pgPool.js"
@@ -16,6 +17,7 @@ import * as Source from "../internal/extract/source.js"
 import * as ApiClient from "../internal/http/apiClient.js"
 import * as UndiciHttpClient from "../internal/http/undiciHttpClient.js"
 import { shareOwnPackages } from "./packageResolution.js"
+import { remember } from "./redaction.js"
 
 export interface SourceFileOptions {
   /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
@@ -30,11 +32,15 @@ export const sourceFromFile = (
   Effect.suspend(() => {
     // A config module's imports of the package and of Effect resolve to the CLI's own copies.
     if (/\.[cm]?[jt]s$/i.test(file)) shareOwnPackages()
-    return Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => Source.fromResolved(resolved, file))
+    return Effect.map(ConnectorConfig.resolveFile(file, options), (resolved) => {
+      const source = Source.fromResolved(resolved, file)
+      remember(source.redactor)
+      return source
+    })
   })
 
-/** `--dataset` default: the config file's base name in snake_case. */
-export const defaultDataset = (file: string): string => Naming.normalizeIdentifier(datasetFromFile(file))
+/** `--dataset` default: the config file's base name in snake_case (shortened if too long for Postgres). */
+export const defaultDataset = (file: string): string => datasetName(Naming.normalizeIdentifier(datasetFromFile(file)))
 
 export interface StorageOptions {
   /** A Postgres server; without it the embedded database in `dataDir` is used. */

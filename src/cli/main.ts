@@ -12,6 +12,7 @@ import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import { CommandFailed, command } from "./commands.js"
+import { scrub, scrubbingLogger } from "./redaction.js"
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
 
@@ -46,14 +47,17 @@ cli(process.argv).pipe(
       if (error instanceof CommandFailed || ValidationError.isValidationError(error)) {
         return Effect.void
       }
-      return Console.error(`error: ${describe(error)}`)
+      return Console.error(`error: ${scrub(describe(error))}`)
     }
-    return Console.error(`error: ${Cause.pretty(cause)}`)
+    return Console.error(`error: ${scrub(Cause.pretty(cause))}`)
   }),
   Logger.withMinimumLogLevel(LogLevel.Warning),
+  Effect.provide(scrubbingLogger),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
+    // Our own pretty logger (scrubbing secrets) replaces the default one instead.
+    disablePrettyLogger: true,
     teardown: (exit, onExit) => {
       if (signal !== undefined && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) onExit(ExitCode[signal])
       // Otherwise node exits on its own once stdout is flushed, with process.exitCode.

@@ -139,7 +139,8 @@ describe("rest-connector CLI against the demo API", () => {
     expect(result.stdout).toContain(`${dataset}.appointment_links`)
     expect(result.stdout).toMatch(/created_at\s+timestamptz/)
     expect(result.stdout).toMatch(/owner__email\s+text/)
-    expect(result.stdout).toContain("appointment_links__attendees (child of appointment_links)")
+    expect(result.stdout).toContain("appointment_links__attendees (child of appointment_links, list [\"attendees\"])")
+    expect(result.stdout).toMatch(/owner__email\s+text\s+\w+\s+\["owner","email"\]/)
   })
 
   it("a wrong token (401) fails clearly and changes nothing", async () => {

@@ -29,14 +29,19 @@ const eventsApi = Effect.gen(function*() {
   return { url: server.url, events }
 })
 
-const config = (baseUrl: string, tableName: (record: unknown) => unknown) => ({
+const config = (baseUrl: string, tableName: (record: unknown) => unknown, incremental?: { cursor_path: string; initial_value: number }) => ({
   client: { base_url: baseUrl },
   resources: [{
     name: "events",
     primary_key: "id",
     write_disposition: "merge" as const,
     table_name: tableName,
-    endpoint: { path: "events", data_selector: "data", paginator: { type: "page_number" as const, base_page: 1, total_path: "total_pages" } }
+    endpoint: {
+      path: "events",
+      data_selector: "data",
+      paginator: { type: "page_number" as const, base_page: 1, total_path: "total_pages" },
+      ...(incremental === undefined ? {} : { incremental })
+    }
   }]
 })
 
@@ -77,8 +82,9 @@ forEachDatabase((target) => {
           { value: "b", _rc_list_idx: "1" },
           { value: "c", _rc_list_idx: "0" }
         ])
-        // One _rc_loads row per table the resource loaded.
-        expect((yield* rows(dataset, "_rc_loads", "resource, rows::text")).length).toBe(2)
+        // One _rc_loads row for the resource, naming every table it loaded.
+        const loads = yield* rows(dataset, "_rc_loads", "resource, rows::text")
+        expect(loads.map((l) => [l.resource, JSON.parse(l.rows)])).toEqual([["events", first.resources[0].rowsPerTable]])
 
         // Second run: event 1 changed, a new type appears; merge applies per table.
         api.events[0] = { id: 1, type: "push", payload: { size: 30, tags: ["z"] } }
@@ -95,6 +101,52 @@ forEachDatabase((target) => {
         ])
         expect(yield* rows(dataset, "events_fork", "id::text, type")).toEqual([{ id: "5", type: "fork" }])
         expect(yield* rows(dataset, "events_issue", "id::text, type")).toHaveLength(2)
+      }))
+
+    it.scoped("a routed resource commits all of its tables, its state and its _rc_loads row together, or none of them", () =>
+      Effect.gen(function*() {
+        const api = yield* eventsApi
+        const dataset = yield* freshDataset("tn")
+        const sql = yield* SqlClient.SqlClient
+        api.events.push(
+          { id: 1, type: "push", payload: { size: 3, tags: ["a"] } },
+          { id: 2, type: "issue", payload: { size: 1, tags: ["b"] } },
+          { id: 3, type: "push", payload: { size: 5, tags: [] } }
+        )
+        // A table of the user's whose constraint refuses the rows routed to it: the second
+        // routed table fails inside the commit, after the first table's rows went in.
+        yield* sql.unsafe(`CREATE SCHEMA "${dataset}"`)
+        yield* sql.unsafe(`CREATE TABLE "${dataset}".events_issue (id bigint CHECK (id < 0))`)
+        const source = yield* RestApiSource.make(config(api.url, byType, { cursor_path: "id", initial_value: 0 }))
+        const failed = yield* Pipeline.run(source, { dataset, batchRows: 1 })
+        expect(failed.failed).toBe(true)
+        expect(failed.resources[0].error?.message).toMatch(/events_issue_id_check/)
+        const count = (table: string) =>
+          Effect.map(
+            sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM "${dataset}"."${table}"`),
+            (r) => r[0].n
+          ).pipe(Effect.catchAll(() => Effect.succeed(0)))
+        // Tables the preparation made may exist, empty: no rows, no state, no load record.
+        for (const table of ["events_push", "events_push__payload__tags", "events_issue", "_rc_loads", "_rc_state"]) {
+          expect([table, yield* count(table)]).toEqual([table, 0])
+        }
+
+        yield* sql.unsafe(`ALTER TABLE "${dataset}".events_issue DROP CONSTRAINT events_issue_id_check`)
+        const ok = yield* Pipeline.run(source, { dataset, batchRows: 1 })
+        expect(ok.failed, ok.resources.map((r) => r.error?.message).join("; ")).toBe(false)
+        expect(yield* count("events_push")).toBe(2)
+        expect(yield* count("events_issue")).toBe(1)
+        const loads = yield* rows(dataset, "_rc_loads", "resource, rows::text")
+        expect(loads.map((l) => [l.resource, JSON.parse(l.rows)])).toEqual([["events", {
+          events_push: 2,
+          events_push__payload__tags: 1,
+          events_issue: 1,
+          events_issue__payload__tags: 1
+        }]])
+        const state = yield* sql.unsafe<{ last: string }>(
+          `SELECT state->'incremental'->>'lastValue' AS last FROM "${dataset}"._rc_state WHERE resource = 'events'`
+        )
+        expect(state).toEqual([{ last: "3" }])
       }))
 
     it.scoped("a table_name function that throws or names no table fails the resource, naming the record, and loads nothing", () =>

@@ -43,8 +43,12 @@ export const fakeHttp = (
         const body = request.body
         yield* Ref.update(bodies, (b) => [...b, {
           method: request.method,
-          text: body._tag === "Uint8Array" ? new TextDecoder().decode(body.body) : "",
-          contentType: body._tag === "Uint8Array" ? body.contentType : undefined
+          text: body._tag === "Uint8Array"
+            ? new TextDecoder().decode(body.body)
+            : body._tag === "Raw" && typeof body.body === "string"
+            ? body.body
+            : "",
+          contentType: body._tag === "Uint8Array" ? body.contentType : body._tag === "Raw" ? request.headers["content-type"] : undefined
         }])
         const reply = typeof script === "function" ? script(url, n) : script[Math.min(n, script.length - 1)]
         if ("transportError" in reply) {

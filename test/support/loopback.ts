@@ -7,15 +7,24 @@ export interface JsonReply {
   readonly body: unknown
 }
 
-export const serveJson = (reply: (url: URL) => JsonReply) =>
+export interface ServeOptions {
+  /** Each reply is sent this long after its request arrived (real time). */
+  readonly delayMillis?: number | undefined
+}
+
+export const serveJson = (reply: (url: URL) => JsonReply, options: ServeOptions = {}) =>
   Effect.acquireRelease(
     Effect.promise(() =>
       new Promise<{ readonly url: string; readonly close: () => Promise<void> }>((resolve) => {
         const server = createServer((req, res) => {
-          const { status, body } = reply(new URL(req.url ?? "/", "http://127.0.0.1"))
-          res.statusCode = status ?? 200
-          res.setHeader("content-type", "application/json")
-          res.end(JSON.stringify(body))
+          const send = () => {
+            const { status, body } = reply(new URL(req.url ?? "/", "http://127.0.0.1"))
+            res.statusCode = status ?? 200
+            res.setHeader("content-type", "application/json")
+            res.end(JSON.stringify(body))
+          }
+          if (options.delayMillis === undefined) send()
+          else setTimeout(send, options.delayMillis)
         })
         server.listen(0, "127.0.0.1", () => {
           const address = server.address()

@@ -44,7 +44,7 @@ describe("config decoding", () => {
       { name: "b", nested_hints: {} }
     ]))
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]))
-    expect(byPath.get("resources[0].table_format")).toMatch(/not supported yet/)
+    expect(byPath.get("resources[0].table_format")).toMatch(/cannot apply to Postgres/)
     expect(byPath.get("resources[0].file_format")).toMatch(/not supported yet/)
     expect(byPath.get("resources[1].nested_hints")).toMatch(/not supported yet/)
   })

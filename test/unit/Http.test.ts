@@ -254,14 +254,14 @@ describe("form bodies (dlt's data)", () => {
       }
     }))
 
-  it.effect("a list of pairs keeps repeated names; a string is sent raw with the endpoint's content type", () =>
+  it.effect("a list of pairs keeps repeated names; a string is sent raw, with only the config's content type", () =>
     Effect.gen(function*() {
       const pairs = yield* run(formConfig([["tag", "a"], ["tag", "b"]]))
       expect(pairs.bodies[0]?.text).toBe("tag=a&tag=b")
       const raw = yield* run(formConfig("<query>shoes</query>", { "Content-Type": "application/xml" }))
       expect(raw.bodies[0]).toEqual({ method: "POST", text: "<query>shoes</query>", contentType: "application/xml" })
       const plain = yield* run(formConfig("q=shoes"))
-      expect(plain.bodies[0]?.contentType).toBe("text/plain")
+      expect(plain.bodies[0]).toEqual({ method: "POST", text: "q=shoes", contentType: undefined })
     }))
 })
 

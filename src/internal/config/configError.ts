@@ -21,6 +21,22 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 
 export const issue = (path: string, message: string): ConfigIssue => ({ path, message })
 
+/** Config keys whose value is a credential (auth fields, and headers that carry one). */
+const secretKey = /(?:^|[.\["])(api_key|apikey|token|password|client_secret|access_token|refresh_token|secret|authorization|cookie|x-api-key|x-api-token|x-auth-token)"?\]?$/i
+
+/**
+ * An issue at a key that holds a credential never quotes the value: a YAML `api_key: 8675309123456`
+ * is a number, not the string it was meant to be, and its digits are the secret.
+ */
+const hideSecret = (path: string, message: string): string => {
+  if (!secretKey.test(path)) return message
+  const found = /^(Expected .*), actual (.*)$/s.exec(message)
+  if (found === null) return message
+  const actual = found[2]
+  const kind = /^-?\d/.test(actual) ? "a number (quote it, so YAML keeps it a string)" : actual.startsWith("\"") ? "a string" : "a value"
+  return `${found[1]}, actual ${kind}; the value is not shown: this key holds a secret`
+}
+
 export const joinPath = (base: string, key: string | number): string => {
   if (typeof key === "number") return `${base}[${key}]`
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return base === "" ? key : `${base}.${key}`
@@ -63,5 +79,5 @@ export const fromParseError = (error: ParseResult.ParseError): ReadonlyArray<Con
     const message = i._tag === "Unexpected" ? `unknown key (${i.message.replace(/^is unexpected, /, "")})` : i.message
     if (!issues.some((x) => x.path === path && x.message === message)) issues.push({ path, message })
   }
-  return issues
+  return issues.map((i) => ({ path: i.path, message: hideSecret(i.path, i.message) }))
 }

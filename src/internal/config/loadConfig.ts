@@ -11,6 +11,15 @@ import { ConfigError, issue } from "./configError.js"
 
 const fail = (file: string, message: string) => new ConfigError({ file, issues: [issue("", message)] })
 
+/**
+ * What a parser says is wrong, and where, without quoting the file: the YAML parser adds the
+ * offending line and newer Node versions a snippet of the JSON, which may be a secret.
+ */
+const parseProblem = (e: unknown): string => {
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""
+  return first.replace(/^.*? is not valid JSON$/, "not valid JSON").replace(/, "[^"]*" is not valid JSON/, "").replace(/:$/, "")
+}
+
 export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError> => {
   const ext = path.extname(file).toLowerCase()
   const absolute = path.resolve(file)
@@ -24,14 +33,14 @@ export const loadConfigFile = (file: string): Effect.Effect<unknown, ConfigError
       return Effect.flatMap(readText, (text) =>
         Effect.try({
           try: (): unknown => JSON.parse(text),
-          catch: (e) => fail(file, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
+          catch: (e) => fail(file, `not valid JSON: ${parseProblem(e)}`)
         }))
     case ".yaml":
     case ".yml":
       return Effect.flatMap(readText, (text) =>
         Effect.try({
           try: (): unknown => YAML.parse(text),
-          catch: (e) => fail(file, `not valid YAML: ${e instanceof Error ? e.message : String(e)}`)
+          catch: (e) => fail(file, `not valid YAML: ${parseProblem(e)}`)
         }))
     case ".ts":
     case ".mts":

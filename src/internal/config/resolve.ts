@@ -8,7 +8,10 @@
  */
 import { Either, Schema } from "effect"
 import { tooDeep, MaxConfigDepth } from "./configDepth.js"
+import { normalizeIdentifier } from "../normalize/naming.js"
 import { ConfigError, type ConfigIssue, fromParseError, issue } from "./configError.js"
+import { secretsTomlFiles, withDltCredentials } from "./dltCredentials.js"
+import { datasetFromFile } from "./loadConfig.js"
 import { mergeDefaults, type ResourceObject } from "./defaults.js"
 import { resolveClient } from "./resolveClient.js"
 import { resolveResource } from "./resolveResource.js"
@@ -23,7 +26,10 @@ export const resolveConfig = (input: unknown, file?: string): Either.Either<Sour
       new ConfigError({ file, issues: [issue(deep, `nested deeper than ${MaxConfigDepth} levels (objects and lists in objects and lists): a config never needs that`)] })
     )
   }
-  return Schema.decodeUnknownEither(RestApiConfig, { errors: "all", onExcessProperty: "error" })(input).pipe(
+  // dlt's auth shorthands and auth dicts missing a field are completed from dlt's places.
+  const sourceName = file === undefined ? undefined : normalizeIdentifier(datasetFromFile(file))
+  const completed = withDltCredentials(input, { sourceName, tomlFiles: secretsTomlFiles(file) })
+  return Schema.decodeUnknownEither(RestApiConfig, { errors: "all", onExcessProperty: "error" })(completed).pipe(
     Either.mapLeft((e) => new ConfigError({ file, issues: fromParseError(e) })),
     Either.flatMap((config) => {
       const issues: Array<ConfigIssue> = []

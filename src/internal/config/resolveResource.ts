@@ -2,6 +2,7 @@
  * One resource, defaults already merged: its request (path, params, headers, body), data
  * selector, paginator, parent, incremental cursor, write disposition, columns and actions.
  */
+import { Either } from "effect"
 import { isReservedTableName, ReservedPrefix } from "../normalize/naming.js"
 import * as DataSelector from "../syntax/dataSelector.js"
 import * as Template from "../syntax/template.js"
@@ -12,6 +13,7 @@ import { resolveAuth } from "./resolveAuth.js"
 import { contractOf, resolveColumns } from "./resolveColumns.js"
 import { dispositionOf } from "./resolveDisposition.js"
 import { type ResourceIncremental, resolveIncremental } from "./resolveIncremental.js"
+import { checkHeaderName } from "../syntax/headerName.js"
 import { resolvePaginator } from "./resolvePaginator.js"
 import { formOf, parseTemplate, placeholdersOf, resolveValues, templated, templateValue } from "./resolveRequest.js"
 import { call1, isFunction, isPlainObject, keyList, notSupported, orIssue, secret } from "./resolveSupport.js"
@@ -20,7 +22,6 @@ import { formTemplates, type ResourceSpec, type SecretInput, type Value } from "
 
 /** Keys recognised by the config contract whose behaviour comes in a later version. */
 const laterResourceKeys = [
-  "table_format",
   "file_format",
   "references",
   "nested_hints"
@@ -35,6 +36,12 @@ export const resolveResource = (
   const before = issues.length
   for (const key of laterResourceKeys) {
     if (resource[key] !== undefined) notSupported(issues, `${path}.${key}`, `'${key}'`)
+  }
+
+  // Postgres tables are Postgres's own format: dlt's "native"; the open table formats need a
+  // filesystem or lakehouse destination.
+  if (resource.table_format !== undefined && resource.table_format !== "native") {
+    issues.push(issue(`${path}.table_format`, `${JSON.stringify(resource.table_format)} cannot apply to Postgres: tables here are Postgres tables (dlt's "native"); iceberg, delta and hive are formats of files in a filesystem or lakehouse destination`))
   }
 
   // `_rc_*` is our system tables' namespace: a data table there would alter them.
@@ -54,16 +61,29 @@ export const resolveResource = (
   const rawParams: Record<string, unknown> = { ...endpoint.params }
   let legacyIncremental: ResourceIncremental | undefined
   for (const [key, value] of Object.entries(rawParams)) {
-    if (!isPlainObject(value)) continue
+    const slot = `{${key}}`
+    if (!isPlainObject(value)) {
+      // dlt binds a plain param named in the path (`{org}/{repo}/issues`) into it, as written.
+      if (rawPath.includes(slot) && value !== null && value !== undefined && typeof value !== "object") {
+        rawPath = rawPath.split(slot).join(String(value).replace(/\{/g, "{{").replace(/\}/g, "}}"))
+        delete rawParams[key]
+      }
+      continue
+    }
     if (value.type === "resolve" && typeof value.resource === "string" && typeof value.field === "string") {
       const placeholder = `{resources.${value.resource}.${value.field}}`
-      if (rawPath.includes(`{${key}}`)) {
-        rawPath = rawPath.split(`{${key}}`).join(placeholder)
+      if (rawPath.includes(slot)) {
+        rawPath = rawPath.split(slot).join(placeholder)
         delete rawParams[key]
       } else {
-        rawParams[key] = placeholder
+        // dlt raises too: a parent's field in the query is written `{resources.<parent>.<field>}`.
+        issues.push(issue(joinPath(`${ep}.params`, key), `a 'resolve' param must be bound in the path ('${slot}' is not in '${rawPath}'); to send a parent's field as a query param write "{resources.${value.resource}.${value.field}}"`))
+        delete rawParams[key]
       }
     } else if (value.type === "incremental" && typeof value.cursor_path === "string") {
+      if (legacyIncremental !== undefined || endpoint.incremental !== undefined) {
+        issues.push(issue(joinPath(`${ep}.params`, key), "an endpoint takes one incremental: this param defines a second one (dlt refuses this too)"))
+      }
       legacyIncremental = {
         cursor_path: value.cursor_path,
         ...(value.initial_value !== undefined ? { initial_value: value.initial_value } : {}),
@@ -77,6 +97,8 @@ export const resolveResource = (
   const params = templated(resolveValues(rawParams, `${ep}.params`, issues), `${ep}.params`, issues)
   const headers: Record<string, Value<SecretInput>> = {}
   for (const [key, value] of Object.entries(endpoint.headers ?? {})) {
+    const badName = checkHeaderName(key)
+    if (badName !== undefined) issues.push(issue(joinPath(`${ep}.headers`, key), badName))
     headers[key] = typeof value === "string"
       ? { _tag: "Plain", value }
       : { _tag: "Secret", secret: secret(joinPath(`${ep}.headers`, key), value) }
@@ -95,7 +117,7 @@ export const resolveResource = (
   const singleEntity = /\{[^{}]+\}/.test(lastSegment)
 
   let dataSelector: DataSelector.DataSelector | undefined
-  if (endpoint.data_selector !== undefined) {
+  if (endpoint.data_selector !== undefined && endpoint.data_selector !== null) {
     dataSelector = orIssue(DataSelector.parse(endpoint.data_selector), `${ep}.data_selector`, issues)
   } else if (singleEntity) {
     dataSelector = DataSelector.root
@@ -115,6 +137,7 @@ export const resolveResource = (
     ...(pathTemplate === undefined ? [] : Template.placeholders(pathTemplate)),
     ...placeholdersOf(params),
     ...placeholdersOf(headerValues),
+    ...Object.keys(headerValues).flatMap((name) => (name.includes("{") ? Either.match(Template.parse(name), { onLeft: () => [], onRight: Template.placeholders }) : [])),
     ...(json === undefined ? [] : Template.jsonPlaceholders(json)),
     ...formTemplates(form).flatMap(Template.placeholders)
   ]
@@ -136,6 +159,7 @@ export const resolveResource = (
     // dlt's older form: start_param/end_param name the query params that carry the values.
     const inc = endpoint.incremental
     if (inc.start_param !== undefined) params[inc.start_param] = templateValue("{incremental.start_value}")
+    // Without an end value the end param is left out of the requests (rendered as None in dlt).
     if (inc.end_param !== undefined) params[inc.end_param] = templateValue("{incremental.end_value}")
   }
   if (incremental === undefined && used.some((p) => p._tag === "Incremental")) {

@@ -256,7 +256,8 @@ export const EndpointConfig = Schema.Struct({
   data: opt(Schema.Unknown),
   headers: opt(Headers),
   paginator: opt(Schema.NullOr(PaginatorConfig)),
-  data_selector: opt(Schema.String),
+  /** null: no selector (dlt uses it to reset a default), so the records are detected. */
+  data_selector: opt(Schema.NullOr(Schema.String)),
   response_actions: opt(Schema.Array(ResponseAction)),
   incremental: opt(Incremental),
   auth: opt(Schema.NullOr(AuthConfig))
@@ -293,7 +294,8 @@ const ColumnHintConfig = {
   description: opt(Schema.String)
 }
 export const ColumnsConfig = Schema.Union(
-  Schema.Record({ key: Schema.String, value: Schema.Struct(ColumnHintConfig) }),
+  // dlt accepts a `name` in the dict form too, and sets it to the dict key.
+  Schema.Record({ key: Schema.String, value: Schema.Struct({ name: opt(Schema.String), ...ColumnHintConfig }) }),
   Schema.Array(Schema.Struct({ name: Schema.String, ...ColumnHintConfig }))
 )
 export type ColumnsConfig = typeof ColumnsConfig.Type
@@ -360,8 +362,15 @@ export const ClientConfig = Schema.Struct({
   })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
   timeout: opt(seconds("positive")),
-  /** Our extension: largest response body in bytes (default 64 MiB); a larger one fails the page. */
-  max_response_bytes: opt(Schema.Int.pipe(Schema.positive()))
+  /** Our extension: largest response body in bytes (default 64 MiB), as received and decompressed; a larger one fails the page. */
+  max_response_bytes: opt(Schema.Int.pipe(Schema.positive())),
+  /** Our extension: redirects followed per request (default 30, as requests); 0 follows none. */
+  max_redirects: opt(Schema.Int.pipe(Schema.nonNegative())),
+  /**
+   * Our extension: origins (`https://api2.example.com`) that get the credentials besides
+   * `base_url`'s, e.g. a sibling host the API's next links point at.
+   */
+  trusted_origins: opt(Schema.Array(Schema.String))
 })
 export type ClientConfig = typeof ClientConfig.Type
 

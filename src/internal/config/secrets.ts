@@ -6,6 +6,7 @@
 import { Config, ConfigError as EffectConfigError, Effect, Redacted } from "effect"
 import * as Auth from "./authSpec.js"
 import { ConfigError, type ConfigIssue, issue } from "./configError.js"
+import { lookedIn } from "./dltCredentials.js"
 import type { ClientSpec, ResourceSpec, SourceSpec, SecretInput, Value } from "./spec.js"
 
 export type Secret = Redacted.Redacted<string>
@@ -21,7 +22,7 @@ const readSecret = (secret: SecretInput): Effect.Effect<Secret, ConfigIssue> => 
       issue(
         secret.path,
         EffectConfigError.isMissingData(e) || isMissing(e)
-          ? `secret ${describe(input)} is not set`
+          ? notSet(input)
           : `secret ${describe(input)} could not be read: ${e.message}`
       )
     )
@@ -38,10 +39,19 @@ const isMissing = (e: EffectConfigError.ConfigError): boolean =>
     unsupportedCase: () => false
   })
 
-const describe = (input: SecretString): string =>
-  typeof input === "object" && input !== null && "secret" in input && typeof input.secret === "string"
-    ? `'${input.secret}' (environment variable ${input.secret})`
-    : "(a Config value)"
+const notSet = (input: SecretString): string => {
+  const places = lookedIn(input)
+  return places === undefined
+    ? `secret ${describe(input)} is not set`
+    : `not in the config and not found where dlt looks for it: ${places}`
+}
+
+const describe = (input: SecretString): string => {
+  if (typeof input === "object" && input !== null && "secret" in input && typeof input.secret === "string") {
+    return `'${input.secret}' (environment variable ${input.secret})`
+  }
+  return "(a Config value)"
+}
 
 type SecretString = SecretInput["input"]
 

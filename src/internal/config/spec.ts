@@ -68,10 +68,17 @@ export interface ClientSpec<S> {
   readonly rateLimit: RateLimitOptions | undefined
   /** Largest response body in bytes (`client.max_response_bytes`, ours). */
   readonly maxResponseBytes: number
+  /** Redirects followed per request (`client.max_redirects`, ours). */
+  readonly maxRedirects: number
+  /** Origins that get the credentials besides `baseUrl`'s (`client.trusted_origins`, ours). */
+  readonly trustedOrigins: ReadonlyArray<string>
 }
 
 /** Largest response body by default: 64 MiB, far above any page, well below the heap. */
 export const defaultMaxResponseBytes = 64 * 1024 * 1024
+
+/** Redirects followed per request by default: requests' `DEFAULT_REDIRECT_LIMIT`. */
+export const defaultMaxRedirects = 30
 
 export type WriteDisposition = "append" | "replace" | "merge"
 

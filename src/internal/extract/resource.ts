@@ -6,7 +6,7 @@
  * run, then the incremental cursor filters them.
  */
 import { Data, Effect, Either, Option, Stream } from "effect"
-import type { ResourceSpec } from "../config/spec.js"
+import type { IncrementalSpec, ResourceSpec } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
 import type { ApiError, PageResponse, SourceClient } from "../http/apiClient.js"
 import type { Redactor } from "../http/redact.js"
@@ -110,6 +110,17 @@ interface State {
   readonly offset: number
 }
 
+/** The incremental's settings that a placeholder may name besides the run's values. */
+const settingsOf = (spec: IncrementalSpec) => ({
+  lag: spec.lag,
+  cursor_path: spec.cursorPath.source,
+  row_order: spec.rowOrder,
+  range_start: spec.rangeStart,
+  range_end: spec.rangeEnd,
+  on_cursor_value_missing: spec.onCursorValueMissing,
+  last_value_func: typeof spec.lastValueFunc === "string" ? spec.lastValueFunc : undefined
+})
+
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Streams the pages of one resource (for one parent record, when it is a child). */
@@ -123,7 +134,9 @@ export const pages = (
   const paginator = fromSpec(resource.paginator)
   const templateContext: Template.TemplateContext = {
     parent: context.parent,
-    incremental: context.incremental === undefined ? undefined : context.incremental.placeholders
+    incremental: context.incremental === undefined || resource.incremental === undefined
+      ? undefined
+      : { ...settingsOf(resource.incremental), ...context.incremental.placeholders }
   }
   const start = firstRequest(resource, paginator, templateContext)
   if (Either.isLeft(start)) {

@@ -8,7 +8,7 @@ import { ConfigError, issue } from "../config/configError.js"
 import { ConnectorConfig, resolve, resolveFile } from "../config/connectorConfig.js"
 import type { IncrementalSpec, ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { RestApiConfigInput } from "../config/schema.js"
-import { type Secret, secretValues } from "../config/secrets.js"
+import type { Secret } from "../config/secrets.js"
 import * as Incremental from "./incremental.js"
 import * as Resource from "./resource.js"
 import * as ApiClient from "../http/apiClient.js"
@@ -68,7 +68,7 @@ export const fromResolved = <C extends RestApiConfigInput = RestApiConfigInput>(
   resolved: SourceSpec<Secret>,
   file?: string
 ): RestApiSource<C> => {
-  const redactor = Redact.make(secretValues(resolved))
+  const redactor = Redact.forSource(resolved)
   // This source's client, from the ApiClient service in context (made once per source there).
   const client = Effect.flatMap(ApiClient.ApiClient, (clients) => clients.forSource(resolved))
   const pages = (resource: ResourceSpec<Secret>, context?: Resource.StreamContext) =>

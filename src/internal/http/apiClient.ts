@@ -1,8 +1,8 @@
 /**
  * ApiClient: one request for one page, as JSON. Per source (a resolved config), an HttpClient
  * is composed once from middleware over the transport in context: exchange limits (timeout,
- * body size), auth (the client's or an endpoint's own), rate limit, status classification
- * (response actions included) and retry. So any HttpClient (ours over undici, the platform's,
+ * body size), credentials (the client's or an endpoint's auth, only for trusted origins),
+ * redirects, rate limit, status classification (response actions included) and retry. So any HttpClient (ours over undici, the platform's,
  * fetch, a scripted fake) gets exactly the same behaviour.
  *
  * The `ApiClient` service builds one client per source and keeps it for as long as the layer
@@ -10,10 +10,10 @@
  * its records are streamed or loaded, shares one OAuth token and one request budget.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Effect, Either, Layer, Redacted, Scope } from "effect"
 import type { Secret } from "../config/secrets.js"
-import { secretValues } from "../config/secrets.js"
 import type { ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
 import { ApiError, type ApiErrorReason } from "./apiError.js"
@@ -21,9 +21,12 @@ import * as Auth from "./auth.js"
 import { BufferedResponse } from "./bufferedResponse.js"
 import { classify, type Classified, transportDetail } from "./classify.js"
 import { withLimits } from "./exchangeLimits.js"
-import { withAuth, withRateLimit, withRetry } from "./middleware.js"
+import * as CredentialScope from "./credentialScope.js"
+import { withCredentials } from "./credentialScope.js"
+import { withRateLimit, withRetry } from "./middleware.js"
 import * as RateLimit from "./rateLimit.js"
 import * as Redact from "./redact.js"
+import { followRedirects } from "./redirects.js"
 
 export { ApiError, type ApiErrorReason } from "./apiError.js"
 export { matchAction } from "./classify.js"
@@ -97,8 +100,6 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
   }
 }
 
-const noAuth: Auth.Authenticator = { authenticate: Effect.succeed }
-
 /** What each classified failure is called in an ApiError. */
 const reasonOf = (error: Classified): ApiErrorReason => {
   switch (error._tag) {
@@ -115,7 +116,7 @@ const reasonOf = (error: Classified): ApiErrorReason => {
 export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const config = source.client
-    const redactor = Redact.make(secretValues(source))
+    const redactor = Redact.forSource(source)
     // Client spans are the transport's business: ours makes none; with the platform's client
     // and a tracer, each page request is a span (`HttpClient.withTracerDisabledWhen` on the
     // HttpClient layer turns them off).
@@ -125,12 +126,31 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const limiter = yield* RateLimit.make(config.rateLimit)
     // One authenticator for the client and one per endpoint override, made once, so an
     // OAuth2 token is fetched once and shared by every resource that uses it.
-    const clientAuth = config.auth === undefined ? noAuth : yield* Auth.makeAuthenticator(config.auth)
+    const clientAuth = config.auth === undefined ? undefined : yield* Auth.makeAuthenticator(config.auth, redactor.learn)
+    const baseOrigin = CredentialScope.originOf(config.baseUrl)
+    const scope = CredentialScope.make(baseOrigin === undefined ? config.trustedOrigins : [baseOrigin, ...config.trustedOrigins])
+    const isSecret = (value: string) => redactor.text(value) !== value
+    // One warning per origin for the whole source, naming the resource that met it first.
+    const warned = new Set<string>()
+    const withheldFor = (resource: string) => (origin: string) =>
+      Effect.suspend(() => {
+        if (warned.has(origin)) return Effect.void
+        warned.add(origin)
+        return Effect.logWarning(
+          `resource '${resource}': requests to ${origin} are sent without credentials (auth, Authorization and Cookie headers, ` +
+            `secret headers and params): it is not the origin of client.base_url; list it in client.trusted_origins if it should get them`
+        )
+      })
+    const trusted = (url: URL) => scope.trusts(url.href)
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
-    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator) => {
-      const signed = authenticator === noAuth ? transport : transport.pipe(withAuth(authenticator))
+    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator | undefined) => {
+      // Credentials are put on (or kept off) each hop of a redirect, for its own origin.
+      const signed = transport.pipe(
+        withCredentials({ scope, authenticator, isSecret, withheld: withheldFor(resource.name) }),
+        followRedirects({ maxRedirects: config.maxRedirects, trusted })
+      )
       const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
       return limited.pipe(
         classify({ retryStatus: config.retry.statusCodes, actions: resource.responseActions }),
@@ -141,10 +161,10 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const perResource = new Map<string, { readonly http: ReturnType<typeof compose>; readonly describe: typeof identity }>()
     for (const resource of source.resources) {
       const authenticator = resource.auth === null
-        ? noAuth
+        ? undefined
         : resource.auth === undefined
         ? clientAuth
-        : yield* Auth.makeAuthenticator(resource.auth)
+        : yield* Auth.makeAuthenticator(resource.auth, redactor.learn)
       // URLs are described with what goes on the wire, an api_key in the query included.
       const auth = resource.auth === undefined ? config.auth : resource.auth
       perResource.set(resource.name, {
@@ -163,10 +183,10 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       for (const [k, v] of clientHeaders) req = HttpClientRequest.setHeader(req, k, v)
       for (const [k, v] of Object.entries(options.headers)) req = HttpClientRequest.setHeader(req, k, v)
       if (options.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, options.json)
-      else if (options.form?._tag === "Fields") req = HttpClientRequest.bodyUrlParams(req, options.form.fields)
-      // A raw body goes as it is (requests sends `data=str` without a content type); an
-      // endpoint or client `Content-Type` header names it.
-      else if (options.form?._tag === "Raw") req = HttpClientRequest.bodyText(req, options.form.text, req.headers["content-type"] ?? "text/plain")
+      // As requests sends `data`: fields form-encoded, none at all (`data: {}`) as no body and no
+      // content type, a string as it is with only the content type the config's headers give.
+      else if (options.form?._tag === "Fields" && options.form.fields.length > 0) req = HttpClientRequest.bodyUrlParams(req, options.form.fields)
+      else if (options.form?._tag === "Raw") req = HttpClientRequest.setBody(req, HttpBody.raw(options.form.text))
       const fullUrl = requestUrl(own.describe(req))
       const fail = (reason: ApiErrorReason, detail: string, attempts: number, status?: number) =>
         new ApiError({
@@ -205,6 +225,8 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
               return Effect.fail(fail(reasonOf(error), error.detail, error.attempts, error.status))
             case "AuthError":
               return Effect.fail(fail("Auth", error.message, 1))
+            case "TooManyRedirects":
+              return Effect.fail(fail("TooManyRedirects", error.describe(redactor.url), 1))
             case "ApiError":
               return Effect.fail(error)
             default:

@@ -7,9 +7,11 @@ export type ApiErrorReason =
   | "Transport"
   | "Timeout"
   | "MalformedJson"
+  | "MalformedBody"
   | "ResponseAction"
   | "Auth"
   | "TooLarge"
+  | "TooManyRedirects"
 
 /** A failed page request. `url` is always redacted. */
 export class ApiError extends Data.TaggedError("ApiError")<{

@@ -58,7 +58,22 @@ const isRequest = (u: unknown): u is Request => Predicate.hasProperty(u, HttpCli
 
 const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
-const custom = (auth: CustomAuth): Authenticator => ({
+/**
+ * What a custom auth added or changed on a request (header values, query values) is taken for
+ * a credential; for `Scheme value` headers the value alone is learned too.
+ */
+const learnAdded = (before: Request, after: Request, learn: (credential: string) => void) => {
+  for (const [name, value] of Object.entries(after.headers)) {
+    if (before.headers[name] === value) continue
+    learn(value)
+    const space = value.lastIndexOf(" ")
+    if (space > 0) learn(value.slice(space + 1))
+  }
+  const previous = new Set(before.urlParams.map(([k, v]) => `${k}=${v}`))
+  for (const [k, v] of after.urlParams) if (!previous.has(`${k}=${v}`)) learn(v)
+}
+
+const custom = (auth: CustomAuth, learn: (credential: string) => void): Authenticator => ({
   authenticate: (request) =>
     Effect.suspend(() => {
       const fail = (e: unknown) => new AuthError({ message: `custom auth failed: ${describeError(e)}`, cause: e })
@@ -69,7 +84,8 @@ const custom = (auth: CustomAuth): Authenticator => ({
         ),
         // A JavaScript config can return anything; catch it here rather than in the transport.
         Effect.filterOrFail(isRequest, () =>
-          new AuthError({ message: "custom auth failed: authenticate(request) did not return a request" }))
+          new AuthError({ message: "custom auth failed: authenticate(request) did not return a request" })),
+        Effect.tap((signed) => learnAdded(request, signed, learn))
       )
     })
 })
@@ -80,15 +96,16 @@ const custom = (auth: CustomAuth): Authenticator => ({
  * context (the bare transport, not the API client with its own auth).
  */
 export const makeAuthenticator = (
-  auth: Auth<Redacted.Redacted<string>>
+  auth: Auth<Redacted.Redacted<string>>,
+  learn: (credential: string) => void = () => {}
 ): Effect.Effect<Authenticator, never, HttpClient.HttpClient> => {
   switch (auth._tag) {
     case "OAuth2ClientCredentials":
-      return Effect.map(OAuth2.makeTokenSource(auth), (source) => ({
+      return Effect.map(OAuth2.makeTokenSource(auth, learn), (source) => ({
         authenticate: (request) => Effect.map(source.token, (token) => HttpClientRequest.bearerToken(request, token))
       }))
     case "Custom":
-      return Effect.succeed(custom(auth))
+      return Effect.succeed(custom(auth, learn))
     default: {
       const sign = apply(auth)
       return Effect.succeed({ authenticate: (request) => Effect.succeed(sign(request)) })

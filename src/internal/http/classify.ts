@@ -11,6 +11,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Data, type Duration, Effect, Option } from "effect"
 import type { ResponseAction, ResponseActionKind, ResponseInfo } from "../config/spec.js"
 import { BufferedResponse } from "./bufferedResponse.js"
+import { UndecodableBody } from "./contentEncoding.js"
 import { BodyTooLarge, DeadlineExceeded } from "./exchangeLimits.js"
 import { parseRetryAfter } from "./retry.js"
 
@@ -26,7 +27,7 @@ export class Transient extends Data.TaggedError("Transient")<{
 
 /** A completed exchange that the page cannot use: a non-2xx status, or a response action's "fail". */
 export class ResponseRejected extends Data.TaggedError("ResponseRejected")<{
-  readonly reason: "Status" | "ResponseAction" | "TooLarge"
+  readonly reason: "Status" | "ResponseAction" | "TooLarge" | "MalformedBody"
   readonly status: number
   readonly detail: string
   readonly attempts: number
@@ -65,7 +66,7 @@ export const matchAction = (actions: ReadonlyArray<ResponseAction>, response: Re
 
 export const snippet = (text: string): string => {
   const oneLine = text.replace(/\s+/g, " ").trim()
-  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine
 }
 
 /** The platform's message names only the method and URL; the cause says what happened. */
@@ -99,6 +100,10 @@ const fromHttpError = (e: HttpClientError.HttpClientError): Transient | Response
   }
   if (e.cause instanceof BodyTooLarge) {
     return new ResponseRejected({ reason: "TooLarge", status: e.response.status, detail: e.cause.message, attempts: 1 })
+  }
+  // Corrupt compressed data comes back the same on a retry.
+  if (e.cause instanceof UndecodableBody) {
+    return new ResponseRejected({ reason: "MalformedBody", status: e.response.status, detail: e.cause.message, attempts: 1 })
   }
   // The headers came; the body did not, whole: say what happened to it.
   if (e.cause instanceof DeadlineExceeded) {

@@ -23,11 +23,19 @@ export class DeadlineExceeded extends Data.TaggedError("DeadlineExceeded")<{ rea
   }
 }
 
-/** A response body larger than the limit; it arrives as a `ResponseError`'s cause. */
-export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly limit: number; readonly announced?: number | undefined }> {
+/**
+ * A response body larger than the limit, as received or, for a compressed body, once
+ * decompressed (`decoded` names its Content-Encoding); it arrives as a `ResponseError`'s cause.
+ */
+export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{
+  readonly limit: number
+  readonly announced?: number | undefined
+  readonly decoded?: string | undefined
+}> {
   override get message(): string {
     const announced = this.announced === undefined ? "" : ` (Content-Length ${this.announced})`
-    return `the response body is larger than ${this.limit} bytes${announced}; raise client.max_response_bytes if pages are that big`
+    const body = this.decoded === undefined ? "the response body" : `the response body, decompressed (${this.decoded}),`
+    return `${body} is larger than ${this.limit} bytes${announced}; raise client.max_response_bytes if pages are that big`
   }
 }
 

@@ -94,7 +94,9 @@ const oauthError = (text: string): string => {
 }
 
 export const makeTokenSource = (
-  auth: OAuth2ClientCredentials<Secret>
+  auth: OAuth2ClientCredentials<Secret>,
+  /** Told every access token fetched, so it is scrubbed from what the run prints. */
+  learn: (token: string) => void = () => {}
 ): Effect.Effect<TokenSource, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
@@ -157,6 +159,7 @@ export const makeTokenSource = (
           )
         }
         const expiresIn = "expires_in" in body ? body.expires_in : undefined
+        learn(body.access_token)
         return { token: Redacted.make(body.access_token), expiresIn: parseExpiresIn(expiresIn, auth.defaultExpiration) }
       }
     )

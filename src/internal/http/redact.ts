@@ -3,6 +3,10 @@
  * of names, plus any value that is one of the config's secrets), and messages lose any
  * secret value they might quote.
  */
+import { Redacted } from "effect"
+import { type Secret, secretValues } from "../config/secrets.js"
+import type { SourceSpec, Value } from "../config/spec.js"
+
 const sensitiveParams = new Set([
   "api_key",
   "apikey",
@@ -25,10 +29,23 @@ const sensitiveParams = new Set([
 export interface Redactor {
   readonly url: (url: string) => string
   readonly text: (text: string) => string
+  /**
+   * Adds a credential known only at run time (an OAuth2 access token, what a custom auth put
+   * on a request): from then on it is scrubbed like the config's own secrets.
+   */
+  readonly learn: (secret: string) => void
 }
+
+/** Learned values shorter than this are not secrets worth scrubbing everywhere (`json`, `1`). */
+const minLearnedLength = 6
 
 export const make = (secrets: ReadonlyArray<string>): Redactor => {
   const values = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length)
+  const learn = (secret: string) => {
+    if (secret.length < minLearnedLength || values.includes(secret)) return
+    values.push(secret)
+    values.sort((a, b) => b.length - a.length)
+  }
   const text = (input: string): string => {
     let out = input
     for (const value of values) {
@@ -55,7 +72,59 @@ export const make = (secrets: ReadonlyArray<string>): Redactor => {
       return text(input)
     }
   }
-  return { url, text }
+  return { url, text, learn }
 }
 
-export const none: Redactor = make([])
+/** Scrubs nothing (and learns nothing): for code paths that have no source. */
+export const none: Redactor = { url: (u) => u, text: (t) => t, learn: () => {} }
+
+const bySource = new WeakMap<SourceSpec<Secret>, Redactor>()
+
+/**
+ * The one redactor of a source: its extraction and its ApiClient share it, so a token the
+ * client learns is scrubbed from the errors extraction makes too. Besides the config's secrets
+ * it knows the forms they take on the wire (HTTP Basic's base64 `user:password`).
+ */
+export const forSource = (source: SourceSpec<Secret>): Redactor => {
+  const known = bySource.get(source)
+  if (known !== undefined) return known
+  const redactor = make([...secretValues(source), ...wireForms(source), ...plainCredentials(source)])
+  bySource.set(source, redactor)
+  return redactor
+}
+
+/** Header names that carry a credential even when the config writes its value in plain text. */
+const sensitiveHeader = /authorization|cookie|token|secret|api[-_]?key|password/i
+
+/**
+ * Plain config values sent under a sensitive name (`params: { api_key: "..." }`, a literal
+ * `Authorization` header): the URL redaction hides them by name, and a server echoing them in an
+ * error body must not get them printed either.
+ */
+const plainCredentials = (source: SourceSpec<Secret>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const collect = (values: Readonly<Record<string, Value<Secret>>>, sensitive: (name: string) => boolean) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value._tag === "Plain" && value.value.length >= 4 && sensitive(name)) out.push(value.value)
+    }
+  }
+  const isSensitiveParam = (name: string) => sensitiveParams.has(name.toLowerCase())
+  const isSensitiveHeader = (name: string) => sensitiveHeader.test(name)
+  collect(source.client.headers, isSensitiveHeader)
+  for (const r of source.resources) {
+    collect(r.params, isSensitiveParam)
+    collect(r.headers, isSensitiveHeader)
+  }
+  return out
+}
+
+const wireForms = (source: SourceSpec<Secret>): ReadonlyArray<string> => {
+  const auths = [source.client.auth, ...source.resources.map((r) => r.auth)]
+  const out: Array<string> = []
+  for (const auth of auths) {
+    if (auth !== undefined && auth !== null && auth._tag === "HttpBasic") {
+      out.push(Buffer.from(`${Redacted.value(auth.username)}:${Redacted.value(auth.password)}`).toString("base64"))
+    }
+  }
+  return out
+}

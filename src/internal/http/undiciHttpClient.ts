@@ -10,6 +10,9 @@
  * measurements: the body is read in the same promise as the headers, not in a second step
  * through a wrapped, clean-up-registered response.
  *
+ * It asks for compressed bodies (`Accept-Encoding: gzip, deflate, br`, unless the request names
+ * its own) and decodes them while they arrive (contentEncoding.ts), as Python's requests does.
+ *
  * What it does not do:
  * - stream response bodies: `stream` gives the buffered bytes as one chunk, so it is not for
  *   downloads larger than memory;
@@ -30,6 +33,7 @@ import { Effect, Either, Layer } from "effect"
 import type { Readable } from "node:stream"
 import * as Undici from "undici"
 import { BufferedResponse, type RawHeaders } from "./bufferedResponse.js"
+import { acceptEncoding, codingsOf, readDecoded, UndecodableBody } from "./contentEncoding.js"
 import { BodyTooLarge, currentExchangeLimits, DeadlineExceeded } from "./exchangeLimits.js"
 
 interface OutgoingBody {
@@ -120,8 +124,14 @@ const readLimited = (body: Body, max: number): Promise<Uint8Array | BodyTooLarge
     body.on("error", reject)
   })
 
-/** The whole body, or BodyTooLarge as soon as it is known to exceed the limit. */
-const readBody = (body: Body, headers: RawHeaders, max: number | undefined): Promise<Uint8Array | BodyTooLarge> => {
+/**
+ * The whole body, decoded (contentEncoding.ts), or BodyTooLarge as soon as it is known to
+ * exceed the limit; UndecodableBody when its Content-Encoding data is corrupt.
+ */
+const readBody = (body: Body, headers: RawHeaders, max: number | undefined): Promise<Uint8Array | BodyTooLarge | UndecodableBody> => {
+  const codings = codingsOf(headers["content-encoding"])
+  // The Content-Length of a compressed body says nothing of its decoded size: the decoder counts.
+  if (codings !== undefined) return readDecoded(body, codings, max)
   if (max === undefined) return body.bytes()
   const raw = headers["content-length"]
   const announced = typeof raw === "string" ? Number(raw) : Number.NaN
@@ -133,6 +143,17 @@ const readBody = (body: Body, headers: RawHeaders, max: number | undefined): Pro
     return Promise.resolve(new BodyTooLarge({ limit: max, announced }))
   }
   return readLimited(body, max)
+}
+
+/** The request's headers, with the body's content type and, unless it names its own, our Accept-Encoding. */
+const headersOf = (request: HttpClientRequest.HttpClientRequest, outgoing: OutgoingBody): Readonly<Record<string, string>> => {
+  const ownEncoding = "accept-encoding" in request.headers
+  if (ownEncoding && outgoing.contentType === undefined) return request.headers
+  return {
+    ...request.headers,
+    ...(ownEncoding ? {} : { "accept-encoding": acceptEncoding }),
+    ...(outgoing.contentType === undefined ? {} : { "content-type": outgoing.contentType })
+  }
 }
 
 type Received = BufferedResponse | { readonly tooLarge: BodyTooLarge; readonly response: BufferedResponse }
@@ -148,7 +169,7 @@ const send = (
   dispatcher.request({
     signal,
     method: request.method,
-    headers: outgoing.contentType === undefined ? request.headers : { ...request.headers, "content-type": outgoing.contentType },
+    headers: headersOf(request, outgoing),
     origin: url.origin,
     path: url.pathname + url.search,
     body: outgoing.body
@@ -159,6 +180,7 @@ const send = (
         if (bytes instanceof BodyTooLarge) {
           return { tooLarge: bytes, response: new BufferedResponse(request, response.statusCode, response.headers, Either.left(bytes)) }
         }
+        if (bytes instanceof UndecodableBody) return new BufferedResponse(request, response.statusCode, response.headers, Either.left(bytes))
         return new BufferedResponse(request, response.statusCode, response.headers, Either.right(bytes))
       },
       (cause: unknown) => new BufferedResponse(request, response.statusCode, response.headers, Either.left(cause))

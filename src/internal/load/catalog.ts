@@ -1,11 +1,12 @@
 /**
- * What a dataset holds as stored: its tables with their columns, its indexes, and the parentage
- * recorded in `_rc_tables` (see tableGraph.ts).
+ * What a dataset holds as stored: its tables with their columns, its indexes, the parentage
+ * recorded in `_rc_tables` (see tableGraph.ts) and the source keys recorded in `_rc_columns`
+ * (see columnSources.ts).
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { DestinationError } from "./destination.js"
-import { qualified, SystemTables } from "./identifiers.js"
+import { linkSourceColumn, qualified, SystemTables } from "./identifiers.js"
 import { exists, query } from "./sqlSession.js"
 
 export interface StoredColumnInfo {
@@ -18,6 +19,8 @@ export interface TableLink {
   /** Undefined for a root table. */
   readonly parent: string | undefined
   readonly root: string
+  /** A child table's source key (its list's raw keys in the parent row), as JSON; undefined when not recorded. */
+  readonly source: string | undefined
 }
 
 export interface Catalog {
@@ -27,6 +30,8 @@ export interface Catalog {
   readonly indexes: ReadonlySet<string>
   /** table → its recorded link (tables written before `_rc_tables` existed have none) */
   readonly links: ReadonlyMap<string, TableLink>
+  /** table → column → its recorded source key, as JSON (columns written before `_rc_columns` existed have none) */
+  readonly sources: ReadonlyMap<string, ReadonlyMap<string, string>>
 }
 
 const catalogColumnsSql = `SELECT c.relname AS tname, a.attname AS cname, format_type(a.atttypid, a.atttypmod) AS ctype,
@@ -41,8 +46,14 @@ const catalogIndexesSql = `SELECT i.relname AS iname FROM pg_catalog.pg_class i
 JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
 WHERE n.nspname = $1 AND i.relkind = 'i'`
 
-const linksSql = (dataset: string) =>
-  `SELECT table_name AS tname, parent_name AS parent, root_name AS root FROM ${qualified(dataset, SystemTables.tables)}`
+/** `source_key` came later: a dataset's `_rc_tables` gains it with its next load's DDL. */
+const linksSql = (dataset: string, withSource: boolean) =>
+  `SELECT table_name AS tname, parent_name AS parent, root_name AS root, ${withSource ? "source_key" : "NULL::text"} AS source FROM ${
+    qualified(dataset, SystemTables.tables)
+  }`
+
+const sourcesSql = (dataset: string) =>
+  `SELECT table_name AS tname, column_name AS cname, source_key AS source FROM ${qualified(dataset, SystemTables.columns)}`
 
 const schemaExistsSql = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1) AS present"
 
@@ -57,6 +68,13 @@ interface LinkRow {
   readonly tname: string
   readonly parent: string | null
   readonly root: string
+  readonly source: string | null
+}
+
+interface SourceRow {
+  readonly tname: string
+  readonly cname: string
+  readonly source: string
 }
 
 export const readCatalog = (sql: SqlClient.SqlClient, dataset: string): Effect.Effect<Catalog, DestinationError> =>
@@ -75,9 +93,21 @@ export const readCatalog = (sql: SqlClient.SqlClient, dataset: string): Effect.E
     const schemaExists = tables.size > 0 || (yield* exists(sql, schemaExistsSql, dataset, what, dataset))
     const indexes = schemaExists ? yield* query<{ readonly iname: string }>(sql, catalogIndexesSql, [dataset], what, dataset) : []
     const links = new Map<string, TableLink>()
-    if (tables.has(SystemTables.tables)) {
-      const rows = yield* query<LinkRow>(sql, linksSql(dataset), [], what, dataset)
-      for (const row of rows) links.set(row.tname, { parent: row.parent ?? undefined, root: row.root })
+    const linksTable = tables.get(SystemTables.tables)
+    if (linksTable !== undefined) {
+      const rows = yield* query<LinkRow>(sql, linksSql(dataset, linksTable.has(linkSourceColumn)), [], what, dataset)
+      for (const row of rows) links.set(row.tname, { parent: row.parent ?? undefined, root: row.root, source: row.source ?? undefined })
     }
-    return { schemaExists, tables, indexes: new Set(indexes.map((r) => r.iname)), links }
+    const sources = new Map<string, Map<string, string>>()
+    if (tables.has(SystemTables.columns)) {
+      for (const row of yield* query<SourceRow>(sql, sourcesSql(dataset), [], what, dataset)) {
+        let table = sources.get(row.tname)
+        if (table === undefined) {
+          table = new Map()
+          sources.set(row.tname, table)
+        }
+        table.set(row.cname, row.source)
+      }
+    }
+    return { schemaExists, tables, indexes: new Set(indexes.map((r) => r.iname)), links, sources }
   })

@@ -2,14 +2,18 @@
  * The commit of a resource load: its tables and columns first (a short transaction of their
  * own under the dataset lock), then its rows, its load record and state in one transaction
  * (DESIGN §4): staged tables swapped into place or their rows moved by disposition, indexes of
- * new tables built over their rows, the schema version recorded, and staging dropped.
+ * new tables built over their rows, the schema version recorded, and staging dropped. A
+ * resource whose records go to several root tables (dlt's `table_name` function) has a load
+ * per table, and they commit together: one transaction, one `_rc_loads` row, one state.
  */
 import { Effect } from "effect"
+import type { TableSchema } from "../normalize/tableSchema.js"
 import type { Catalog } from "./catalog.js"
 import { readCatalog } from "./catalog.js"
+import { recordSources } from "./columnSources.js"
 import type { Ddl } from "./ddlPlan.js"
 import { planDdl } from "./ddlPlan.js"
-import type { DestinationError, LoadResult } from "./destination.js"
+import { DestinationError, type LoadResult } from "./destination.js"
 import type { LoadState } from "./loadState.js"
 import { recordLoad } from "./loadRecords.js"
 import { moveStagedRows } from "./moveRows.js"
@@ -36,11 +40,20 @@ const lockedDdl = (state: LoadState, plan: (catalog: Catalog) => ReadonlyArray<D
     return catalog
   })
 
-/** The load's tables with the parents the normalizer gave them: declared and staged. */
-const treeOf = (state: LoadState): ReadonlyArray<{ readonly name: string; readonly parent: string | undefined }> => [
-  ...state.declaredTables.map((t) => ({ name: t.name, parent: t.parent })),
-  ...[...state.staged.values()].map((t) => ({ name: t.table, parent: t.parent }))
+/** The load's tables with the parents (and source keys) the normalizer gave them: declared and staged. */
+const treeOf = (state: LoadState): ReadonlyArray<TableSchema> => [
+  ...state.declaredTables,
+  ...[...state.staged.values()].map((t) => t.schema)
 ]
+
+/** Records the load's tree in `_rc_tables` and its columns' source keys in `_rc_columns`. */
+const recordTree = (state: LoadState, catalog: Catalog): Effect.Effect<void, DestinationError> => {
+  const tree = treeOf(state)
+  return Effect.zipRight(
+    recordLinks(state.sql, state.dataset, state.rootTable, tree, catalog),
+    recordSources(state.sql, state.dataset, tree, catalog)
+  )
+}
 
 /**
  * Creates the load's missing tables and columns, and records their parentage. The tables it
@@ -64,12 +77,24 @@ const prepareTables = (state: LoadState): Effect.Effect<ReadonlySet<string>, Des
       ? before
       : yield* lockedDdl(state, (c) => planDdl(dataset, c, specs, created(c)))
     // Swap candidates too: whichever way they come, they are this tree's.
-    yield* recordLinks(state.sql, dataset, state.rootTable, treeOf(state), catalog)
+    yield* recordTree(state, catalog)
     return created(catalog)
   })
 
-/** `newTables`: created empty by this load's preparation, or about to be; their indexes come after the rows. */
-const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, newTables: ReadonlySet<string>) =>
+interface TableCommit {
+  readonly rowsPerTable: Record<string, number>
+  /** The dataset's catalog after this load's tables were written. */
+  readonly catalog: Catalog
+  /** The load's tables as stored now (DDL only ever adds to them). */
+  readonly ownTables: ReadonlySet<string>
+}
+
+/**
+ * One root table's part of the commit's transaction: its rows moved or swapped in, its links
+ * and new indexes, its staging dropped. `newTables`: created empty by this load's preparation,
+ * or about to be; their indexes come after the rows.
+ */
+const commitTable = (state: LoadState, startedAt: Date, newTables: ReadonlySet<string>): Effect.Effect<TableCommit, DestinationError> =>
   Effect.gen(function*() {
     const { dataset, rootTable, sql, staged } = state
     const attempt: CommitAttempt = { duplicateIds: undefined }
@@ -97,8 +122,8 @@ const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, n
 
     if (swaps.size > 0) catalog = yield* readCatalog(sql, dataset)
     // Again with the tables this transaction creates (swapped in, or created here after all):
-    // nothing to write when the preparation's links are there.
-    yield* recordLinks(sql, dataset, rootTable, treeOf(state), catalog)
+    // nothing to write when the preparation's records are there.
+    yield* recordTree(state, catalog)
     // Indexes of the tables this load created, built once over their rows. No dataset lock:
     // the tables are this resource's own, and a clash rolls back and retries. Children's
     // `_rc_root_id` indexes wait for the first merge into them (the next load's preparation
@@ -110,54 +135,104 @@ const commitWork = (state: LoadState, startedAt: Date, resourceState: unknown, n
         yield* exec(sql, ddl.sql, [], "indexing new tables", dataset, ddl.table)
       }
     }
+    yield* dropOwnStaging(state)
+    return { rowsPerTable, catalog, ownTables: new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)]) }
+  })
 
-    // The resource's tables as stored now (DDL above only ever adds to them).
-    const ownTables = new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)])
+/** Every table's commit, then the resource's schema version, `_rc_loads` row and state. */
+const commitWork = (
+  states: ReadonlyArray<LoadState>,
+  startedAt: Date,
+  resourceState: unknown,
+  newTables: ReadonlyArray<ReadonlySet<string>>
+) =>
+  Effect.gen(function*() {
+    const { dataset, loadId, resource, sql } = states[0]
+    const rowsPerTable: Record<string, number> = {}
+    const ownTables = new Set<string>()
+    let catalog: Catalog | undefined
+    for (let i = 0; i < states.length; i++) {
+      const done = yield* commitTable(states[i], startedAt, newTables[i])
+      Object.assign(rowsPerTable, done.rowsPerTable)
+      for (const t of done.ownTables) ownTables.add(t)
+      // Read after every earlier table's DDL in this transaction: the last one sees them all.
+      catalog = done.catalog
+    }
     const version = schemaVersionOf(
-      state.resource,
-      [...catalog.tables.entries()].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
+      resource,
+      [...(catalog?.tables.entries() ?? [])].filter(([name]) => ownTables.has(name)).map(([name, columns]) => ({
         name,
         columns: [...columns.entries()].map(([column, info]) => ({ name: column, type: info.type, nullable: !info.required }))
       }))
     )
-    yield* recordLoad(sql, {
-      dataset,
-      resource: state.resource,
-      loadId: state.loadId,
-      startedAt,
-      rowsPerTable,
-      version,
-      state: resourceState
-    })
-    yield* dropOwnStaging(state)
+    yield* recordLoad(sql, { dataset, resource, loadId, startedAt, rowsPerTable, version, state: resourceState })
     return { rowsPerTable, schemaVersion: version.hash }
   })
 
-/** Makes the load's rows visible at once, with its `_rc_loads` row and its state. */
-export const commit = (
-  state: LoadState,
+/**
+ * A connection lost in the commit's transaction: it rolled back, unless the connection went
+ * after the server had committed; this run cannot tell which. Either way rows and state went
+ * together, so the next run converges.
+ */
+const lostInCommit = (resource: string) => (e: DestinationError): DestinationError =>
+  e.reason !== "ConnectionLost" ? e : new DestinationError({
+    message: `the connection to the database was lost during the commit of ${resource}, which may or may not have taken effect; ` +
+      `rows and state commit together, so the next run converges (${e.message})`,
+    dataset: e.dataset,
+    table: e.table,
+    reason: "ConnectionLostInCommit",
+    cause: e
+  })
+
+/** Runs `effect` holding every load's lock (writers wait; the commit is the last writer). */
+const lockedAll = <A, E>(states: ReadonlyArray<LoadState>, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  states.reduceRight((inner, state) => locked(state, inner), effect)
+
+/**
+ * Makes the loads' rows visible at once, with the resource's `_rc_loads` row and its state:
+ * the loads of one resource (and one run), one per root table.
+ */
+export const commitLoads = (
+  states: ReadonlyArray<LoadState>,
   options: { readonly startedAt: Date; readonly state?: unknown }
 ): Effect.Effect<LoadResult, DestinationError> => {
-  const { dataset, loadId, resource, sql } = state
-  return locked(
-    state,
+  const first = states[0]
+  if (first === undefined) return Effect.dieMessage("commitLoads: no load to commit")
+  const { dataset, loadId, resource, sql } = first
+  const stranger = states.find((s) => s.sql !== sql || s.dataset !== dataset || s.resource !== resource || s.loadId !== loadId)
+  if (stranger !== undefined) {
+    return Effect.fail(
+      new DestinationError({
+        message: `commit: the loads committed together must be of one resource, run and database (${resource} and ${stranger.resource})`,
+        dataset
+      })
+    )
+  }
+  return lockedAll(
+    states,
     Effect.gen(function*() {
-      yield* ensureOpen(state, "commit")
+      for (const state of states) yield* ensureOpen(state, "commit")
       // Rows still waiting for their write to staging.
-      yield* flushAll(state)
+      for (const state of states) yield* flushAll(state)
       // Tables and columns first, in their own short transaction under the dataset lock, so
       // resources' data commits (the long part) do not wait for each other. New empty tables
       // or columns are all a failed data commit can leave behind.
-      const newTables = yield* unitOfWork(sql, `preparing the tables of ${resource}`, dataset, prepareTables(state))
+      const newTables = yield* unitOfWork(
+        sql,
+        `preparing the tables of ${resource}`,
+        dataset,
+        Effect.forEach(states, prepareTables)
+      )
       const { rowsPerTable, schemaVersion } = yield* unitOfWork(
         sql,
         `committing ${resource}`,
         dataset,
-        commitWork(state, options.startedAt, options.state, newTables)
-      )
-      state.status = "committed"
+        commitWork(states, options.startedAt, options.state, newTables)
+      ).pipe(Effect.mapError(lostInCommit(resource)))
+      for (const state of states) state.status = "committed"
       const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }
       return result
     })
-  ).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId } }))
+  ).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId, tables: states.length } }))
 }
+

@@ -2,10 +2,11 @@
 import type { ColumnSchema } from "../normalize/tableSchema.js"
 import { SystemColumns } from "../normalize/tableSchema.js"
 import type { Catalog } from "./catalog.js"
-import { childIndexName, ident, qualified, rootIndexName, SystemTables, versionIndexName } from "./identifiers.js"
+import { createSourcesSql } from "./columnSources.js"
+import { childIndexName, ident, linkSourceColumn, qualified, rootIndexName, SystemTables, versionIndexName } from "./identifiers.js"
 import { createStateSql, createVersionSql, loadsColumns } from "./loadRecords.js"
 import { addColumnsSql, createIndexSql, createTableSql } from "./sqlText.js"
-import { createLinksSql } from "./tableGraph.js"
+import { addLinkSourceSql, createLinksSql } from "./tableGraph.js"
 
 /** Desired final table: staged and declared schemas merged, `_rc_seq` removed. */
 export interface TableSpec {
@@ -44,7 +45,10 @@ const systemDdl = (dataset: string, catalog: Catalog): ReadonlyArray<Ddl> => {
   }
   if (!catalog.tables.has(SystemTables.state)) ddl.push({ sql: createStateSql(dataset), table: SystemTables.state })
   if (!catalog.tables.has(SystemTables.version)) ddl.push({ sql: createVersionSql(dataset), table: SystemTables.version })
-  if (!catalog.tables.has(SystemTables.tables)) ddl.push({ sql: createLinksSql(dataset), table: SystemTables.tables })
+  const links = catalog.tables.get(SystemTables.tables)
+  if (links === undefined) ddl.push({ sql: createLinksSql(dataset), table: SystemTables.tables })
+  else if (!links.has(linkSourceColumn)) ddl.push({ sql: addLinkSourceSql(dataset), table: SystemTables.tables })
+  if (!catalog.tables.has(SystemTables.columns)) ddl.push({ sql: createSourcesSql(dataset), table: SystemTables.columns })
   return ddl
 }
 

@@ -11,6 +11,13 @@ export class DestinationError extends Data.TaggedError("DestinationError")<{
   readonly message: string
   readonly dataset: string
   readonly table?: string | undefined
+  /**
+   * `ConnectionLost`: the database connection broke (server restart, terminated session)
+   * before anything was committed, so the load can be done again. `ConnectionLostInCommit`:
+   * it broke during the commit's transaction, whose outcome this run cannot know (the next
+   * run converges: rows and state commit together).
+   */
+  readonly reason?: "ConnectionLost" | "ConnectionLostInCommit" | undefined
   readonly cause?: unknown
 }> {}
 
@@ -89,14 +96,16 @@ export interface LoadResult {
   readonly schemaVersion?: string | undefined
 }
 
+export interface CommitOptions {
+  readonly startedAt: Date
+  /** Resource state (incremental cursors...) to store in `_rc_state` in the same transaction. */
+  readonly state?: unknown
+}
+
 /** A resource's load in progress: rows stream into staging; `commit` makes them visible at once. */
 export interface ResourceLoad {
   readonly write: (batch: Batch) => Effect<void, DestinationError>
-  readonly commit: (options: {
-    readonly startedAt: Date
-    /** Resource state (incremental cursors...) to store in `_rc_state` in the same transaction. */
-    readonly state?: unknown
-  }) => Effect<LoadResult, DestinationError>
+  readonly commit: (options: CommitOptions) => Effect<LoadResult, DestinationError>
 }
 
 export interface StoredColumn {
@@ -111,6 +120,18 @@ export class Destination extends Context.Tag("effect-rest-connector/Destination"
   readonly storedTables: (dataset: string) => Effect<ReadonlyArray<TableSchema>, DestinationError>
   /** Starts a resource load. Closing the scope without `commit` discards the staged rows. */
   readonly startLoad: (options: StartLoadOptions) => Effect<ResourceLoad, DestinationError, Scope>
+  /**
+   * Commits loads of one resource in one run together (a `table_name` function's root tables,
+   * a load each): their rows, one `_rc_loads` row and the state become visible at once. Loads
+   * must come from this destination's `startLoad`.
+   */
+  readonly commitLoads: (loads: ReadonlyArray<ResourceLoad>, options: CommitOptions) => Effect<LoadResult, DestinationError>
+  /**
+   * Holds the dataset's resource for the scope: another run loading it (in this process or,
+   * on a server, any other) waits until the scope closes, saying so in a warning. True when
+   * this one had to wait.
+   */
+  readonly lockResource: (dataset: string, resource: string) => Effect<boolean, DestinationError, Scope>
   /** Stored `_rc_state` for a resource, if any. */
   readonly loadState: (dataset: string, resource: string) => Effect<unknown, DestinationError>
 }>() {}

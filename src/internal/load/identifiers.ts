@@ -33,7 +33,21 @@ export const fitIdentifier = (name: string, suffix: string): string => {
   return truncateBytes(name, maxIdentifierBytes - byteLength(suffix) - hash.length) + hash + suffix
 }
 
-export const stagingSchemaName = (dataset: string): string => fitIdentifier(dataset, "_staging")
+const stagingSuffix = "_staging"
+
+export const stagingSchemaName = (dataset: string): string => fitIdentifier(dataset, stagingSuffix)
+
+/**
+ * The schema a dataset name stands for. Postgres would cut a name over 63 bytes short on its
+ * own (so the catalog, asked by the full name, would never find it): such a name becomes its
+ * head plus a hash of the whole name, short enough that `<dataset>_staging` fits too. Shorter
+ * names are kept as given (datasets that exist keep their schema).
+ */
+export const datasetName = (name: string): string => {
+  if (byteLength(name) <= maxIdentifierBytes) return name
+  const hash = `_${shortHash(name)}`
+  return truncateBytes(name, maxIdentifierBytes - byteLength(stagingSuffix) - hash.length) + hash
+}
 
 /**
  * Staging table of one table in one resource load. The suffix hashes load id and resource:
@@ -49,6 +63,8 @@ export const SystemTables = {
   version: "_rc_version",
   /** Which root and parent each table of the dataset has (see tableGraph.ts). */
   tables: "_rc_tables",
+  /** Which source key each column holds (see columnSources.ts). */
+  columns: "_rc_columns",
   /** Staging tables and the resource load that owns each, so leftovers can be found. */
   stagingRegistry: "_rc_staging_tables"
 } as const
@@ -58,8 +74,12 @@ export const systemTableNames: ReadonlySet<string> = new Set([
   SystemTables.loads,
   SystemTables.state,
   SystemTables.version,
-  SystemTables.tables
+  SystemTables.tables,
+  SystemTables.columns
 ])
+
+/** The column of `_rc_tables` with a child table's source key (added after the table was). */
+export const linkSourceColumn = "source_key"
 
 export const rootIndexName = (table: string): string => fitIdentifier(table, "__rc_id_key")
 /** scd2 keeps several versions per `_rc_id` (a row that changes back), so its index is not unique. */

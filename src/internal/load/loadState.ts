@@ -16,6 +16,8 @@ export interface StagedTable {
   readonly table: string
   readonly staging: string
   readonly parent: string | undefined
+  /** The table's schema as last written (its columns' source keys are recorded at commit). */
+  schema: TableSchema
   /** Staging columns (with `_rc_seq`), in creation order. */
   readonly columns: Map<string, ColumnSchema>
   rows: number

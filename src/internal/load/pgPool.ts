@@ -11,6 +11,7 @@ import type { Scope } from "effect/Scope"
 import pg from "pg"
 import type { CopyOptions } from "./pgCopy.js"
 import * as PgCopy from "./pgCopy.js"
+import * as ResourceLocks from "./resourceLocks.js"
 
 export interface PoolOptions {
   /** The server's URL (`postgres://user:password@host:port/database`). */
@@ -99,16 +100,17 @@ const concurrentCopies = (options: PoolOptions): number =>
   options.copy?.maxConcurrentCopies ?? Math.max(1, Math.min(3, (options.maxConnections ?? 10) - 1))
 
 /**
- * A Postgres server as `PgClient`/`SqlClient` and `PgCopy`, over one pool. Build it once and
- * share it (layers are memoized by reference).
+ * A Postgres server as `PgClient`/`SqlClient` and `PgCopy` over one pool, and `SessionLocks`
+ * on a connection of their own. Build it once and share it (layers are memoized by reference).
  */
 export const layerPool = (
   options: PoolOptions
-): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | PgCopy.PgCopy, SqlError> =>
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | PgCopy.PgCopy | ResourceLocks.SessionLocks, SqlError> =>
   Layer.unwrapScoped(
     Effect.map(acquirePool(options), (pool) =>
-      Layer.merge(
+      Layer.mergeAll(
         PgClient.layerFromPool({ acquire: Effect.succeed(pool), applicationName: options.applicationName }),
-        PgCopy.layerFromPool(pool, { ...options.copy, maxConcurrentCopies: concurrentCopies(options) })
+        PgCopy.layerFromPool(pool, { ...options.copy, maxConcurrentCopies: concurrentCopies(options) }),
+        ResourceLocks.layerFromPool(pool)
       ))
   )

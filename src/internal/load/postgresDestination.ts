@@ -5,26 +5,41 @@
  * `json_to_recordset` INSERTs (the embedded database, which cannot COPY through its socket
  * server). `commit` moves them into the final tables in one transaction (commit.ts, DESIGN §4),
  * merging with dlt's strategies (mergePlan.ts) and recording the resource's schema version.
+ * Two runs loading one resource take turns (resourceLocks.ts).
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Context } from "effect"
 import { Effect, Layer, Option } from "effect"
 import { readCatalog } from "./catalog.js"
 import { Destination } from "./destination.js"
+import { destinationError } from "./destinationErrors.js"
 import { readState } from "./loadRecords.js"
 import type { CopyWriter } from "./pgCopy.js"
 import { PgCopy } from "./pgCopy.js"
-import { startLoad } from "./resourceLoad.js"
+import { commitLoadsOf, startLoad } from "./resourceLoad.js"
+import { lockResource, type SessionLockClient, SessionLocks } from "./resourceLocks.js"
 import { storedSchemas } from "./tableGraph.js"
 
-/** The destination over `sql`, staging rows with `copy` when given. */
-export const makeWith = (sql: SqlClient.SqlClient, copy: CopyWriter | undefined): Context.Tag.Service<Destination> => ({
+/**
+ * The destination over `sql`, staging rows with `copy` when given, holding resources across
+ * processes with `locks` when given (see resourceLocks.ts).
+ */
+export const makeWith = (
+  sql: SqlClient.SqlClient,
+  copy: CopyWriter | undefined,
+  locks: SessionLockClient | undefined = undefined
+): Context.Tag.Service<Destination> => ({
   storedTables: (dataset) =>
     readCatalog(sql, dataset).pipe(
       Effect.map(storedSchemas),
       Effect.withSpan("Destination.storedTables", { attributes: { dataset } })
     ),
   startLoad: (options) => startLoad(sql, copy, options),
+  commitLoads: commitLoadsOf,
+  lockResource: (dataset, resource) =>
+    lockResource(sql, Option.fromNullable(locks), dataset, resource).pipe(
+      Effect.mapError(destinationError(`waiting for another run loading ${dataset}.${resource}`, dataset))
+    ),
   loadState: (dataset, resource) =>
     readState(sql, dataset, resource).pipe(Effect.withSpan("Destination.loadState", { attributes: { dataset, resource } }))
 })
@@ -33,7 +48,8 @@ export const makeWith = (sql: SqlClient.SqlClient, copy: CopyWriter | undefined)
 export const make: Effect.Effect<Context.Tag.Service<Destination>, never, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const copy = yield* Effect.serviceOption(PgCopy)
-  return makeWith(sql, Option.getOrUndefined(copy))
+  const locks = yield* Effect.serviceOption(SessionLocks)
+  return makeWith(sql, Option.getOrUndefined(copy), Option.getOrUndefined(locks))
 })
 
 export const layer: Layer.Layer<Destination, never, SqlClient.SqlClient> = Layer.effect(Destination, make)

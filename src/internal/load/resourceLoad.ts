@@ -5,14 +5,42 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Scope } from "effect/Scope"
-import { commit } from "./commit.js"
+import { commitLoads } from "./commit.js"
 import { isReservedTableName, ReservedPrefix } from "../normalize/naming.js"
-import { DestinationError, type MergeOptions, type ResourceLoad, type StartLoadOptions } from "./destination.js"
+import {
+  type CommitOptions,
+  DestinationError,
+  type LoadResult,
+  type MergeOptions,
+  type ResourceLoad,
+  type StartLoadOptions
+} from "./destination.js"
 import { stagingSchemaName } from "./identifiers.js"
 import type { LoadState } from "./loadState.js"
 import type { CopyWriter } from "./pgCopy.js"
 import { dropStaging } from "./staging.js"
 import { write } from "./writePath.js"
+
+/** Each load's state, for committing several loads together (`commitLoadsOf`). */
+const statesOfLoads = new WeakMap<ResourceLoad, LoadState>()
+
+/** Commits loads made by `startLoad` together (see `Destination.commitLoads`). */
+export const commitLoadsOf = (
+  loads: ReadonlyArray<ResourceLoad>,
+  options: CommitOptions
+): Effect.Effect<LoadResult, DestinationError> => {
+  const states: Array<LoadState> = []
+  for (const load of loads) {
+    const state = statesOfLoads.get(load)
+    if (state === undefined) {
+      return Effect.fail(new DestinationError({ message: "commit: a load that this destination did not start", dataset: "" }))
+    }
+    states.push(state)
+  }
+  return states.length === 0
+    ? Effect.fail(new DestinationError({ message: "commit: no load to commit", dataset: "" }))
+    : commitLoads(states, options)
+}
 
 /** The load's state; nothing is created in the database until rows arrive. */
 const makeLoadState = (
@@ -78,7 +106,8 @@ export const startLoad = (
     )
     const load: ResourceLoad = {
       write: (batch) => write(state, batch),
-      commit: (commitOptions) => commit(state, commitOptions)
+      commit: (commitOptions) => commitLoads([state], commitOptions)
     }
+    statesOfLoads.set(load, state)
     return load
   }).pipe(Effect.withSpan("Destination.startLoad", { attributes: { dataset: options.dataset, resource: options.resource } }))

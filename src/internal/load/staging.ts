@@ -96,6 +96,7 @@ const ensureStagingSchema = (state: LoadState): Effect.Effect<void, DestinationE
 export const ensureStagingTable = (state: LoadState, schema: TableSchema): Effect.Effect<StagedTable, DestinationError> => {
   // Nearly every page: the table exists with every column already.
   const existing = state.staged.get(schema.name)
+  if (existing !== undefined) existing.schema = schema
   if (existing !== undefined && schema.columns.every((c) => existing.columns.has(c.name))) return Effect.succeed(existing)
   return existing === undefined ? createStagingTable(state, schema) : widenStagingTable(state, existing, schema)
 }
@@ -121,6 +122,7 @@ const createStagingTable = (state: LoadState, schema: TableSchema): Effect.Effec
       table: schema.name,
       staging,
       parent: schema.parent,
+      schema,
       columns: new Map(wanted.map((c) => [c.name, c])),
       rows: 0,
       swapCandidate

@@ -13,6 +13,7 @@ import { SystemColumns } from "../normalize/tableSchema.js"
 import { kindOfDataType } from "./copyText.js"
 import type { Batch } from "./destination.js"
 import { DestinationError } from "./destination.js"
+import { isConnectionLost } from "./destinationErrors.js"
 import type { LoadState, PendingRows, StagedTable } from "./loadState.js"
 import { describeFailure } from "./pgCopy.js"
 import { exec } from "./sqlSession.js"
@@ -26,7 +27,12 @@ const flushBytes = 1 << 20
 const maxRowsPerStatement = 50_000
 
 const writeError = (state: LoadState, table: string) => (e: { readonly message: string }) =>
-  new DestinationError({ message: `writing rows to staging: ${e.message}`, dataset: state.dataset, table })
+  new DestinationError({
+    message: `writing rows to staging: ${e.message}`,
+    dataset: state.dataset,
+    table,
+    reason: isConnectionLost(e) ? "ConnectionLost" : undefined
+  })
 
 const insertJson = (state: LoadState, entry: StagedTable, columns: ReadonlyArray<ColumnSchema>, rows: ReadonlyArray<Row>) => {
   const text = insertFromJsonSql(state.stagingSchema, entry.staging, columns)

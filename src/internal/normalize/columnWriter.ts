@@ -18,9 +18,14 @@ export class ColumnWriter {
   /** The field's column, created with `type` if new; undefined when the contract discards the value. */
   columnOf(t: TableState, field: Field, type: DataType): ColumnSchema | undefined {
     const existing = t.byName.get(field.column)
-    if (existing !== undefined) return existing
+    if (existing !== undefined) return existing.source === undefined ? t.ownColumn(existing, field.source) : existing
     if (t.preexisting && !this.gate.admitColumn(t, field.column)) return undefined
-    return t.addColumn({ name: field.column, type, nullable: !(t.isRoot && this.notNullRoot.has(field.column)) })
+    return t.addColumn({
+      name: field.column,
+      type,
+      nullable: !(t.isRoot && this.notNullRoot.has(field.column)),
+      source: field.source
+    })
   }
 
   /** Stores a scalar (or a jsonb value) whose natural type is `natural` and cell form `cell`. */
@@ -66,7 +71,9 @@ export class ColumnWriter {
     if (variant === undefined) {
       // dlt's data_type contract guards new variant columns; existing ones take their values.
       if (!this.gate.admitVariant(t, field.column, natural, col.type)) return undefined
-      variant = t.addColumn({ name, type: natural, nullable: true })
+      variant = t.addColumn({ name, type: natural, nullable: true, source: field.source })
+    } else if (variant.source === undefined) {
+      variant = t.ownColumn(variant, field.source)
     }
     field.variants[natural] = variant
     return variant

@@ -116,7 +116,7 @@ export class Flattener {
       this.columns.put(t, field, "jsonb", jsonCell(value, t.name, this.nuls), row)
       return
     }
-    field.sub ??= { table: t, prefix: field.fullName, fields: new Map() }
+    field.sub ??= { table: t, prefix: field.plain, source: field.source, fields: new Map() }
     this.flatten(t, field.sub, value, row, level + 1)
   }
 

@@ -5,6 +5,11 @@
  * trim; `+ - * @ |` → `x _ x a l`; every other run of non `[A-Za-z0-9_]` characters → `_`;
  * camelCase → snake_case; lowercase; a leading digit gets a `_` prefix; each trailing `_` → `x`;
  * runs of `__` collapse to `_` (`__` is reserved as the path separator).
+ *
+ * Unlike dlt (which reduces every non-ASCII character to `_`, so `café` → `cafx` and `日本語` → `x`),
+ * accented Latin letters lose their accents (`café` → `cafe`, `Straße` → `strasse`) and letters
+ * and digits of other scripts are kept (`日本語`, `привет`): Postgres identifiers hold them.
+ * Keys that still end up with one name are told apart by nameClaims.ts.
  */
 import * as Crypto from "node:crypto"
 
@@ -46,6 +51,11 @@ const repeatedUnderscores = /__+/g
 const isLowerAlnumOrUnderscore = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95
 
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false
+  return true
+}
+
 const isAsciiAlnumOrUnderscore = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95
 
@@ -66,22 +76,57 @@ const isAlreadyNormal = (s: string): boolean => {
   return true
 }
 
+// Latin letters that NFKD does not take apart into a base letter and marks.
+const latinLetters: Readonly<Record<string, string>> = {
+  "ß": "ss",
+  "ẞ": "SS",
+  "æ": "ae",
+  "Æ": "AE",
+  "œ": "oe",
+  "Œ": "OE",
+  "ø": "o",
+  "Ø": "O",
+  "đ": "d",
+  "Đ": "D",
+  "ð": "d",
+  "Ð": "D",
+  "þ": "th",
+  "Þ": "TH",
+  "ł": "l",
+  "Ł": "L",
+  "ı": "i",
+  "ħ": "h",
+  "Ħ": "H"
+}
+const latinSpecials = /[ßẞæÆœŒøØđĐðÐþÞłŁıħĦ]/g
+const marksOnLatin = /([A-Za-z])\p{M}+/gu
+const letterOrDigit = /^[\p{L}\p{N}\p{M}]$/u
+
+/**
+ * Accents off Latin letters (NFKD, marks after an ASCII letter dropped, a few letters spelled
+ * out), other scripts recomposed as they were (NFC: kana with their voicing marks, Hangul).
+ */
+const foldLatin = (s: string): string =>
+  s.normalize("NFKD").replace(marksOnLatin, "$1").replace(latinSpecials, (c) => latinLetters[c] ?? c).normalize("NFC")
+
 const compute = (name: string): string => {
   const trimmed = name.trim()
   if (trimmed.length === 0) return "_"
   if (isAlreadyNormal(trimmed)) return trimmed
+  const text = isAscii(trimmed) ? trimmed : foldLatin(trimmed)
 
   // Reduce the alphabet; a run of other characters becomes a single `_`.
   let reduced = ""
   let inRun = false
-  for (let i = 0; i < trimmed.length; i++) {
-    const c = trimmed.charCodeAt(i)
+  for (const ch of text) {
+    const c = ch.charCodeAt(0)
     let out: string | undefined
-    if (isAsciiAlnumOrUnderscore(c)) out = trimmed[i]
+    if (isAsciiAlnumOrUnderscore(c)) out = ch
     else if (c === 43 || c === 42) out = "x" // + *
     else if (c === 45) out = "_" // -
     else if (c === 64) out = "a" // @
     else if (c === 124) out = "l" // |
+    else if (c >= 128 && letterOrDigit.test(ch)) out = ch
     if (out === undefined) {
       if (!inRun) reduced += "_"
       inRun = true
@@ -104,7 +149,7 @@ const compute = (name: string): string => {
 }
 
 // dlt's tag: 4 bytes of shake128 → base64 without padding, `/+` → `ab`, lowercased (6 chars).
-const tagOf = (identifier: string): string => {
+export const tagOf = (identifier: string): string => {
   const digest = Crypto.createHash("shake128", { outputLength: 4 }).update(identifier, "utf8").digest("base64")
   let tag = ""
   for (let i = 0; i < digest.length; i++) {

@@ -5,7 +5,8 @@
  * flatten into `a__b`, arrays become child tables, past `maxTableNesting` values are jsonb.
  */
 import { Option, Schema, SchemaAST } from "effect"
-import { EmptyKey, ListKey, normalizeIdentifier, PathSeparator, shorten, ValueColumn } from "./naming.js"
+import { keyName, NameClaims, sourceIdOf } from "./nameClaims.js"
+import { ListKey, PathSeparator, shorten, ValueColumn } from "./naming.js"
 import type { ColumnSchema, DataType, TableSchema } from "./tableSchema.js"
 import { childSystemColumns, rootSystemColumns } from "./tableSchema.js"
 
@@ -202,8 +203,19 @@ const declarationShape = (ast: SchemaAST.Declaration, suspended: ReadonlySet<Sch
 interface TableBuilder {
   readonly name: string
   readonly parent: string | undefined
+  readonly source: ReadonlyArray<string> | undefined
   readonly columns: Array<ColumnSchema>
   readonly names: Set<string>
+  /** Names by source key, claimed in field order as the Normalizer claims them in key order. */
+  readonly claims: NameClaims
+}
+
+/** Where a value sits: its table's path, its plain and claimed paths within the table, its source key. */
+interface Spot {
+  readonly tablePath: string
+  readonly plain: string
+  readonly claimed: string
+  readonly source: ReadonlyArray<string>
 }
 
 /**
@@ -219,70 +231,84 @@ export const tablesFromSchema = (
   const primaryKey = new Set(options?.primaryKey ?? [])
   const builders: Array<TableBuilder> = []
 
-  const newTable = (name: string, parent: string | undefined): TableBuilder => {
+  const newTable = (name: string, parent: string | undefined, source: ReadonlyArray<string> | undefined): TableBuilder => {
     const columns = [...(parent === undefined ? rootSystemColumns : childSystemColumns)]
-    const builder: TableBuilder = { name, parent, columns, names: new Set(columns.map((c) => c.name)) }
+    const builder: TableBuilder = { name, parent, source, columns, names: new Set(columns.map((c) => c.name)), claims: new NameClaims() }
     builders.push(builder)
     return builder
   }
 
-  const addColumn = (table: TableBuilder, name: string, type: DataType, nullable: boolean): void => {
+  const addColumn = (table: TableBuilder, spot: Spot, type: DataType, nullable: boolean): void => {
+    const name = shorten(spot.claimed)
     if (table.names.has(name)) return
     table.names.add(name)
     const isKey = table.parent === undefined && primaryKey.has(name)
-    table.columns.push({ name, type, nullable: nullable && !isKey })
+    table.columns.push({ name, type, nullable: nullable && !isKey, source: spot.source })
   }
 
-  /** One value at `fullName` (unshortened path within the table) of `table`, at nesting `level`. */
-  const place = (table: TableBuilder, tablePath: string, fullName: string, shape: Shape, nullable: boolean, level: number): void => {
+  /** The spot of raw `key` under `prefix` (plain path) of `table`, its name claimed as the Normalizer claims it. */
+  const spotOf = (table: TableBuilder, tablePath: string, prefix: string, prefixSource: ReadonlyArray<string>, key: string): Spot => {
+    const name = keyName(key)
+    const plain = prefix === "" ? name : prefix + PathSeparator + name
+    const source = [...prefixSource, key]
+    return { tablePath, plain, claimed: table.claims.claim(sourceIdOf(source), plain), source }
+  }
+
+  /** One value at `spot` of `table`, at nesting `level`. */
+  const place = (table: TableBuilder, spot: Spot, shape: Shape, nullable: boolean, level: number): void => {
     switch (shape._tag) {
       case "Empty":
         return
       case "Scalar":
-        addColumn(table, shorten(fullName), shape.type, nullable || shape.nullable)
+        addColumn(table, spot, shape.type, nullable || shape.nullable)
         return
       case "Object":
-        if (level >= maxNesting) addColumn(table, shorten(fullName), "jsonb", true)
-        else placeProps(table, tablePath, fullName, shape.props, nullable || shape.nullable, level + 1)
+        if (level >= maxNesting) addColumn(table, spot, "jsonb", true)
+        else placeProps(table, spot.tablePath, spot.plain, spot.source, shape.props, nullable || shape.nullable, level + 1)
         return
       case "List":
-        if (level >= maxNesting) addColumn(table, shorten(fullName), "jsonb", true)
-        else placeList(tablePath + PathSeparator + fullName, table.name, shape.item, level + 1)
+        if (level >= maxNesting) addColumn(table, spot, "jsonb", true)
+        else placeList(spot.tablePath + PathSeparator + spot.claimed, table.name, spot.source, shape.item, level + 1)
         return
     }
   }
 
-  const placeProps = (table: TableBuilder, tablePath: string, prefix: string, props: ReadonlyArray<Prop>, nullable: boolean, level: number): void => {
-    for (const p of props) {
-      const name = p.key.trim().length === 0 ? EmptyKey : normalizeIdentifier(p.key)
-      place(table, tablePath, prefix === "" ? name : prefix + PathSeparator + name, p.shape, nullable || p.optional, level)
-    }
+  const placeProps = (
+    table: TableBuilder,
+    tablePath: string,
+    prefix: string,
+    prefixSource: ReadonlyArray<string>,
+    props: ReadonlyArray<Prop>,
+    nullable: boolean,
+    level: number
+  ): void => {
+    for (const p of props) place(table, spotOf(table, tablePath, prefix, prefixSource, p.key), p.shape, nullable || p.optional, level)
   }
 
-  /** A child table for a list whose items have `item` shape; `level` is the list's level. */
-  const placeList = (tablePath: string, parent: string, item: Shape, level: number): void => {
-    const table = newTable(shorten(tablePath), parent)
+  /** A child table for a list (at `source` in the parent's row) whose items have `item` shape; `level` is the list's level. */
+  const placeList = (tablePath: string, parent: string, source: ReadonlyArray<string>, item: Shape, level: number): void => {
+    const table = newTable(shorten(tablePath), parent, source)
     switch (item._tag) {
       case "Empty":
         return
       case "Object":
-        placeProps(table, tablePath, "", item.props, item.nullable, level)
+        placeProps(table, tablePath, "", [], item.props, item.nullable, level)
         return
       case "List":
         // A list inside a list: the intermediate row holds `list` one level down (dlt).
-        place(table, tablePath, ListKey, item, true, level + 1)
+        place(table, spotOf(table, tablePath, "", [], ListKey), item, true, level + 1)
         return
       case "Scalar":
         // Items of unknown shape (Unknown, mixed unions, recursion): the normalizer flattens
         // object items into columns and types scalars from the data, so declare nothing.
-        if (item.type !== "jsonb") addColumn(table, ValueColumn, item.type, item.nullable)
+        if (item.type !== "jsonb") addColumn(table, spotOf(table, tablePath, "", [], ValueColumn), item.type, item.nullable)
         return
     }
   }
 
-  const root = newTable(rootTable, undefined)
+  const root = newTable(rootTable, undefined, undefined)
   const shape = shapeOf(schema.ast, new Set())
-  if (shape._tag === "Object") placeProps(root, rootTable, "", shape.props, shape.nullable, 0)
+  if (shape._tag === "Object") placeProps(root, rootTable, "", [], shape.props, shape.nullable, 0)
 
-  return builders.map((b) => ({ name: b.name, parent: b.parent, columns: b.columns }))
+  return builders.map((b) => ({ name: b.name, parent: b.parent, source: b.source, columns: b.columns }))
 }

@@ -23,6 +23,11 @@ export interface ColumnSchema {
   readonly name: string
   readonly type: DataType
   readonly nullable: boolean
+  /**
+   * The source key whose values the column holds: the raw keys from the table's row,
+   * outermost first (`["meta", "UserID"]` for `meta__user_id`); none for system columns.
+   */
+  readonly source?: ReadonlyArray<string> | undefined
 }
 
 export interface TableSchema {
@@ -30,6 +35,8 @@ export interface TableSchema {
   readonly name: string
   /** Name of the parent table for child (list) tables; undefined for a resource's root table. */
   readonly parent?: string | undefined
+  /** A child table's source key: the raw keys of its list in the parent table's row. */
+  readonly source?: ReadonlyArray<string> | undefined
   /** Columns in creation order, system columns included. */
   readonly columns: ReadonlyArray<ColumnSchema>
 }

@@ -5,7 +5,8 @@
  * of distinct keys, never with records.
  */
 import { NormalizeFailure } from "./failure.js"
-import { EmptyKey, normalizeIdentifier, PathSeparator, shorten } from "./naming.js"
+import { keyName, NameClaims, sourceIdOf } from "./nameClaims.js"
+import { PathSeparator, shorten } from "./naming.js"
 import { tableWords } from "./rowIdentity.js"
 import type { Cell, ColumnSchema, DataType, TableSchema } from "./tableSchema.js"
 import { childSystemColumns, DataTypes, rootSystemColumns, systemColumnNames } from "./tableSchema.js"
@@ -16,18 +17,24 @@ export type MutableRow = Record<string, Cell>
 /** One level of nesting inside a table: the table's top, or a nested object flattened into it. */
 export interface PathNode {
   readonly table: TableState
-  /** Unshortened column path of this node, "" at the table's top. */
+  /** Unshortened column path of this node (plain names, see nameClaims.ts), "" at the table's top. */
   readonly prefix: string
+  /** Raw keys from the table's row to this node. */
+  readonly source: ReadonlyArray<string>
   /** By raw record key. */
   readonly fields: Map<string, Field>
 }
 
 /** A record key at one node, resolved to its column (and variants, nested node, child table). */
 export interface Field {
-  /** Unshortened path within the table (`meta__tags`). */
+  /** Unshortened path within the table (`meta__tags`), as claimed (nameClaims.ts): a column's or a child table's. */
   readonly fullName: string
+  /** Unshortened plain path: a nested object's keys go under it. */
+  readonly plain: string
   /** Column name (shortened). */
   readonly column: string
+  /** Raw keys from the table's row to this one. */
+  readonly source: ReadonlyArray<string>
   col: ColumnSchema | undefined
   variants: Partial<Record<DataType, ColumnSchema>> | undefined
   /** The node of a nested object at this key. */
@@ -63,14 +70,25 @@ export class TableState {
   /** Hash of the name, mixed into the ids of this table's rows. */
   readonly idWord1: number
   readonly idWord2: number
+  /** Names of this table's columns and lists, by source key. */
+  readonly claims = new NameClaims()
+  /** A child table's source key (its list's raw keys in the parent row). */
+  source: ReadonlyArray<string> | undefined
 
-  constructor(readonly name: string, fullPath: string, parent: string | undefined, readonly isRoot: boolean) {
+  constructor(
+    readonly name: string,
+    fullPath: string,
+    parent: string | undefined,
+    readonly isRoot: boolean,
+    source?: ReadonlyArray<string> | undefined
+  ) {
     this.fullPath = fullPath
     this.parent = parent
+    this.source = source
     const [w1, w2] = tableWords(name)
     this.idWord1 = w1
     this.idWord2 = w2
-    this.node = { table: this, prefix: "", fields: new Map() }
+    this.node = { table: this, prefix: "", source: [], fields: new Map() }
   }
 
   addColumn(column: ColumnSchema): ColumnSchema {
@@ -86,17 +104,31 @@ export class TableState {
     }
   }
 
-  /** Records the parent once it is known (a stored table may come without one). */
-  adoptParent(parent: string | undefined): void {
+  /** A stored (or declared, or hinted) column whose source was not recorded, now known to hold `source`. */
+  ownColumn(column: ColumnSchema, source: ReadonlyArray<string>): ColumnSchema {
+    const owned: ColumnSchema = { ...column, source }
+    const i = this.columns.indexOf(column)
+    if (i >= 0) this.columns[i] = owned
+    this.byName.set(column.name, owned)
+    this.cachedSchema = undefined
+    return owned
+  }
+
+  /** Records the parent (and the source key of its list) once known (a stored table may come without). */
+  adoptParent(parent: string | undefined, source?: ReadonlyArray<string> | undefined): void {
     if (this.parent === undefined && parent !== undefined) {
       this.parent = parent
+      this.cachedSchema = undefined
+    }
+    if (this.source === undefined && source !== undefined) {
+      this.source = source
       this.cachedSchema = undefined
     }
   }
 
   /** The table as a TableSchema; a snapshot that later columns do not change. */
   schema(): TableSchema {
-    this.cachedSchema ??= { name: this.name, parent: this.parent, columns: this.columns.slice() }
+    this.cachedSchema ??= { name: this.name, parent: this.parent, source: this.source, columns: this.columns.slice() }
     return this.cachedSchema
   }
 
@@ -124,14 +156,28 @@ const forgetColumns = (node: PathNode, removed: ReadonlySet<ColumnSchema>): void
   }
 }
 
-/** Resolves a raw record key met at `node` (first time only: callers look in `node.fields` first). */
+/**
+ * Resolves a raw record key met at `node` (first time only: callers look in `node.fields` first),
+ * claiming its name in the table (nameClaims.ts): so a key's name is worked out once per table.
+ */
 export const fieldOf = (node: PathNode, key: string): Field => {
-  const name = key.trim().length === 0 ? EmptyKey : normalizeIdentifier(key)
-  const fullName = node.prefix === "" ? name : node.prefix + PathSeparator + name
+  const name = keyName(key)
+  const plain = node.prefix === "" ? name : node.prefix + PathSeparator + name
   if (node.prefix === "" && systemColumnNames.has(name)) {
     throw new NormalizeFailure({ message: `key "${key}" collides with the system column ${name}`, table: node.table.name })
   }
-  const field: Field = { fullName, column: shorten(fullName), col: undefined, variants: undefined, sub: undefined, child: undefined }
+  const source = [...node.source, key]
+  const fullName = node.table.claims.claim(sourceIdOf(source), plain)
+  const field: Field = {
+    fullName,
+    plain,
+    column: shorten(fullName),
+    source,
+    col: undefined,
+    variants: undefined,
+    sub: undefined,
+    child: undefined
+  }
   node.fields.set(key, field)
   return field
 }

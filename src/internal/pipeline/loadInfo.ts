@@ -6,7 +6,10 @@ import * as Naming from "../normalize/naming.js"
 import type * as Normalizer from "../normalize/normalizer.js"
 
 export interface RunOptions {
-  /** Postgres schema to load into. */
+  /**
+   * Postgres schema to load into. A name over Postgres' 63 bytes is shortened to its head and
+   * a hash of the whole name (the same every run; `LoadInfo.dataset` says which).
+   */
   readonly dataset: string
   /** Only these resources (by name); their parents are fetched too. Default: every selected resource. */
   readonly resources?: ReadonlyArray<string> | undefined
@@ -60,6 +63,7 @@ export interface ResourceLoadInfo {
 
 export interface LoadInfo {
   readonly loadId: string
+  /** The schema loaded into (the given name, shortened if too long for Postgres). */
   readonly dataset: string
   readonly resources: ReadonlyArray<ResourceLoadInfo>
   readonly failed: boolean

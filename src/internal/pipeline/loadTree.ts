@@ -3,8 +3,13 @@
  * and, for every record, to its children's streams (several parent records at a time,
  * bounded), and so on down; so a parent is fetched once however many children it feeds. Then
  * every resource of the tree that did not fail commits, parents before children.
+ *
+ * A database connection lost before anything of the tree committed (a server restart, a
+ * terminated session) loads the tree again from its first page, a few times, with a warning:
+ * its staged rows went with the attempt. Lost in a commit, it fails that resource (see
+ * `DestinationError.reason`).
  */
-import { Clock, Effect, Either, Stream } from "effect"
+import { Clock, Duration, Effect, Either, Stream } from "effect"
 import { type ResourcePage, takeRecords } from "../extract/resource.js"
 import { ApiClient } from "../http/apiClient.js"
 import type { Destination, DestinationError, LoadResult } from "../load/destination.js"
@@ -34,19 +39,66 @@ const failOnDefect = (context: RunContext, resource: Resource) => <A, E, R>(effe
   Effect.catchAllDefect(effect, (defect) =>
     Effect.fail(new UnexpectedError({ resource: resource.name, detail: context.source.redactor.text(describeThrown(defect)) })))
 
+/** Waits before the tree is loaded again after a lost connection: three more attempts. */
+const reloadDelays: ReadonlyArray<Duration.DurationInput> = ["1 second", "2 seconds", "4 seconds"]
+
+const lostConnection = (error: ResourceError | undefined): error is DestinationError =>
+  error !== undefined && error._tag === "DestinationError" && error.reason === "ConnectionLost"
+
+/** A resource of the tree whose connection was lost, if any. */
+const findLost = (node: Node): { readonly resource: string; readonly error: DestinationError } | undefined => {
+  if (lostConnection(node.failure)) return { resource: node.resource.name, error: node.failure }
+  for (const child of node.children) {
+    const lost = findLost(child)
+    if (lost !== undefined) return lost
+  }
+  return undefined
+}
+
+type Attempt =
+  | { readonly _tag: "Done"; readonly infos: ReadonlyArray<ResourceLoadInfo> }
+  | { readonly _tag: "Lost"; readonly resource: string; readonly error: DestinationError }
+
 /** Streams one tree from its root and commits every resource in it that did not fail. */
 export const loadTree = (
   context: RunContext,
   root: Resource
 ): Effect.Effect<ReadonlyArray<ResourceLoadInfo>, never, Destination | ApiClient> =>
+  Effect.gen(function*() {
+    for (let attempt = 0;; attempt++) {
+      const delay = reloadDelays[attempt]
+      const result = yield* attemptTree(context, root, delay !== undefined)
+      if (result._tag === "Done") return result.infos
+      // Not reached: the last attempt (no delay left) never gives up.
+      if (delay === undefined) return []
+      yield* Effect.logWarning(
+        `the connection to the database was lost while loading ${result.resource} (${result.error.message}); ` +
+          `loading ${root.name} again from its first page in ${Duration.format(delay)} (attempt ${attempt + 2} of ${reloadDelays.length + 1})`
+      )
+      yield* Effect.sleep(delay)
+    }
+  })
+
+/**
+ * One attempt at a tree. With `mayRetry`, a connection lost before anything of it committed
+ * abandons the attempt (its staging goes with its scope): nothing half-done is committed.
+ */
+const attemptTree = (
+  context: RunContext,
+  root: Resource,
+  mayRetry: boolean
+): Effect.Effect<Attempt, never, Destination | ApiClient> =>
   Effect.scoped(
     Effect.gen(function*() {
       const client = yield* ApiClient
       const { source } = context
       const built = yield* Effect.either(makeNode(context, root))
       if (Either.isLeft(built)) {
+        if (mayRetry && lostConnection(built.left)) return lost(root.name, built.left)
         const now = yield* Clock.currentTimeMillis
-        return [failedInfo(root, tableNameOf(root), { rows: 0, pages: 0, requests: 0, retries: 0, replacedNuls: 0 }, now, now, built.left)]
+        return done([
+          failedInfo(root, tableNameOf(root), { rows: 0, pages: 0, requests: 0, retries: 0, replacedNuls: 0 }, now, now, built.left)
+        ])
       }
       const tree = built.right
 
@@ -113,19 +165,33 @@ export const loadTree = (
         countFailure(tree, rootRun.left)
         tree.failure = rootRun.left
       }
+      const lostBefore = mayRetry ? findLost(tree) : undefined
+      if (lostBefore !== undefined) return lost(lostBefore.resource, lostBefore.error)
 
       // Commit parents before children; a child whose ancestor failed is not committed.
       const infos: Array<ResourceLoadInfo> = []
+      let committed = false
+      let lostInCommit: Attempt | undefined
       const commit = (node: Node, ancestorFailed: string | undefined): Effect.Effect<void> =>
         Effect.gen(function*() {
+          if (lostInCommit !== undefined) return
           if (ancestorFailed !== undefined && node.failure === undefined) {
             node.failure = new ParentFailed({ resource: node.resource.name, parent: ancestorFailed })
           }
           let result: LoadResult | undefined
           if (node.failure === undefined && node.finish !== undefined) {
             const outcome = yield* Effect.either(failOnDefect(context, node.resource)(node.finish))
-            if (Either.isLeft(outcome)) node.failure = outcome.left
-            else result = outcome.right
+            if (Either.isLeft(outcome)) {
+              // Lost before its transaction, and nothing of the tree is committed: all again.
+              if (mayRetry && !committed && lostConnection(outcome.left)) {
+                lostInCommit = lost(node.resource.name, outcome.left)
+                return
+              }
+              node.failure = outcome.left
+            } else {
+              result = outcome.right
+              committed = true
+            }
           }
           const now = yield* Clock.currentTimeMillis
           if (context.loaded.has(node.resource.name)) {
@@ -147,9 +213,12 @@ export const loadTree = (
           for (const child of node.children) yield* commit(child, failedHere)
         })
       yield* commit(tree, undefined)
-      return infos
+      return lostInCommit ?? done(infos)
     })
   )
+
+const done = (infos: ReadonlyArray<ResourceLoadInfo>): Attempt => ({ _tag: "Done", infos })
+const lost = (resource: string, error: DestinationError): Attempt => ({ _tag: "Lost", resource, error })
 
 const failedInfo = (
   resource: Resource,

@@ -13,6 +13,7 @@
 import { Clock, Effect, Option } from "effect"
 import type { ApiClient } from "../http/apiClient.js"
 import { currentRetryBudgets } from "../http/retry.js"
+import { datasetName } from "../load/identifiers.js"
 import { Destination, type DestinationError } from "../load/destination.js"
 import type { RestApiSource } from "../extract/source.js"
 import { type LoadInfo, type RunOptions, UnknownResourceError } from "./loadInfo.js"
@@ -30,22 +31,36 @@ export {
   UnknownResourceError
 } from "./loadInfo.js"
 
+let lastLoadMicros = -1
+
+/**
+ * The run's load id: its start in seconds, to the microsecond (dlt's form), never the same
+ * twice in a process (runs starting in one millisecond take turns per resource, see
+ * resourceLocks.ts, and each keeps a load of its own).
+ */
+const nextLoadId = (nowMillis: number): string => {
+  lastLoadMicros = Math.max(nowMillis * 1000, lastLoadMicros + 1)
+  return (lastLoadMicros / 1_000_000).toFixed(6)
+}
+
 /**
  * Loads every selected resource of a source into the dataset, over the ApiClient in context:
  * its client for this source serves the whole run, so resources share its token and budget.
  */
 export const run = (
   source: RestApiSource,
-  options: RunOptions
+  runOptions: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   // Each resource draws on one retry-wait budget for the whole run (client.retry.max_total_wait).
-  Effect.suspend(() => Effect.locally(runWithBudgets(source, options), currentRetryBudgets, new Map()))
+  Effect.suspend(() => Effect.locally(runWithBudgets(source, runOptions), currentRetryBudgets, new Map()))
 
 const runWithBudgets = (
   source: RestApiSource,
-  options: RunOptions
+  runOptions: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   Effect.gen(function*() {
+    // A name too long for Postgres stands for a shorter one, the same every run.
+    const options: RunOptions = { ...runOptions, dataset: datasetName(runOptions.dataset) }
     const all = source.spec.resources
     const byName = new Map(all.map((r) => [r.name, r]))
     if (options.resources !== undefined) {
@@ -65,8 +80,7 @@ const runWithBudgets = (
       }
     }
     const roots = all.filter((r) => needed.has(r.name) && r.parent === undefined)
-    const now = yield* Clock.currentTimeMillis
-    const loadId = (now / 1000).toFixed(6)
+    const loadId = nextLoadId(yield* Clock.currentTimeMillis)
     const destination = yield* Destination
     const stored = yield* destination.storedTables(options.dataset)
     // Looked up once: progress is reported on every page.

@@ -23,6 +23,10 @@ export const makeNode = (
     const table = tableNameOf(resource)
     const counters: Counters = { rows: 0, pages: 0, requests: 0, retries: 0, replacedNuls: 0 }
     const startedMillis = yield* Clock.currentTimeMillis
+    // Another run loading this resource goes first (before its state is read): this one then
+    // starts from the state and the tables that run stored. Parents before children, in the
+    // config's order, in every run: two runs never wait for each other.
+    const waited = context.loaded.has(resource.name) ? yield* destination.lockResource(options.dataset, resource.name) : false
     const children: Array<Node> = []
     for (const child of context.byName.values()) {
       if (child.parent === resource.name && context.needed.has(child.name)) children.push(yield* makeNode(context, child))
@@ -75,6 +79,7 @@ export const makeNode = (
     if (!context.loaded.has(resource.name)) {
       return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, rootRuns, state, failure: undefined }
     }
-    const { write, finish } = yield* openWriters(context, resource, table, counters, startedMillis, state)
+    const current = waited ? { ...context, stored: yield* destination.storedTables(options.dataset) } : context
+    const { write, finish } = yield* openWriters(current, resource, table, counters, startedMillis, state)
     return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, failure: undefined }
   })

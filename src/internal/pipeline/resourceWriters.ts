@@ -1,7 +1,8 @@
 /**
  * A loaded resource's writers: each page's records normalized into rows and handed to the
  * resource's load in the destination, and the commit at the end. With dlt's `table_name`
- * function, each record goes to the table it names, each table a load of its own.
+ * function, each record goes to the table it names, each table a load of its own, and they
+ * all commit in one transaction.
  */
 import { Effect, Either } from "effect"
 import * as Scope from "effect/Scope"
@@ -117,21 +118,14 @@ export const openWriters = (
     const exclusive = resource.parent === undefined
       ? <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
       : lock.withPermits(1)
-    const commitAll = (loads: ReadonlyArray<TableLoad>) =>
-      Effect.gen(function*() {
-        const rowsPerTable: Record<string, number> = {}
-        let schemaVersion: string | undefined
-        for (let i = 0; i < loads.length; i++) {
-          // The incremental state goes with the last table's commit: if an earlier one fails,
-          // the state has not moved on and the next run fetches those records again.
-          const last = i === loads.length - 1
-          const result = yield* loads[i].load.commit({ startedAt: new Date(startedMillis), state: last ? state() : undefined })
-          Object.assign(rowsPerTable, result.rowsPerTable)
-          schemaVersion = result.schemaVersion
-        }
-        const result: LoadResult = { loadId: context.loadId, resource: resource.name, rowsPerTable, schemaVersion }
-        return result
-      })
+    // One transaction for every table of the resource (a `table_name` function's several), with
+    // its `_rc_loads` row and state: all of it is visible, or none.
+    const commitAll = (loads: ReadonlyArray<TableLoad>): Effect.Effect<LoadResult, DestinationError> =>
+      loads.length === 0
+        ? Effect.succeed({ loadId: context.loadId, resource: resource.name, rowsPerTable: {}, schemaVersion: undefined })
+        : Effect.suspend(() =>
+          destination.commitLoads(loads.map((t) => t.load), { startedAt: new Date(startedMillis), state: state() })
+        )
 
     const route = resource.tableNameOf
     if (route === undefined) {
@@ -141,7 +135,8 @@ export const openWriters = (
       return { write, finish }
     }
 
-    // dlt's `table_name` function: each record goes to the table it names, each table its own load.
+    // dlt's `table_name` function: each record goes to the table it names, each table its own
+    // load (its own staging), committed together.
     const scope = yield* Effect.scope
     const tables = new Map<string, TableLoad>()
     const routeError = (recordIndex: number, detail: string) =>

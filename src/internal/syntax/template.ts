@@ -2,7 +2,8 @@
  * Request templates, as dlt formats them (Python `str.format`): `{resources.<parent>.<field>}`
  * and `{incremental.start_value}` (also `initial_value`, `last_value`, `end_value`) in path,
  * params, json and headers; `{{` and `}}` are literal braces. Parsed once at config time;
- * rendered per request. A `json` string that is one lone placeholder keeps the value's type.
+ * rendered per request. A `json` string that is one lone placeholder keeps the value's type;
+ * values in a path are URL-encoded (`renderPath`), which dlt does not do.
  */
 import { Data, Either } from "effect"
 import * as DataSelector from "./dataSelector.js"
@@ -11,7 +12,23 @@ export type Placeholder =
   | { readonly _tag: "Parent"; readonly resource: string; readonly field: DataSelector.DataSelector }
   | { readonly _tag: "Incremental"; readonly name: IncrementalName }
 
-export const IncrementalNames = ["start_value", "initial_value", "last_value", "end_value"] as const
+/**
+ * The run's values (the first four) and the incremental's own settings, as dlt formats them
+ * from its `Incremental` object (`{incremental.lag}` in dlt's own tests).
+ */
+export const IncrementalNames = [
+  "start_value",
+  "initial_value",
+  "last_value",
+  "end_value",
+  "lag",
+  "cursor_path",
+  "row_order",
+  "range_start",
+  "range_end",
+  "on_cursor_value_missing",
+  "last_value_func"
+] as const
 export type IncrementalName = (typeof IncrementalNames)[number]
 
 export type Part = { readonly _tag: "Text"; readonly text: string } | Placeholder
@@ -28,7 +45,7 @@ export class TemplateSyntaxError extends Data.TaggedError("TemplateSyntaxError")
 export interface TemplateContext {
   /** The parent record of a child resource. */
   readonly parent?: { readonly name: string; readonly record: unknown } | undefined
-  readonly incremental?: Readonly<Record<IncrementalName, unknown>> | undefined
+  readonly incremental?: Readonly<Partial<Record<IncrementalName, unknown>>> | undefined
 }
 
 export class TemplateError extends Data.TaggedError("TemplateError")<{ readonly message: string }> {}
@@ -119,11 +136,16 @@ const valueOf = (placeholder: Placeholder, context: TemplateContext): Either.Eit
   return Either.right(value)
 }
 
-const asText = (value: unknown): string =>
+export const asText = (value: unknown): string =>
   value === null || value === undefined ? "" : typeof value === "string" ? value : value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value)
 
-/** Renders a template to a string. */
-export const render = (template: Template, context: TemplateContext): Either.Either<string, TemplateError> => {
+const asIs = (text: string): Either.Either<string, TemplateError> => Either.right(text)
+
+const renderWith = (
+  template: Template,
+  context: TemplateContext,
+  encode: (text: string, placeholder: Placeholder) => Either.Either<string, TemplateError>
+): Either.Either<string, TemplateError> => {
   let out = ""
   for (const part of template.parts) {
     if (part._tag === "Text") {
@@ -132,10 +154,32 @@ export const render = (template: Template, context: TemplateContext): Either.Eit
     }
     const value = valueOf(part, context)
     if (Either.isLeft(value)) return Either.left(value.left)
-    out += asText(value.right)
+    const text = encode(asText(value.right), part)
+    if (Either.isLeft(text)) return text
+    out += text.right
   }
   return Either.right(out)
 }
+
+/** Renders a template to a string. */
+export const render = (template: Template, context: TemplateContext): Either.Either<string, TemplateError> =>
+  renderWith(template, context, asIs)
+
+const placeholderSource = (p: Placeholder): string =>
+  p._tag === "Parent" ? `{resources.${p.resource}.${p.field.source}}` : `{incremental.${p.name}}`
+
+/** A value is one piece of a segment: its `/`, `?`, `#`, `%` and `:` are escaped; a lone `.` or `..` cannot be. */
+const pathPiece = (text: string, placeholder: Placeholder): Either.Either<string, TemplateError> =>
+  text === "." || text === ".."
+    ? Either.left(new TemplateError({ message: `${placeholderSource(placeholder)} is '${text}', which would move the request up the URL path` }))
+    : Either.right(encodeURIComponent(text))
+
+/**
+ * Renders `endpoint.path`: each value URL-encoded (encodeURIComponent), so a value such as
+ * `../admin` or `https://other.example/x` stays one piece of the path, under `base_url`.
+ */
+export const renderPath = (template: Template, context: TemplateContext): Either.Either<string, TemplateError> =>
+  renderWith(template, context, pathPiece)
 
 /** Renders a template, keeping the value's own type when the template is one lone placeholder (dlt's json rule). */
 export const renderValue = (template: Template, context: TemplateContext): Either.Either<unknown, TemplateError> =>

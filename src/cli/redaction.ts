@@ -1,0 +1,33 @@
+/**
+ * The CLI's last line of defence for secrets: every error, defect trace and log line it prints
+ * passes through the redactors of the sources it loaded (config secrets, their wire forms and
+ * the credentials learned at run time), and database URLs lose their passwords.
+ */
+import { Logger } from "effect"
+import type { Redactor } from "../internal/http/redact.js"
+
+const active = new Set<Redactor>()
+
+/** Scrub this source's secrets from everything the CLI prints from now on. */
+export const remember = (redactor: Redactor): void => {
+  active.add(redactor)
+}
+
+/** `postgres://user:password@host` → `postgres://user:***@host`, anywhere in a text. */
+const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi
+
+export const scrub = (text: string): string => {
+  let out = text.replace(urlPassword, "$1***@")
+  for (const redactor of active) out = redactor.text(out)
+  return out
+}
+
+const scrubMessage = (message: unknown): unknown =>
+  typeof message === "string"
+    ? scrub(message)
+    : Array.isArray(message)
+    ? message.map((m: unknown) => (typeof m === "string" ? scrub(m) : m))
+    : message
+
+/** The runtime's pretty logger, scrubbing every message. */
+export const scrubbingLogger = Logger.replace(Logger.defaultLogger, Logger.mapInput(Logger.prettyLoggerDefault, scrubMessage))
