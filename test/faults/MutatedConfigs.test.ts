@@ -23,7 +23,7 @@ import { dropDatasets, type Storage, storageArgs, storageFor, withDatabase } fro
 
 const seed = faultSeed()
 const COUNT = 240
-const CLI_SAMPLE = 24
+const CLI_SAMPLE = 20
 
 type Resolved =
   | { readonly _tag: "Resolved"; readonly millis: number }
