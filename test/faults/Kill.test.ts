@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { type DemoApi, startDemoApi } from "../../src/cli/demo/demoApi.js"
 import { uniqueDatasetName } from "../support/database.js"
 import { writeAnalyticsConfig } from "./analyticsConfig.js"
-import { type CliOutcome, describeOutcome, SECRET, startCli } from "./cliProcess.js"
+import { type CliOutcome, describeOutcome, outputProblems, SECRET, startCli } from "./cliProcess.js"
 import { snapshot, stagingLeftovers, violations } from "./invariants.js"
 import { faultSeed, makeRng } from "./prng.js"
 import { describeStorage, dropDatasets, type Storage, storageArgs, storageFor, withDatabase } from "./storage.js"
@@ -130,10 +130,18 @@ describe(`SIGKILL during a merge run with child tables and incremental state (FA
     expect(leftovers).toEqual([])
   })
 
-  it("no secret in any output", () => {
-    for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(SECRET)
+  it("no secret and no warning in any output", () => {
+    expect(outputs.flatMap(outputProblems)).toEqual([])
   })
 })
 
 const snapshotAndChecks = (dataset: string) =>
   Effect.all([snapshot(dataset), violations(dataset), stagingLeftovers(dataset)])
+
+// Found by this suite and left to the embedded database's owner (see issue 11, item 20): two
+// processes opening one embedded data folder at once (overlapping runs, or a run restarted while
+// a killed run's database process is still closing the folder) run two PGlite instances on the
+// same files; the merge then fails on duplicate keys and the folder ends up unable to open.
+describe("an embedded data folder opened twice", () => {
+  it.todo("a second run on the same data folder waits for the first (or refuses), and the folder stays usable")
+})

@@ -120,3 +120,9 @@ export const runCli = (args: ReadonlyArray<string>, env?: Record<string, string 
 /** One line for a log or an assertion message. */
 export const describeOutcome = (o: CliOutcome): string =>
   o.timedOut ? `timed out after ${o.millis} ms` : o.signal !== null ? `killed (${o.signal})` : `exit ${o.code}`
+
+/** What no output may hold: the secret, or a warning from Node or a dependency. */
+export const outputProblems = (o: CliOutcome): ReadonlyArray<string> => [
+  ...(o.stdout.includes(SECRET) || o.stderr.includes(SECRET) ? ["the secret"] : []),
+  ...(/\(node:\d+\)|Warning:/.test(o.stderr) ? [`a warning: ${/.*Warning.*/.exec(o.stderr)?.[0]}`] : [])
+]
