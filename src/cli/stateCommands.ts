@@ -7,7 +7,10 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Console, Effect, Option } from "effect"
-import { loadHistory, type LoadRecord } from "../internal/load/history.js"
+import type { ResourceSpec, SecretInput } from "../internal/config/spec.js"
+import { latestLoads, loadHistory, type LoadRecord } from "../internal/load/history.js"
+import { readStates, type StoredState } from "../internal/load/storedStates.js"
+import { readState } from "../internal/pipeline/resourceState.js"
 import { table } from "./report.js"
 import {
   configFile,
@@ -18,7 +21,8 @@ import {
   datasetFor,
   formatTime,
   json,
-  resolveDatabaseUrl
+  resolveDatabaseUrl,
+  specFromFile
 } from "./datasetOptions.js"
 
 const limit = Options.integer("limit").pipe(
@@ -75,4 +79,67 @@ const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, d
     }
   })).pipe(Command.withDescription("list a dataset's loads (from _rc_loads), newest first"))
 
-export const stateCommands = [loadsCommand] as const
+/** A cursor value as a cell: strings as they are, anything else as JSON. */
+const valueText = (u: unknown): string => (u === undefined ? "" : typeof u === "string" ? u : JSON.stringify(u))
+
+/** One resource's row of `state`: what the config says of its cursor, what is stored, its last load. */
+const describeState = (
+  name: string,
+  resource: ResourceSpec<SecretInput> | undefined,
+  stored: StoredState | undefined,
+  last: LoadRecord | undefined
+) => {
+  const state = readState(stored?.state)
+  const perParent = Object.keys(state.perParent ?? {}).length
+  const isChild = resource?.parent !== undefined || (perParent > 0 && state.incremental === undefined)
+  return {
+    resource: name,
+    inConfig: resource !== undefined,
+    parent: resource?.parent ?? null,
+    incremental: resource?.incremental === undefined
+      ? null
+      : { cursorPath: resource.incremental.cursorPath.source, initialValue: resource.incremental.initialValue ?? null },
+    stored: stored !== undefined,
+    lastValue: isChild ? null : state.incremental?.lastValue ?? null,
+    perParentCursors: isChild ? perParent : null,
+    stateLoadId: stored?.loadId ?? null,
+    stateUpdatedAt: stored?.updatedAt?.toISOString() ?? null,
+    lastLoad: last === undefined ? null : { loadId: last.loadId, finishedAt: last.finishedAt?.toISOString() ?? null },
+    state: stored?.state ?? null
+  }
+}
+type StateRow = ReturnType<typeof describeState>
+
+const stateCells = (r: StateRow): ReadonlyArray<string | number> => [
+  r.inConfig ? r.resource : `${r.resource} (not in the config)`,
+  r.incremental?.cursorPath ?? "",
+  r.incremental === null ? "" : valueText(r.incremental.initialValue),
+  r.perParentCursors !== null ? `${r.perParentCursors} per parent record` : r.stored ? valueText(r.lastValue) : r.incremental === null ? "" : "(none stored)",
+  r.lastLoad?.loadId ?? "",
+  r.lastLoad === null || r.lastLoad.finishedAt === null ? "" : formatTime(new Date(r.lastLoad.finishedAt))
+]
+
+const stateCommand = Command.make("state", { configFile, databaseUrl, dataset, dataDir, json }, (args) =>
+  Effect.gen(function*() {
+    const spec = yield* specFromFile(args.configFile)
+    const url = yield* resolveDatabaseUrl(args.databaseUrl)
+    const name = datasetFor(args.configFile, args.dataset)
+    const [stored, last] = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.all([readStates(sql, name), latestLoads(sql, name)])).pipe(
+      Effect.provide(databaseFor(url, args.dataDir))
+    )
+    const byName = new Map(stored.map((s) => [s.resource, s]))
+    const configured = new Set(spec.resources.map((r) => r.name))
+    const rows = [
+      ...spec.resources.map((r) => describeState(r.name, r, byName.get(r.name), last.get(r.name))),
+      // Stored for resources the config no longer has (renamed, removed): `reset` cannot name them, `query` can.
+      ...stored.filter((s) => !configured.has(s.resource)).map((s) => describeState(s.resource, undefined, s, last.get(s.resource)))
+    ]
+    if (args.json) {
+      yield* Console.log(JSON.stringify(rows, null, 2))
+      return
+    }
+    yield* Console.log(`dataset ${name} (${describeWhere(url, args.dataDir)})`)
+    yield* Console.log(table(["resource", "cursor", "initial value", "last value", "last load", "finished"], rows.map(stateCells)))
+  })).pipe(Command.withDescription("show each resource's stored incremental state (from _rc_state) and its last load"))
+
+export const stateCommands = [loadsCommand, stateCommand] as const

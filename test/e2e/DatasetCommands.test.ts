@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { type DemoApi, startDemoApi } from "../../src/cli/demo/demoApi.js"
 import * as Embedded from "../../src/internal/load/embedded.js"
 import { uniqueDatasetName } from "../support/database.js"
-import { type CliResult, runCli } from "../support/runCli.js"
+import { type CliResult, hasScript, onTerminal, runCli } from "../support/runCli.js"
 
 const TOKEN = "tok-ops-5d1e"
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
@@ -43,7 +44,7 @@ const targets = [
   ...(serverUrl === undefined ? [] : [{ name: "Postgres server", server: true }])
 ]
 
-describe.each(targets)("dataset commands on the $name", (target) => {
+describe.each(targets)("dataset commands on the $name", { timeout: 240_000 }, (target) => {
   let api: DemoApi
   let dir: string
   let config: string
@@ -110,5 +111,157 @@ describe.each(targets)("dataset commands on the $name", (target) => {
     expect(text.stdout.trim().split("\n")).toHaveLength(4)
     expect(text.stdout).toContain(ids[0])
     expect(text.stderr).toContain("the 2 newest of 6 loads; --limit 0 shows all")
+  })
+
+  it("state: each resource's cursor, its cursors per parent record, and its last load", async () => {
+    const states = json(await cli(["state", config, "--json"]))
+    expect(states).toMatchObject([
+      { resource: "links", inConfig: true, incremental: null, stored: false, lastValue: null, perParentCursors: null },
+      {
+        resource: "snippets",
+        incremental: { cursorPath: "updatedAt", initialValue: "2000-01-01T00:00:00Z" },
+        stored: true,
+        lastValue: expect.stringMatching(/^20\d\d-/),
+        perParentCursors: null
+      },
+      { resource: "link_reports", parent: "links", stored: true, lastValue: null, perParentCursors: 4 }
+    ])
+    if (!Array.isArray(states)) return
+    const loads = json(await cli(["loads", config, "--json", "--limit", "1"]))
+    for (const s of states) expect(s.lastLoad.loadId).toBe(Array.isArray(loads) ? loads[0].loadId : undefined)
+    expect(states[1].stateLoadId).toBe(states[1].lastLoad.loadId)
+
+    const text = await cli(["state", config])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(/resource\s+cursor\s+initial value\s+last value\s+last load\s+finished/)
+    expect(text.stdout).toMatch(/snippets\s+updatedAt\s+2000-01-01T00:00:00Z\s+20\d\d-/)
+    expect(text.stdout).toMatch(/link_reports\s+updatedAt\s+2000-01-01T00:00:00Z\s+4 per parent record/)
+  })
+
+  it("reset: the named resources' next run starts from initial_value; unknown names are exit 2", async () => {
+    // With its cursor stored, a run finds no snippet past it.
+    const loads = json(await cli(["loads", config, "--json"]))
+    const snippets = Array.isArray(loads) ? loads.find((l) => l.resource === "snippets") : undefined
+    expect(snippets.rowsPerTable.snippets ?? 0).toBe(0)
+
+    const unknown = await cli(["reset", config, "--resources", "snippets,nope"])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("unknown resource(s) 'nope'; the config has links, snippets, link_reports")
+    const missing = await cli(["reset", config])
+    expect(missing.code).toBe(2)
+
+    const reset = await cli(["reset", config, "--resources", "snippets,links"])
+    expect(reset.code, reset.stderr).toBe(0)
+    expect(reset.stdout).toContain("snippets: state dropped; its next run starts from initial_value")
+    expect(reset.stdout).toContain("links: had no stored state")
+    expect(json(await cli(["state", config, "--json"]))).toMatchObject([
+      { resource: "links", stored: false },
+      { resource: "snippets", stored: false, lastValue: null },
+      { resource: "link_reports", stored: true, perParentCursors: 4 }
+    ])
+
+    const again = await cli(["run", config, "--resources", "snippets"])
+    expect(again.code, again.stderr).toBe(0)
+    const after = json(await cli(["loads", config, "--json", "--limit", "1"]))
+    expect(after).toMatchObject([{ resource: "snippets", rowsPerTable: { snippets: 30 } }])
+  })
+
+  it("drop: refused without a terminal and without --yes (exit 2); with --yes the tables, children and state go", async () => {
+    const tablesOf = async () =>
+      (await sqlQuery<{ t: string }>(
+        `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = '${dataset}' ORDER BY 1`
+      )).map((r) => r.t)
+    const before = await tablesOf()
+    expect(before).toEqual(expect.arrayContaining(["link_reports", "link_reports__metrics", "link_reports__tags", "links"]))
+
+    const refused = await cli(["drop", config, "--resources", "link_reports"])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("refusing to drop without a confirmation (stdin is not a terminal); pass --yes")
+    expect(refused.stderr).toContain("link_reports: tables link_reports, link_reports__metrics, link_reports__tags; its state")
+    expect(await tablesOf()).toEqual(before)
+
+    const dropped = await cli(["drop", config, "--resources", "link_reports", "--yes"])
+    expect(dropped.code, dropped.stderr).toBe(0)
+    expect(dropped.stdout).toContain("link_reports: dropped link_reports, link_reports__metrics, link_reports__tags and its state")
+    expect(await tablesOf()).toEqual(before.filter((t) => !t.startsWith("link_reports")))
+    const links = await sqlQuery<{ t: string }>(`SELECT table_name AS t FROM "${dataset}"._rc_tables WHERE table_name LIKE 'link_reports%'`)
+    expect(links).toEqual([])
+    expect(json(await cli(["state", config, "--json"]))).toMatchObject([{}, {}, { resource: "link_reports", stored: false }])
+
+    const nothing = await cli(["drop", config, "--resources", "link_reports"])
+    expect(nothing.code, nothing.stderr).toBe(0)
+    expect(nothing.stdout).toContain("nothing to drop")
+    const rerun = await cli(["run", config, "--resources", "link_reports"])
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(await tablesOf()).toEqual(before)
+  })
+
+  it.runIf(!target.server && hasScript)("drop asks on a terminal, and drops nothing unless told yes", async () => {
+    const answer = async (reply: string) => {
+      const result = await onTerminal(
+        [...["drop", config, "--resources", "snippets", "--dataset", dataset], ...storage()],
+        { ANALYTICS_API_KEY: TOKEN },
+        "drop them? [y/N]",
+        reply
+      )
+      expect(result.code, result.output).toBe(0)
+      return result.output
+    }
+    const no = await answer("n")
+    expect(no).toContain("snippets: tables snippets, snippets__files, snippets__tags")
+    expect(no).toContain("nothing dropped")
+    const yes = await answer("y")
+    expect(yes).toContain("snippets: dropped snippets")
+    expect(json(await cli(["state", config, "--json"]))).toMatchObject([{}, { resource: "snippets", stored: false }, {}])
+  })
+
+  it.runIf(target.server)("reset waits for a run loading the resource in another process, then resets it", async () => {
+    // An API that holds the reports request until the test lets it go: the run holds its lock until then.
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let held = false
+    const server = createServer((req, res) => {
+      res.setHeader("content-type", "application/json")
+      if (req.url?.startsWith("/links") === true) return res.end(JSON.stringify([{ id: "l1" }]))
+      held = true
+      void gate.then(() => res.end(JSON.stringify([{ id: "r1", updatedAt: "2031-01-01T00:00:00Z" }])))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
+    const address = server.address()
+    const gated = path.join(dir, "gated.json")
+    await writeFile(gated, JSON.stringify({
+      client: { base_url: `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/`, paginator: "single_page" },
+      resources: [
+        { name: "links", primary_key: "id", endpoint: { path: "links" } },
+        { name: "link_reports", primary_key: "id", endpoint: { path: "reports", params: { owner: "{resources.links.id}" }, incremental } }
+      ]
+    }))
+    try {
+      const finished: Array<string> = []
+      const running = cli(["run", gated, "--resources", "link_reports"]).then((r) => {
+        finished.push("run")
+        return r
+      })
+      while (!held) await new Promise((r) => setTimeout(r, 50))
+      const resetting = cli(["reset", config, "--resources", "link_reports"]).then((r) => {
+        finished.push("reset")
+        return r
+      })
+      await new Promise((r) => setTimeout(r, 4000))
+      expect(finished).toEqual([])
+      release()
+      const [run, reset] = await Promise.all([running, resetting])
+      expect(run.code, run.stderr).toBe(0)
+      expect(reset.code, reset.stderr).toBe(0)
+      // A warning (on stdout or stderr, as the logger is set up).
+      expect(reset.stdout + reset.stderr).toContain(`waiting for another run loading ${dataset}.link_reports to finish`)
+      expect(reset.stdout).toContain("link_reports: state dropped")
+      expect(json(await cli(["state", config, "--json"]))).toMatchObject([{}, {}, { resource: "link_reports", stored: false }])
+    } finally {
+      release()
+      server.close()
+    }
   })
 })
