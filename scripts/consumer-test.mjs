@@ -144,6 +144,7 @@ const layers = Layer.mergeAll(
 )
 export const main: Effect.Effect<number, RestApiConfig.ConfigError | unknown> = program.pipe(Effect.provide(layers))
 export const testing = Testing.embedded()
+export const firstRow = Operations.query("consumer", "SELECT 1 AS one").pipe(Effect.map((r) => Operations.rowObjects(r)[0]))
 export { parentName }
 `
 
@@ -211,6 +212,8 @@ const program = Effect.gen(function* () {
   const [p] = yield* sql.unsafe('SELECT count(*)::int AS n FROM consumer.posts')
   if (u.n !== 7 || t.n !== 14 || p.n !== 14) throw new Error("unexpected rows: " + JSON.stringify({ u, t, p }))
   const history = yield* Operations.loads("consumer")
+  const counted = Operations.rowObjects(yield* Operations.query("consumer", "SELECT count(*)::int AS n FROM users"))
+  if (counted[0].n !== 7) throw new Error("unexpected query result: " + JSON.stringify(counted))
   if (history.total !== 2 || history.loads.find((l) => l.resource === "users")?.rowsPerTable.users !== 7) throw new Error("unexpected loads: " + JSON.stringify(history))
   console.log("consumer ok: " + u.n + " users, " + t.n + " tags, " + p.n + " posts")
 })

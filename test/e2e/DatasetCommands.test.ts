@@ -7,13 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { execFile, spawn } from "node:child_process"
 import { createServer } from "node:http"
+import { createInterface } from "node:readline"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { type DemoApi, startDemoApi } from "../../src/cli/demo/demoApi.js"
 import * as Embedded from "../../src/internal/load/embedded.js"
 import { uniqueDatasetName } from "../support/database.js"
-import { type CliResult, hasScript, onTerminal, runCli } from "../support/runCli.js"
+import { type CliResult, hasPsql, hasScript, onTerminal, repoRoot, runCli } from "../support/runCli.js"
 
 const TOKEN = "tok-ops-5d1e"
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
@@ -194,6 +196,64 @@ describe.each(targets)("dataset commands on the $name", { timeout: 240_000 }, (t
     const rerun = await cli(["run", config, "--resources", "link_reports"])
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(await tablesOf()).toEqual(before)
+  })
+
+  it("query: one read-only statement in the dataset, as a table or JSON; several statements or a write are refused", async () => {
+    const rows = await cli(["query", config, "SELECT id FROM links ORDER BY id"])
+    expect(rows.code, rows.stderr).toBe(0)
+    expect(rows.stdout.split("\n").slice(0, 2)).toEqual(["id", "----------"])
+    expect(rows.stdout).toContain("apl_000004\n(4 rows)")
+    const objects = json(await cli(["query", config, "SELECT count(*) AS n, bool_and(true) AS ok, NULL AS nothing FROM links", "--json"]))
+    expect(objects).toEqual([{ n: "4", ok: true, nothing: null }])
+
+    const several = await cli(["query", config, "SELECT 1; DROP TABLE links"])
+    expect(several.code).toBe(2)
+    expect(several.stderr).toContain("one statement at a time")
+    const write = await cli(["query", config, "DELETE FROM links"])
+    expect(write.code).toBe(1)
+    expect(write.stderr).toContain("cannot execute DELETE in a read-only transaction")
+    expect(json(await cli(["query", config, "SELECT count(*)::int AS n FROM links", "--json"]))).toEqual([{ n: 4 }])
+
+    const nowhere = await runCli(["query", config, "SELECT * FROM links", "--dataset", "no_such_dataset_x", ...storage()])
+    expect(nowhere.code).toBe(2)
+    expect(nowhere.stderr).toContain("dataset 'no_such_dataset_x' does not exist")
+  })
+
+  it.runIf(!target.server && hasPsql)("serve-db: psql reads the embedded database until SIGINT (exit 130)", async () => {
+    const refused = await runCli(["serve-db", "--host", "0.0.0.0", "--data-dir", path.join(dir, "db")])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("not a loopback address")
+
+    const server = spawn(process.execPath, [path.join(repoRoot, "bin/rest-connector.mjs"), "serve-db", "--data-dir", path.join(dir, "db")], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const exited = new Promise<number | null>((resolve) => server.on("exit", (code) => resolve(code)))
+    let stderr = ""
+    server.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8")
+    })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: server.stdout }).once("line", resolve)
+        void exited.then(() => reject(new Error(`serve-db exited: ${stderr}`)))
+      })
+      expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/)
+      expect(stderr).toContain(`connect with: psql ${url}`)
+      const psql = (sqlText: string) =>
+        new Promise<string>((resolve, reject) =>
+          execFile("psql", [url, "-Atc", sqlText], { timeout: 30_000 }, (error, stdout, err) => (error === null ? resolve(stdout.trim()) : reject(new Error(err))))
+        )
+      expect(await psql(`SELECT count(*) FROM "${dataset}".links`)).toBe("4")
+      expect(await psql(`SELECT string_agg(table_name, ',' ORDER BY table_name) FROM "${dataset}"._rc_tables WHERE root_name = 'links'`)).toBe(
+        "links,links__attendees,links__tags"
+      )
+    } finally {
+      server.kill("SIGINT")
+    }
+    expect(await exited).toBe(130)
+    // The data directory was closed cleanly: the CLI opens it again.
+    expect(json(await cli(["query", config, "SELECT count(*)::int AS n FROM links", "--json"]))).toEqual([{ n: 4 }])
   })
 
   it.runIf(!target.server && hasScript)("drop asks on a terminal, and drops nothing unless told yes", async () => {

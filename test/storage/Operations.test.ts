@@ -1,6 +1,6 @@
 /**
  * Looking after a dataset on every database target: its load history, resetting and dropping
- * resources (under the lock a run loading them holds).
+ * resources (under the lock a run loading them holds), and read-only SQL.
  */
 import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
@@ -9,6 +9,7 @@ import { Destination } from "../../src/internal/load/destination.js"
 import { dropResources, planDrop } from "../../src/internal/load/dropResources.js"
 import { latestLoads, loadHistory } from "../../src/internal/load/history.js"
 import { ident } from "../../src/internal/load/identifiers.js"
+import { readOnlyQuery, rowObjects } from "../../src/internal/load/readOnlyQuery.js"
 import { readStates, resetStates } from "../../src/internal/load/storedStates.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { rootTable, col } from "../support/tables.js"
@@ -123,6 +124,36 @@ forEachDatabase((target) => {
         // The next load starts over.
         yield* load(options(dataset, "l4", "merge"), [batch([users, [user("l4", 0, "b", "bob", 2)]])])
         expect((yield* tableNames(dataset)).filter((t) => !t.startsWith("_rc_"))).toEqual(["others", "users"])
+      }))
+
+    it.scoped("a query runs read-only in the dataset: unqualified names, one statement, values as Postgres prints them", () =>
+      Effect.gen(function*() {
+        const dataset = yield* freshDataset("ops")
+        yield* seed(dataset)
+        const result = yield* readOnlyQuery(
+          dataset,
+          "SELECT name, age, age > 0 AS adult, 1.5::float8 AS f, '{\"k\":[1]}'::jsonb AS j, NULL::text AS n, 1 AS n FROM users"
+        )
+        expect(result.command).toBe("SELECT")
+        expect(result.columns.map((c) => c.name)).toEqual(["name", "age", "adult", "f", "j", "n", "n"])
+        expect(result.rows).toEqual([["ann", "1", "t", "1.5", "{\"k\": [1]}", null, "1"]])
+        expect(rowObjects(result)).toEqual([{ name: "ann", age: "1", adult: true, f: 1.5, j: { k: [1] }, n: null, n_2: 1 }])
+
+        const write = yield* readOnlyQuery(dataset, "DELETE FROM users").pipe(Effect.flip)
+        expect(write.reason).toBe("Statement")
+        expect(write.message).toMatch(/read-only transaction.*25006/)
+        const several = yield* readOnlyQuery(dataset, "SELECT 1; DROP TABLE users").pipe(Effect.flip)
+        expect(several.reason).toBe("MultipleStatements")
+        const escape = yield* readOnlyQuery(dataset, "COMMIT; DELETE FROM users").pipe(Effect.flip)
+        expect(escape.reason).toBe("MultipleStatements")
+        const missing = yield* readOnlyQuery(dataset, "SELECT * FROM nope").pipe(Effect.flip)
+        expect(missing.message).toMatch(/relation "nope" does not exist.*42P01/)
+        // Nothing changed, and the session's search_path was the query's only.
+        const sql = yield* SqlClient.SqlClient
+        const rows = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(dataset)}.users`)
+        expect(rows[0]?.n).toBe(1)
+        const explain = yield* readOnlyQuery(dataset, "EXPLAIN SELECT * FROM users__tags")
+        expect(explain.columns.map((c) => c.name)).toEqual(["QUERY PLAN"])
       }))
   })
 })

@@ -24,15 +24,20 @@ export const runCli = (args: ReadonlyArray<string>, env: Record<string, string |
     )
   })
 
-/** Whether util-linux `script` is here, to run the CLI on a pseudo-terminal. */
-export const hasScript: boolean = (() => {
+const installed = (command: string): boolean => {
   try {
-    execFileSync("script", ["--version"], { stdio: "ignore" })
+    execFileSync(command, ["--version"], { stdio: "ignore" })
     return true
   } catch {
     return false
   }
-})()
+}
+
+/** Whether util-linux `script` is here, to run the CLI on a pseudo-terminal. */
+export const hasScript: boolean = installed("script")
+
+/** Whether `psql` is here. */
+export const hasPsql: boolean = installed("psql")
 
 const shellQuote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
 
