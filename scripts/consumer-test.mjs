@@ -140,7 +140,7 @@ const program = Effect.gen(function*() {
 
 const layers = Layer.mergeAll(
   ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer)),
-  Postgres.layer.pipe(Layer.provide(Embedded.layer({})))
+  Postgres.layer.pipe(Layer.provideMerge(Embedded.layer({})))
 )
 export const main: Effect.Effect<number, RestApiConfig.ConfigError | unknown> = program.pipe(Effect.provide(layers))
 export const testing = Testing.embedded()
