@@ -16,6 +16,9 @@ import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
+import { queryCommands } from "./queryCommands.js"
+import { resetCommands } from "./resetCommands.js"
+import { stateCommands } from "./stateCommands.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
 export class CommandFailed extends Error {
@@ -215,7 +218,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
 
 export const command = Command.make("rest-connector").pipe(
   Command.withDescription("sync REST APIs described as dlt rest_api configs into PostgreSQL"),
-  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand])
+  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand, ...stateCommands, ...resetCommands, ...queryCommands])
 )
 
 export { progressLine }

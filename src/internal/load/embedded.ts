@@ -15,6 +15,7 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import type { Redacted } from "effect"
+import type { Scope } from "effect/Scope"
 import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
 import { mkdir } from "node:fs/promises"
@@ -54,20 +55,22 @@ const acquireDatabase = (dataDir: string | undefined) =>
     (db) => Effect.promise(() => db.close().catch(() => undefined))
   )
 
-/** Serves `db` on 127.0.0.1 with an OS-assigned port; returns the bound host and port. */
-const acquireServer = (db: PGliteDatabase) =>
+interface Listen {
+  readonly host: string
+  /** 0: one the OS assigns. */
+  readonly port: number
+  readonly maxConnections: number
+}
+
+/** Serves `db` (on 127.0.0.1 with an OS-assigned port by default); returns the bound host and port. */
+const acquireServer = (db: PGliteDatabase, listen: Listen = { host: "127.0.0.1", port: 0, maxConnections: 4 }) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
         const { PGLiteSocketServer }: PGliteSocketModule = await import("@electric-sql/pglite-socket")
-        const server = new PGLiteSocketServer({
-          db,
-          host: "127.0.0.1",
-          port: 0,
-          // The client pool (max 1) is what serializes work; this headroom only absorbs the
-          // moment when `pg` replaces a connection before the server has seen the old one close.
-          maxConnections: 4
-        })
+        // For our pool, the client pool (max 1) is what serializes work; the default's headroom only
+        // absorbs the moment when `pg` replaces a connection before the server has seen the old one close.
+        const server = new PGLiteSocketServer({ db, ...listen })
         await server.start()
         return server
       },
@@ -231,3 +234,22 @@ export const databaseLayer = (
   options.databaseUrl === undefined
     ? layer({ dataDir: options.dataDir })
     : layerPool({ url: options.databaseUrl, maxConnections: options.maxConnections })
+
+export interface ServeOptions {
+  /** Folder holding the database files; created if missing. `undefined` = in memory. */
+  readonly dataDir: string | undefined
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined
+  /** Default 0: one the OS assigns. */
+  readonly port?: number | undefined
+  /** Clients connected at once (default 8); they share the database's one session. */
+  readonly maxConnections?: number | undefined
+}
+
+/**
+ * The database in `dataDir` served in this process for the scope, for psql and other tools
+ * (`rest-connector serve-db`); where it listens.
+ */
+export const serve = (options: ServeOptions): Effect.Effect<{ readonly host: string; readonly port: number }, SqlError, Scope> =>
+  Effect.flatMap(acquireDatabase(options.dataDir), (db) =>
+    acquireServer(db, { host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxConnections: options.maxConnections ?? 8 }))
