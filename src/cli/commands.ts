@@ -5,7 +5,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
+import { Clock, Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -14,8 +14,11 @@ import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connec
 import { Destination } from "../internal/load/destination.js"
 import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
+import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
-import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
+import { scrub } from "./redaction.js"
+import { progressLine, stderrProgress, table } from "./report.js"
+import * as RunOutput from "./runOutput.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
 export class CommandFailed extends Error {
@@ -49,6 +52,11 @@ const concurrency = Options.integer("concurrency").pipe(
   Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), "--concurrency must be at least 1"),
   Options.withDefault(3)
 )
+const json = Options.boolean("json").pipe(
+  Options.withDescription(
+    "print the run's result as one JSON document on stdout instead of the summary table (shape: README, run-report.schema.json; default: off)"
+  )
+)
 const baseUrl = Options.text("base-url").pipe(
   Options.withDescription("replaces client.base_url (e.g. a staging server)"),
   Options.optional
@@ -61,7 +69,7 @@ const resolveDatabaseUrl = (flag: Option.Option<string>) =>
     onNone: () => Config.option(Config.string("DATABASE_URL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
   }).pipe(Effect.map((o) => Option.filter(o, (url) => url.trim() !== "")), Effect.map(Option.getOrUndefined))
 
-/** Runs the pipeline and prints progress and the summary; exit 1 if a resource failed. */
+/** Runs the pipeline and prints progress and the summary (or the JSON report); exit 1 if a resource failed. */
 const runPipeline = (options: {
   readonly file: string
   readonly databaseUrl: string | undefined
@@ -71,6 +79,7 @@ const runPipeline = (options: {
   readonly baseUrl: string | undefined
   readonly fullRefresh?: boolean
   readonly concurrency?: number
+  readonly json?: boolean
 }) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
@@ -78,7 +87,16 @@ const runPipeline = (options: {
     yield* Console.error(`loading ${source.spec.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
     // Each resource's latest progress: on SIGINT/SIGTERM, what committed before it.
     const seen = new Map<string, ResourceProgress>()
-    const chosen = options.resources ?? source.spec.resources.filter((r) => r.selected).map((r) => r.name)
+    const out: RunOutput.RunOutput = {
+      json: options.json ?? false,
+      summary: true,
+      dataset: datasetName(options.dataset),
+      database: options.databaseUrl === undefined ? "embedded" : "postgres",
+      resources: options.resources ?? source.spec.resources.filter((r) => r.selected).map((r) => r.name),
+      seen,
+      startedMillis: yield* Clock.currentTimeMillis,
+      redact: (text) => scrub(source.redactor.text(text))
+    }
     const info = yield* Pipeline.run(source, {
       dataset: options.dataset,
       resources: options.resources,
@@ -89,14 +107,10 @@ const runPipeline = (options: {
         Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress(1000, seen))
       ),
       // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
-      Effect.onInterrupt(() => Console.log(interruptedSummary(options.dataset, chosen, seen)))
+      Effect.onInterrupt(() => RunOutput.interrupted(out)),
+      Effect.tapError((error) => (error instanceof UnknownResourceError ? Effect.void : RunOutput.failed(out, error)))
     )
-    yield* Console.log(summary(info))
-    for (const r of info.resources) {
-      if (r.status === "failed" && r.error !== undefined) {
-        yield* Console.error(`error: ${source.redactor.text(r.error.message)}`)
-      }
-    }
+    yield* RunOutput.finished(out, info)
     if (info.failed) return yield* Effect.fail(new CommandFailed("some resources failed"))
     return info
   })
@@ -106,7 +120,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency },
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -117,7 +131,8 @@ const runCommand = Command.make(
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
         fullRefresh: args.fullRefresh,
-        concurrency: args.concurrency
+        concurrency: args.concurrency,
+        json: args.json
       })
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))

@@ -13,26 +13,15 @@ import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import { CommandFailed, command } from "./commands.js"
 import { scrub, scrubbingLogger } from "./redaction.js"
+import { installSignalHandlers, receivedSignal, signalExitCode } from "./signals.js"
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-const ExitCode = { failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const
+const ExitCode = { failed: 1, usage: 2 } as const
 
-// The runtime interrupts the run on the first signal (its finalizers roll back and drop
-// staging); these listeners remember which signal it was and make a second one final.
-let signal: "SIGINT" | "SIGTERM" | undefined
-const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
-  if (signal !== undefined) {
-    process.stderr.write(`${name} again: exiting now\n`)
-    process.exit(ExitCode[name])
-  }
-  signal = name
-  process.stderr.write(`${name}: stopping; loads not yet committed roll back (send it again to exit at once)\n`)
-}
-process.on("SIGINT", onSignal("SIGINT"))
-process.on("SIGTERM", onSignal("SIGTERM"))
+installSignalHandlers((_level, text) => process.stderr.write(`${text}\n`))
 
 const isUsageError = (error: unknown): boolean =>
   ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError
@@ -59,7 +48,8 @@ cli(process.argv).pipe(
     // Our own pretty logger (scrubbing secrets) replaces the default one instead.
     disablePrettyLogger: true,
     teardown: (exit, onExit) => {
-      if (signal !== undefined && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) onExit(ExitCode[signal])
+      const signal = receivedSignal()
+      if (signal !== undefined && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) onExit(signalExitCode[signal])
       // Otherwise node exits on its own once stdout is flushed, with process.exitCode.
       else onExit(0)
     }
