@@ -18,6 +18,7 @@ import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
+import { logOptions, showsInfo, withVerbosity } from "./logging.js"
 import * as RunOutput from "./runOutput.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
@@ -62,6 +63,11 @@ const baseUrl = Options.text("base-url").pipe(
   Options.optional
 )
 
+/** A command at the log level its `--quiet`/`--verbose` ask for. */
+const withLogOptions = <Name extends string, R, E, A extends { readonly verbosity: "quiet" | "default" | "verbose" }>(
+  command: Command.Command<Name, R, E, A>
+): Command.Command<Name, R, E, A> => Command.transformHandler(command, withVerbosity)
+
 /** `--database-url`, else env DATABASE_URL, else none (embedded). */
 const resolveDatabaseUrl = (flag: Option.Option<string>) =>
   Option.match(flag, {
@@ -83,13 +89,11 @@ const runPipeline = (options: {
 }) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
-    const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
-    yield* Console.error(`loading ${source.spec.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
     // Each resource's latest progress: on SIGINT/SIGTERM, what committed before it.
     const seen = new Map<string, ResourceProgress>()
     const out: RunOutput.RunOutput = {
       json: options.json ?? false,
-      summary: true,
+      summary: yield* showsInfo,
       dataset: datasetName(options.dataset),
       database: options.databaseUrl === undefined ? "embedded" : "postgres",
       resources: options.resources ?? source.spec.resources.filter((r) => r.selected).map((r) => r.name),
@@ -97,6 +101,8 @@ const runPipeline = (options: {
       startedMillis: yield* Clock.currentTimeMillis,
       redact: (text) => scrub(source.redactor.text(text))
     }
+    const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
+    yield* Effect.logInfo(`loading ${out.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
     const info = yield* Pipeline.run(source, {
       dataset: options.dataset,
       resources: options.resources,
@@ -120,7 +126,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json },
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json, ...logOptions },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -137,10 +143,10 @@ const runCommand = Command.make(
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))
 
-const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
+const checkCommand = Command.make("check", { configFile, baseUrl, ...logOptions }, (args) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(args.configFile, { baseUrl: Option.getOrUndefined(args.baseUrl) })
-    yield* Console.error(`config ok: ${source.spec.resources.length} resource(s), secrets resolved`)
+    yield* Effect.logInfo(`config ok: ${source.spec.resources.length} resource(s), secrets resolved`)
     let failed = false
     for (const resource of source.spec.resources) {
       const first = yield* source.firstPage(resource).pipe(
@@ -149,7 +155,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
       )
       if (first._tag === "Left") {
         failed = true
-        yield* Console.error(`${resource.name}: FAILED: ${source.redactor.text(first.left.message)}`)
+        yield* Effect.logError(`${resource.name}: FAILED: ${source.redactor.text(first.left.message)}`)
       } else {
         const page = Option.getOrUndefined(first.right)
         yield* Console.log(`${resource.name}: ok, first page has ${page?.records.length ?? 0} record(s) (${page?.url ?? "no page"})`)
@@ -158,7 +164,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
     if (failed) return yield* Effect.fail(new CommandFailed("check failed"))
   })).pipe(Command.withDescription("decode the config, resolve secrets, fetch and decode the first page of each resource"))
 
-const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir }, (args) =>
+const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, ...logOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
@@ -193,13 +199,13 @@ const packageRoot = (): string => {
 
 export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
 
-const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) =>
+const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl, ...logOptions }, (args) =>
   Effect.gen(function*() {
     const api = yield* Effect.acquireRelease(
       Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
       (server) => Effect.promise(() => server.close())
     )
-    yield* Console.error(`demo analytics API on ${api.baseUrl} (${args.rows} records per resource, a 429 every 7th request)`)
+    yield* Effect.logInfo(`demo analytics API on ${api.baseUrl} (${args.rows} records per resource, a 429 every 7th request)`)
     // The example reads its key from ANALYTICS_API_KEY; the demo API's key is known.
     const provider = ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", api.token]])).pipe(
       ConfigProvider.orElse(() => ConfigProvider.fromEnv())
@@ -220,7 +226,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
       : args.dataDir === ".rest-connector"
       ? ""
       : ` --data-dir ${args.dataDir}`
-    yield* Console.error(
+    yield* Effect.logInfo(
       `\nthe tables are in ${where}; ` +
         `see them with: npm start -- schema ${path.relative(process.cwd(), demoConfigFile)} --dataset analytics${flags}`
     )
@@ -230,7 +236,12 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
 
 export const command = Command.make("rest-connector").pipe(
   Command.withDescription("sync REST APIs described as dlt rest_api configs into PostgreSQL"),
-  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand])
+  Command.withSubcommands([
+    withLogOptions(runCommand),
+    withLogOptions(checkCommand),
+    withLogOptions(schemaCommand),
+    withLogOptions(demoCommand)
+  ])
 )
 
 export { progressLine }

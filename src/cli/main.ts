@@ -8,11 +8,12 @@ import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
+import { Cause, Effect, Exit, Logger, LogLevel } from "effect"
 import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import { CommandFailed, command } from "./commands.js"
-import { scrub, scrubbingLogger } from "./redaction.js"
+import { cliLogger, formatEntry, outputSettings, withCliConsole } from "./logging.js"
+import { scrub } from "./redaction.js"
 import { installSignalHandlers, receivedSignal, signalExitCode } from "./signals.js"
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
@@ -21,7 +22,24 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 
 const ExitCode = { failed: 1, usage: 2 } as const
 
-installSignalHandlers((_level, text) => process.stderr.write(`${text}\n`))
+// How stderr lines look (--log-format, colour) is known before the arguments are parsed.
+const settings = outputSettings(process.argv, process.env, {
+  stdout: process.stdout.isTTY === true,
+  stderr: process.stderr.isTTY === true
+})
+
+installSignalHandlers((level, text) => {
+  const line = settings.format === "json"
+    ? formatEntry(settings, {
+      level: level === "error" ? LogLevel.Error : LogLevel.Warning,
+      message: text,
+      annotations: [["event", "signal"]],
+      cause: Cause.empty,
+      date: new Date()
+    })
+    : text
+  process.stderr.write(`${line}\n`)
+})
 
 const isUsageError = (error: unknown): boolean =>
   ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError
@@ -36,16 +54,18 @@ cli(process.argv).pipe(
       if (error instanceof CommandFailed || ValidationError.isValidationError(error)) {
         return Effect.void
       }
-      return Console.error(`error: ${scrub(describe(error))}`)
+      return Effect.logError(scrub(describe(error)))
     }
-    return Console.error(`error: ${scrub(Cause.pretty(cause))}`)
+    return Effect.logError(scrub(Cause.pretty(cause)))
   }),
-  Logger.withMinimumLogLevel(LogLevel.Warning),
-  Effect.provide(scrubbingLogger),
+  // Info shows progress and retries; --quiet, --verbose and --log-level change it per command.
+  Logger.withMinimumLogLevel(LogLevel.Info),
+  Effect.provide(Logger.replace(Logger.defaultLogger, cliLogger(settings))),
+  withCliConsole(settings),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
-    // Our own pretty logger (scrubbing secrets) replaces the default one instead.
+    // Our own logger (plain or JSON lines, scrubbing secrets) replaces the default one instead.
     disablePrettyLogger: true,
     teardown: (exit, onExit) => {
       const signal = receivedSignal()

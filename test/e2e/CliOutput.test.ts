@@ -81,6 +81,73 @@ describe("rest-connector output for scripts", () => {
     expect(report.resources[0].tables).toEqual({})
   })
 
+  it("by default each retry is a line on stderr as it happens: request, cause, number and wait", async () => {
+    api.setFaults({ failures: [{ resource: "code_snippets", page: 2, status: 429, times: 1 }] })
+    try {
+      const result = await run(["run", config, "--base-url", api.baseUrl, "--dataset", dataset, ...storageFlags(dataDir), "--resources", "code_snippets"])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stderr).toMatch(
+        /^resource 'code_snippets': GET http:\/\/127\.0\.0\.1:\d+\/v1\/codesnippets\?limit=50\S* failed \(HTTP 429\); retry 1 of 3 in \d\.\ds$/m
+      )
+      expect(result.stdout).toMatch(/code_snippets\s+code_snippets\s+committed\s+60/)
+    } finally {
+      api.setFaults({ failures: [] })
+    }
+  })
+
+  it("--quiet: nothing on stdout or stderr when all goes well", async () => {
+    const result = await run(["run", config, "--base-url", api.baseUrl, "--dataset", dataset, ...storageFlags(dataDir), "--quiet"])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toBe("")
+  })
+
+  it("--quiet still prints errors", async () => {
+    const result = await run(["run", config, "--base-url", api.baseUrl, "--dataset", dataset, ...storageFlags(dataDir), "-q"], {
+      ANALYTICS_API_KEY: "wrong-token-output-77"
+    })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr.trim().split("\n").every((line) => line.startsWith("error: "))).toBe(true)
+    expect(result.stderr).toContain("failed: HTTP 401")
+  })
+
+  it("--verbose --log-format json: every stderr line is a JSON object, one per request among them", async () => {
+    const result = await run([
+      "run",
+      config,
+      "--base-url",
+      api.baseUrl,
+      "--dataset",
+      dataset,
+      ...storageFlags(dataDir),
+      "--resources",
+      "appointment_links",
+      "--verbose",
+      "--log-format",
+      "json"
+    ])
+    expect(result.code, result.stderr).toBe(0)
+    const lines = result.stderr.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+    for (const line of lines) {
+      expect(typeof line["time"]).toBe("string")
+      expect(["debug", "info", "warn", "error"]).toContain(line["level"])
+      expect(typeof line["message"]).toBe("string")
+    }
+    const requests = lines.filter((l) => l["event"] === "request")
+    expect(requests.length).toBe(2)
+    expect(requests[0]).toMatchObject({ level: "debug", resource: "appointment_links", method: "GET", status: 200 })
+    expect(requests[0]["url"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/appointmentlinks\/me\?limit=50$/)
+    expect(typeof requests[0]["ms"]).toBe("number")
+    expect(lines.some((l) => l["event"] === "progress" && l["state"] === "done" && l["rows"] === 60)).toBe(true)
+  })
+
+  it("--quiet and --verbose together are a usage error", async () => {
+    const result = await run(["run", config, "--quiet", "--verbose"])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--quiet and --verbose cannot be used together")
+  })
+
   it("run --json: a usage error (exit 2) prints no document", async () => {
     const result = await run(["run", config, "--json", "--no-such-option"])
     expect(result.code).toBe(2)
