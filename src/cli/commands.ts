@@ -38,7 +38,7 @@ const dataset = Options.text("dataset").pipe(
   Options.optional
 )
 const dataDir = Options.directory("data-dir").pipe(
-  Options.withDescription("folder of the embedded database"),
+  Options.withDescription("folder of the embedded database, used when there is no --database-url (default: .rest-connector)"),
   Options.withDefault(".rest-connector")
 )
 const resources = Options.text("resources").pipe(
@@ -46,10 +46,10 @@ const resources = Options.text("resources").pipe(
   Options.optional
 )
 const fullRefresh = Options.boolean("full-refresh").pipe(
-  Options.withDescription("ignore stored incremental state and load from the start (the new state replaces it)")
+  Options.withDescription("ignore stored incremental state and load from the start; the new state replaces it (default: off)")
 )
 const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("resources (trees of parent and children) loaded at the same time (at least 1)"),
+  Options.withDescription("resources (trees of parent and children) loaded at the same time, at least 1 (default: 3)"),
   Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), "--concurrency must be at least 1"),
   Options.withDefault(3)
 )
@@ -59,7 +59,7 @@ const json = Options.boolean("json").pipe(
   )
 )
 const baseUrl = Options.text("base-url").pipe(
-  Options.withDescription("replaces client.base_url (e.g. a staging server)"),
+  Options.withDescription("replaces client.base_url, e.g. a staging server (default: the config's client.base_url)"),
   Options.optional
 )
 
@@ -186,7 +186,7 @@ const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset,
   })).pipe(Command.withDescription("show the tables and columns stored for a config's dataset"))
 
 const rows = Options.integer("rows").pipe(
-  Options.withDescription("records per resource served by the demo API"),
+  Options.withDescription(`records per resource served by the demo API (default: ${DEFAULT_ROWS})`),
   Options.withDefault(DEFAULT_ROWS)
 )
 
@@ -199,7 +199,13 @@ const packageRoot = (): string => {
 
 export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
 
-const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl, ...logOptions }, (args) =>
+// The demo does not read DATABASE_URL: `npm start -- demo` always works on its own.
+const demoDatabaseUrl = Options.text("database-url").pipe(
+  Options.withDescription("a Postgres server URL to sync into (default: the embedded database)"),
+  Options.optional
+)
+
+const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatabaseUrl, ...logOptions }, (args) =>
   Effect.gen(function*() {
     const api = yield* Effect.acquireRelease(
       Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
@@ -234,14 +240,19 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl, ...logOpt
     Command.withDescription("start the demo analytics API on 127.0.0.1 and sync it into the embedded database")
   )
 
+/** The subcommands, in the order `--help` lists them. */
+export const subcommands = [
+  withLogOptions(runCommand),
+  withLogOptions(checkCommand),
+  withLogOptions(schemaCommand),
+  withLogOptions(demoCommand)
+] as const
+
+export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"
+
 export const command = Command.make("rest-connector").pipe(
-  Command.withDescription("sync REST APIs described as dlt rest_api configs into PostgreSQL"),
-  Command.withSubcommands([
-    withLogOptions(runCommand),
-    withLogOptions(checkCommand),
-    withLogOptions(schemaCommand),
-    withLogOptions(demoCommand)
-  ])
+  Command.withDescription(description),
+  Command.withSubcommands(subcommands)
 )
 
 export { progressLine }

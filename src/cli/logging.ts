@@ -105,11 +105,11 @@ type Verbosity = "quiet" | "default" | "verbose"
 const verbosity: Options.Options<Verbosity> = Options.all({
   quiet: Options.boolean("quiet").pipe(
     Options.withAlias("q"),
-    Options.withDescription("print only errors on stderr, and no summary table (a --json document is still printed)")
+    Options.withDescription("print only errors on stderr, and no summary table; a --json document is still printed (default: off)")
   ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
-    Options.withDescription("also log one line per HTTP request: resource, method, URL (secrets redacted), status, milliseconds")
+    Options.withDescription("also log one line per HTTP request: resource, method, URL (secrets redacted), status, milliseconds (default: off)")
   )
 }).pipe(
   Options.mapEffect(({ quiet, verbose }) =>
@@ -120,7 +120,7 @@ const verbosity: Options.Options<Verbosity> = Options.all({
 )
 
 const logFormat = Options.choice("log-format", ["pretty", "json"]).pipe(
-  Options.withDescription("how stderr lines are written: pretty, plain text; json, one JSON object per line for log collectors"),
+  Options.withDescription("how stderr lines are written: pretty, plain text; json, one JSON object per line for log collectors (default: pretty)"),
   Options.withDefault("pretty")
 )
 

@@ -8,10 +8,11 @@ import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Exit, Logger, LogLevel } from "effect"
+import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
-import { CommandFailed, command } from "./commands.js"
+import { CommandFailed, command, description, subcommands } from "./commands.js"
+import { requestedHelp } from "./help.js"
 import { cliLogger, formatEntry, outputSettings, withCliConsole } from "./logging.js"
 import { scrub } from "./redaction.js"
 import { installSignalHandlers, receivedSignal, signalExitCode } from "./signals.js"
@@ -44,7 +45,24 @@ installSignalHandlers((level, text) => {
 const isUsageError = (error: unknown): boolean =>
   ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError
 
-cli(process.argv).pipe(
+const program = {
+  name: "rest-connector",
+  version: "0.1.0",
+  description,
+  commands: subcommands.map((c) => c.descriptor)
+}
+
+// Our own help (each option's purpose and default); anything else is @effect/cli's to parse.
+const help = requestedHelp(program, process.argv.slice(2))
+const main = help === undefined
+  ? cli(process.argv)
+  : help.usageError
+  ? Effect.sync(() => {
+    process.exitCode = ExitCode.usage
+  }).pipe(Effect.zipRight(Console.error(help.text)))
+  : Console.log(help.text)
+
+main.pipe(
   Effect.catchAllCause((cause) => {
     const failure = Cause.failureOption(cause)
     process.exitCode = failure._tag === "Some" && isUsageError(failure.value) ? ExitCode.usage : ExitCode.failed

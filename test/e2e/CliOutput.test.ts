@@ -162,8 +162,9 @@ describe("rest-connector output for scripts", () => {
     expect(result.stderr).toContain("resources[0].endpoint.paginator.type")
   })
 
-  it("no secret appears in any output", () => {
+  it("no secret and no ANSI code (the output is piped) appears in any output", () => {
     for (const o of outputs) {
+      expect(o.stdout + o.stderr).not.toContain("\x1b")
       expect(o.stdout + o.stderr).not.toContain(TOKEN)
       expect(o.stdout + o.stderr).not.toContain("wrong-token-output-77")
     }
