@@ -68,6 +68,15 @@ describe("help and usage errors", () => {
     }
   })
 
+  it("an unknown option or command is a usage error: exit 2, naming it", async () => {
+    const option = await runCli(["check", "examples/analytics/analytics.json", "--no-such-option"])
+    expect(option.code).toBe(2)
+    expect(option.stderr).toContain("--no-such-option")
+    const command = await runCli(["frobnicate"])
+    expect(command.code).toBe(2)
+    expect(command.stderr).toContain("Invalid subcommand for rest-connector - use one of 'run'")
+  })
+
   it("--version prints the version", async () => {
     const result = await runCli(["--version"])
     expect(result.code).toBe(0)
