@@ -18,6 +18,7 @@ import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
+import { type EnvFileError, envFileOption, withEnvFile } from "./envFile.js"
 import { logOptions, showsInfo, withVerbosity } from "./logging.js"
 import * as RunOutput from "./runOutput.js"
 
@@ -63,10 +64,17 @@ const baseUrl = Options.text("base-url").pipe(
   Options.optional
 )
 
-/** A command at the log level its `--quiet`/`--verbose` ask for. */
-const withLogOptions = <Name extends string, R, E, A extends { readonly verbosity: "quiet" | "default" | "verbose" }>(
-  command: Command.Command<Name, R, E, A>
-): Command.Command<Name, R, E, A> => Command.transformHandler(command, withVerbosity)
+/** The options every command takes: logging, and the env file. */
+const commonOptions = { ...logOptions, envFile: envFileOption }
+
+/** A command at the log level its `--quiet`/`--verbose` ask for, reading settings from its env file too. */
+const withCommonOptions = <
+  Name extends string,
+  R,
+  E,
+  A extends { readonly verbosity: "quiet" | "default" | "verbose"; readonly envFile: Option.Option<string> }
+>(command: Command.Command<Name, R, E, A>): Command.Command<Name, R, E | EnvFileError, A> =>
+  Command.transformHandler(command, (effect, args) => withVerbosity(withEnvFile(effect, args), args))
 
 /** `--database-url`, else env DATABASE_URL, else none (embedded). */
 const resolveDatabaseUrl = (flag: Option.Option<string>) =>
@@ -126,7 +134,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json, ...logOptions },
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json, ...commonOptions },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -143,7 +151,7 @@ const runCommand = Command.make(
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))
 
-const checkCommand = Command.make("check", { configFile, baseUrl, ...logOptions }, (args) =>
+const checkCommand = Command.make("check", { configFile, baseUrl, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(args.configFile, { baseUrl: Option.getOrUndefined(args.baseUrl) })
     yield* Effect.logInfo(`config ok: ${source.spec.resources.length} resource(s), secrets resolved`)
@@ -164,7 +172,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl, ...logOptions 
     if (failed) return yield* Effect.fail(new CommandFailed("check failed"))
   })).pipe(Command.withDescription("decode the config, resolve secrets, fetch and decode the first page of each resource"))
 
-const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, ...logOptions }, (args) =>
+const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
@@ -205,16 +213,17 @@ const demoDatabaseUrl = Options.text("database-url").pipe(
   Options.optional
 )
 
-const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatabaseUrl, ...logOptions }, (args) =>
+const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatabaseUrl, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const api = yield* Effect.acquireRelease(
       Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
       (server) => Effect.promise(() => server.close())
     )
+    const current = yield* Effect.configProviderWith(Effect.succeed)
     yield* Effect.logInfo(`demo analytics API on ${api.baseUrl} (${args.rows} records per resource, a 429 every 7th request)`)
     // The example reads its key from ANALYTICS_API_KEY; the demo API's key is known.
     const provider = ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", api.token]])).pipe(
-      ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+      ConfigProvider.orElse(() => current)
     )
     yield* runPipeline({
       file: demoConfigFile,
@@ -242,10 +251,10 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatab
 
 /** The subcommands, in the order `--help` lists them. */
 export const subcommands = [
-  withLogOptions(runCommand),
-  withLogOptions(checkCommand),
-  withLogOptions(schemaCommand),
-  withLogOptions(demoCommand)
+  withCommonOptions(runCommand),
+  withCommonOptions(checkCommand),
+  withCommonOptions(schemaCommand),
+  withCommonOptions(demoCommand)
 ] as const
 
 export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"

@@ -12,6 +12,7 @@ import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import { CommandFailed, command, description, subcommands } from "./commands.js"
+import { EnvFileError } from "./envFile.js"
 import { requestedHelp } from "./help.js"
 import { cliLogger, formatEntry, outputSettings, withCliConsole } from "./logging.js"
 import { scrub } from "./redaction.js"
@@ -43,7 +44,8 @@ installSignalHandlers((level, text) => {
 })
 
 const isUsageError = (error: unknown): boolean =>
-  ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError
+  ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError ||
+  error instanceof EnvFileError
 
 const program = {
   name: "rest-connector",
