@@ -19,7 +19,7 @@ import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
 import { type EnvFileError, envFileOption, withEnvFile } from "./envFile.js"
-import { logOptions, showsInfo, withVerbosity } from "./logging.js"
+import { logOptions, showsInfo, withNodeWarnings, withVerbosity } from "./logging.js"
 import * as RunOutput from "./runOutput.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
@@ -74,7 +74,7 @@ const withCommonOptions = <
   E,
   A extends { readonly verbosity: "quiet" | "default" | "verbose"; readonly envFile: Option.Option<string> }
 >(command: Command.Command<Name, R, E, A>): Command.Command<Name, R, E | EnvFileError, A> =>
-  Command.transformHandler(command, (effect, args) => withVerbosity(withEnvFile(effect, args), args))
+  Command.transformHandler(command, (effect, args) => withVerbosity(withNodeWarnings(withEnvFile(effect, args)), args))
 
 /** `--database-url`, else env DATABASE_URL, else none (embedded). */
 const resolveDatabaseUrl = (flag: Option.Option<string>) =>

@@ -8,7 +8,7 @@
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { Cause, Effect, FiberRef, HashMap, Logger, LogLevel } from "effect"
+import { Cause, Effect, FiberRef, HashMap, Logger, LogLevel, Runtime } from "effect"
 import { scrub } from "./redaction.js"
 
 export type LogFormat = "pretty" | "json"
@@ -159,3 +159,24 @@ export const withCliConsole = (settings: OutputSettings) => <A, E, R>(effect: Ef
         base.log(...(settings.stdoutColor ? args : args.map((a) => (typeof a === "string" ? stripAnsi(a) : a)))),
       error: (...args: ReadonlyArray<unknown>) => base.error(consoleErrorLine(settings, args.map(textOf).join(" ")))
     }))
+
+/**
+ * Node's own process warnings (a dependency's deprecation notice) as debug log lines while
+ * `effect` runs: written through the CLI's logger (JSON with --log-format json, hidden unless
+ * --verbose), not as stray text on stderr. The entrypoint removes Node's default printer.
+ */
+export const withNodeWarnings = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const listener = (warning: Error) => {
+          Runtime.runFork(runtime)(
+            Effect.logDebug(`node: ${warning.name}: ${warning.message}`).pipe(Effect.annotateLogs({ event: "node warning" }))
+          )
+        }
+        process.on("warning", listener)
+        return listener
+      }),
+      () => effect,
+      (listener) => Effect.sync(() => process.off("warning", listener))
+    ))

@@ -30,6 +30,9 @@ const settings = outputSettings(process.argv, process.env, {
   stderr: process.stderr.isTTY === true
 })
 
+// Node's warnings (a dependency's deprecation) become debug log lines (logging.ts withNodeWarnings).
+process.removeAllListeners("warning")
+
 installSignalHandlers((level, text) => {
   const line = settings.format === "json"
     ? formatEntry(settings, {

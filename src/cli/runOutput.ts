@@ -41,7 +41,7 @@ export const finished = (out: RunOutput, info: LoadInfo): Effect.Effect<void> =>
     if (out.json) yield* printJson(RunReport.fromLoadInfo(info, yield* reportOptions(out)))
     else if (out.summary) yield* Console.log(summary(info))
     for (const r of info.resources) {
-      if (r.status === "failed" && r.error !== undefined) yield* Effect.logError(out.redact(r.error.message))
+      if (r.status === "failed" && r.error !== undefined) yield* Effect.logError(out.redact(r.error.message)).pipe(Effect.annotateLogs({ event: "failed", resource: r.resource }))
     }
   })
 

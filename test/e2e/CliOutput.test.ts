@@ -102,6 +102,12 @@ describe("rest-connector output for scripts", () => {
     expect(result.stderr).toBe("")
   })
 
+  it("--log-level error is --quiet", async () => {
+    const result = await run(["run", config, "--base-url", api.baseUrl, "--dataset", dataset, ...storageFlags(dataDir), "--log-level", "error"])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout + result.stderr).toBe("")
+  })
+
   it("--quiet still prints errors", async () => {
     const result = await run(["run", config, "--base-url", api.baseUrl, "--dataset", dataset, ...storageFlags(dataDir), "-q"], {
       ANALYTICS_API_KEY: "wrong-token-output-77"

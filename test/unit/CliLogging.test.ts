@@ -3,8 +3,8 @@
  * only on a terminal without NO_COLOR), or one JSON object per line; secrets scrubbed.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, LogLevel } from "effect"
-import { consoleErrorLine, formatEntry, outputSettings, stripAnsi } from "../../src/cli/logging.js"
+import { Cause, Effect, Logger, LogLevel } from "effect"
+import { consoleErrorLine, formatEntry, outputSettings, stripAnsi, withNodeWarnings } from "../../src/cli/logging.js"
 import { remember } from "../../src/cli/redaction.js"
 
 const plain = outputSettings([], {}, { stdout: false, stderr: false })
@@ -62,4 +62,21 @@ describe("CLI log lines", () => {
     expect(consoleErrorLine(plain, ansi)).toBe("Received unknown argument: '--nope'\n")
     expect(JSON.parse(consoleErrorLine(json, ansi))).toMatchObject({ level: "error", message: "Received unknown argument: '--nope'" })
   })
+
+  it.live("Node's process warnings become debug log lines through the logger in place", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const capture = Logger.make(({ logLevel, message }) => {
+        lines.push(`${logLevel.label} ${String(message)}`)
+      })
+      const listeners = process.listenerCount("warning")
+      yield* Effect.sync(() => process.emitWarning("old API is deprecated", "DeprecationWarning")).pipe(
+        Effect.zipRight(Effect.sleep("20 millis")),
+        withNodeWarnings,
+        Logger.withMinimumLogLevel(LogLevel.Debug),
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+      )
+      expect(lines).toEqual(["DEBUG node: DeprecationWarning: old API is deprecated"])
+      expect(process.listenerCount("warning"), "its listener is removed afterwards").toBe(listeners)
+    }))
 })
