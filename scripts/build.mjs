@@ -1,6 +1,7 @@
 // Builds the package: dist/ holds ESM JavaScript, .d.ts and declaration maps, one file per
 // module (tsc, incremental: a build with nothing changed takes about a second), and
-// rest-api-config.schema.json is the config's JSON Schema, generated from its Effect Schema.
+// rest-api-config.schema.json is the config's JSON Schema, generated from its Effect Schema
+// (run-report.schema.json likewise, for `run --json`'s output).
 // `npm ci` (prepare), `npm pack` (prepack) and `npm start` run it.
 import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
@@ -13,3 +14,5 @@ execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, 
 
 const { toJsonSchema } = await import(new URL("../dist/RestApiConfig.js", import.meta.url).href)
 writeFileSync(new URL("../rest-api-config.schema.json", import.meta.url), JSON.stringify(toJsonSchema(), null, 2) + "\n")
+const { toJsonSchema: reportSchema } = await import(new URL("../dist/RunReport.js", import.meta.url).href)
+writeFileSync(new URL("../run-report.schema.json", import.meta.url), JSON.stringify(reportSchema(), null, 2) + "\n")

@@ -22,6 +22,7 @@ import * as exchangeLimits from "./internal/http/exchangeLimits.js"
 import * as middleware from "./internal/http/middleware.js"
 import type { RateLimiter } from "./internal/http/rateLimit.js"
 import * as redirects from "./internal/http/redirects.js"
+import * as requestLog from "./internal/http/requestLog.js"
 
 export {
   /**
@@ -119,6 +120,20 @@ export {
    */
   Transient
 } from "./internal/http/classify.js"
+export {
+  /**
+   * How `withRetry` describes a retry in its log line.
+   *
+   * @since 0.1.0
+   */
+  type RetryLogOptions
+} from "./internal/http/middleware.js"
+export {
+  /**
+   * @since 0.1.0
+   */
+  type RequestLogOptions
+} from "./internal/http/requestLog.js"
 
 /**
  * The ApiClient service over the `HttpClient` in context; clients live as long as the layer.
@@ -194,12 +209,24 @@ export const classifyResponses: (
 
 /**
  * Retries `Transient` failures with exponential backoff, `Retry-After` honoured (with a floor),
- * jitter that only adds, capped delays and a capped number of retries.
+ * jitter that only adds, capped delays and a capped number of retries. Each retry is logged
+ * (info) with the request, its failure, the retry's number and its wait.
  *
  * @since 0.1.0
  */
 export const withRetry: (
   policy: RetryPolicy,
-  label?: string
+  label?: string,
+  options?: middleware.RetryLogOptions
 ) => <E, R>(client: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | classify.Classified, R> =
   middleware.withRetry
+
+/**
+ * Logs every exchange at debug level: method, URL, status (or the failure) and milliseconds.
+ * Add it only when debug logging is on (the ApiClient does): it times every request.
+ *
+ * @since 0.1.0
+ */
+export const withRequestLog: (
+  options: requestLog.RequestLogOptions
+) => <E, R>(client: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E, R> = requestLog.withRequestLog

@@ -35,6 +35,13 @@ export * as Pipeline from "./Pipeline.js"
 export * as Progress from "./Progress.js"
 
 /**
+ * A run's result as one versioned JSON document (`rest-connector run --json`).
+ *
+ * @since 0.1.0
+ */
+export * as RunReport from "./RunReport.js"
+
+/**
  * Where normalized rows go (a service).
  *
  * @since 0.1.0

@@ -5,7 +5,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
+import { Clock, Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -14,10 +14,15 @@ import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connec
 import { Destination } from "../internal/load/destination.js"
 import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
+import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
-import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
+import { scrub } from "./redaction.js"
+import { progressLine, stderrProgress, table } from "./report.js"
+import { commonOptions, withCommonOptions } from "./commonOptions.js"
+import { showsInfo } from "./logging.js"
 import { queryCommands } from "./queryCommands.js"
 import { resetCommands } from "./resetCommands.js"
+import * as RunOutput from "./runOutput.js"
 import { stateCommands } from "./stateCommands.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
@@ -37,7 +42,7 @@ const dataset = Options.text("dataset").pipe(
   Options.optional
 )
 const dataDir = Options.directory("data-dir").pipe(
-  Options.withDescription("folder of the embedded database"),
+  Options.withDescription("folder of the embedded database, used when there is no --database-url (default: .rest-connector)"),
   Options.withDefault(".rest-connector")
 )
 const resources = Options.text("resources").pipe(
@@ -45,15 +50,20 @@ const resources = Options.text("resources").pipe(
   Options.optional
 )
 const fullRefresh = Options.boolean("full-refresh").pipe(
-  Options.withDescription("ignore stored incremental state and load from the start (the new state replaces it)")
+  Options.withDescription("ignore stored incremental state and load from the start; the new state replaces it (default: off)")
 )
 const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("resources (trees of parent and children) loaded at the same time (at least 1)"),
+  Options.withDescription("resources (trees of parent and children) loaded at the same time, at least 1 (default: 3)"),
   Options.filterMap((n) => (n >= 1 ? Option.some(n) : Option.none()), "--concurrency must be at least 1"),
   Options.withDefault(3)
 )
+const json = Options.boolean("json").pipe(
+  Options.withDescription(
+    "print the run's result as one JSON document on stdout instead of the summary table (shape: README, run-report.schema.json; default: off)"
+  )
+)
 const baseUrl = Options.text("base-url").pipe(
-  Options.withDescription("replaces client.base_url (e.g. a staging server)"),
+  Options.withDescription("replaces client.base_url, e.g. a staging server (default: the config's client.base_url)"),
   Options.optional
 )
 
@@ -64,7 +74,7 @@ const resolveDatabaseUrl = (flag: Option.Option<string>) =>
     onNone: () => Config.option(Config.string("DATABASE_URL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
   }).pipe(Effect.map((o) => Option.filter(o, (url) => url.trim() !== "")), Effect.map(Option.getOrUndefined))
 
-/** Runs the pipeline and prints progress and the summary; exit 1 if a resource failed. */
+/** Runs the pipeline and prints progress and the summary (or the JSON report); exit 1 if a resource failed. */
 const runPipeline = (options: {
   readonly file: string
   readonly databaseUrl: string | undefined
@@ -74,14 +84,24 @@ const runPipeline = (options: {
   readonly baseUrl: string | undefined
   readonly fullRefresh?: boolean
   readonly concurrency?: number
+  readonly json?: boolean
 }) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
-    const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
-    yield* Console.error(`loading ${source.spec.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
     // Each resource's latest progress: on SIGINT/SIGTERM, what committed before it.
     const seen = new Map<string, ResourceProgress>()
-    const chosen = options.resources ?? source.spec.resources.filter((r) => r.selected).map((r) => r.name)
+    const out: RunOutput.RunOutput = {
+      json: options.json ?? false,
+      summary: yield* showsInfo,
+      dataset: datasetName(options.dataset),
+      database: options.databaseUrl === undefined ? "embedded" : "postgres",
+      resources: options.resources ?? source.spec.resources.filter((r) => r.selected).map((r) => r.name),
+      seen,
+      startedMillis: yield* Clock.currentTimeMillis,
+      redact: (text) => scrub(source.redactor.text(text))
+    }
+    const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
+    yield* Effect.logInfo(`loading ${out.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
     const info = yield* Pipeline.run(source, {
       dataset: options.dataset,
       resources: options.resources,
@@ -92,14 +112,10 @@ const runPipeline = (options: {
         Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress(1000, seen))
       ),
       // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
-      Effect.onInterrupt(() => Console.log(interruptedSummary(options.dataset, chosen, seen)))
+      Effect.onInterrupt(() => RunOutput.interrupted(out)),
+      Effect.tapError((error) => (error instanceof UnknownResourceError ? Effect.void : RunOutput.failed(out, error)))
     )
-    yield* Console.log(summary(info))
-    for (const r of info.resources) {
-      if (r.status === "failed" && r.error !== undefined) {
-        yield* Console.error(`error: ${source.redactor.text(r.error.message)}`)
-      }
-    }
+    yield* RunOutput.finished(out, info)
     if (info.failed) return yield* Effect.fail(new CommandFailed("some resources failed"))
     return info
   })
@@ -109,7 +125,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency },
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json, ...commonOptions },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -120,15 +136,16 @@ const runCommand = Command.make(
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
         fullRefresh: args.fullRefresh,
-        concurrency: args.concurrency
+        concurrency: args.concurrency,
+        json: args.json
       })
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))
 
-const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
+const checkCommand = Command.make("check", { configFile, baseUrl, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(args.configFile, { baseUrl: Option.getOrUndefined(args.baseUrl) })
-    yield* Console.error(`config ok: ${source.spec.resources.length} resource(s), secrets resolved`)
+    yield* Effect.logInfo(`config ok: ${source.spec.resources.length} resource(s), secrets resolved`)
     let failed = false
     for (const resource of source.spec.resources) {
       const first = yield* source.firstPage(resource).pipe(
@@ -137,7 +154,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
       )
       if (first._tag === "Left") {
         failed = true
-        yield* Console.error(`${resource.name}: FAILED: ${source.redactor.text(first.left.message)}`)
+        yield* Effect.logError(`${resource.name}: FAILED: ${source.redactor.text(first.left.message)}`)
       } else {
         const page = Option.getOrUndefined(first.right)
         yield* Console.log(`${resource.name}: ok, first page has ${page?.records.length ?? 0} record(s) (${page?.url ?? "no page"})`)
@@ -146,7 +163,7 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
     if (failed) return yield* Effect.fail(new CommandFailed("check failed"))
   })).pipe(Command.withDescription("decode the config, resolve secrets, fetch and decode the first page of each resource"))
 
-const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir }, (args) =>
+const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
@@ -168,7 +185,7 @@ const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset,
   })).pipe(Command.withDescription("show the tables and columns stored for a config's dataset"))
 
 const rows = Options.integer("rows").pipe(
-  Options.withDescription("records per resource served by the demo API"),
+  Options.withDescription(`records per resource served by the demo API (default: ${DEFAULT_ROWS})`),
   Options.withDefault(DEFAULT_ROWS)
 )
 
@@ -181,16 +198,23 @@ const packageRoot = (): string => {
 
 export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
 
-const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) =>
+// The demo does not read DATABASE_URL: `npm start -- demo` always works on its own.
+const demoDatabaseUrl = Options.text("database-url").pipe(
+  Options.withDescription("a Postgres server URL to sync into (default: the embedded database)"),
+  Options.optional
+)
+
+const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatabaseUrl, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const api = yield* Effect.acquireRelease(
       Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
       (server) => Effect.promise(() => server.close())
     )
-    yield* Console.error(`demo analytics API on ${api.baseUrl} (${args.rows} records per resource, a 429 every 7th request)`)
+    const current = yield* Effect.configProviderWith(Effect.succeed)
+    yield* Effect.logInfo(`demo analytics API on ${api.baseUrl} (${args.rows} records per resource, a 429 every 7th request)`)
     // The example reads its key from ANALYTICS_API_KEY; the demo API's key is known.
     const provider = ConfigProvider.fromMap(new Map([["ANALYTICS_API_KEY", api.token]])).pipe(
-      ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+      ConfigProvider.orElse(() => current)
     )
     yield* runPipeline({
       file: demoConfigFile,
@@ -208,7 +232,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
       : args.dataDir === ".rest-connector"
       ? ""
       : ` --data-dir ${args.dataDir}`
-    yield* Console.error(
+    yield* Effect.logInfo(
       `\nthe tables are in ${where}; ` +
         `see them with: npm start -- schema ${path.relative(process.cwd(), demoConfigFile)} --dataset analytics${flags}`
     )
@@ -216,9 +240,22 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
     Command.withDescription("start the demo analytics API on 127.0.0.1 and sync it into the embedded database")
   )
 
+/** The subcommands, in the order `--help` lists them. */
+export const subcommands = [
+  withCommonOptions(runCommand),
+  withCommonOptions(checkCommand),
+  withCommonOptions(schemaCommand),
+  withCommonOptions(demoCommand),
+  ...stateCommands,
+  ...resetCommands,
+  ...queryCommands
+] as const
+
+export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"
+
 export const command = Command.make("rest-connector").pipe(
-  Command.withDescription("sync REST APIs described as dlt rest_api configs into PostgreSQL"),
-  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand, ...stateCommands, ...resetCommands, ...queryCommands])
+  Command.withDescription(description),
+  Command.withSubcommands(subcommands)
 )
 
 export { progressLine }

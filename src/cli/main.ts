@@ -11,35 +11,64 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
-import { CommandFailed, command } from "./commands.js"
+import { CommandFailed, command, description, subcommands } from "./commands.js"
 import { UsageError } from "./datasetOptions.js"
-import { scrub, scrubbingLogger } from "./redaction.js"
+import { EnvFileError } from "./envFile.js"
+import { requestedHelp } from "./help.js"
+import { cliLogger, formatEntry, outputSettings, withCliConsole } from "./logging.js"
+import { scrub } from "./redaction.js"
+import { installSignalHandlers, receivedSignal, signalExitCode } from "./signals.js"
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-const ExitCode = { failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const
+const ExitCode = { failed: 1, usage: 2 } as const
 
-// The runtime interrupts the run on the first signal (its finalizers roll back and drop
-// staging); these listeners remember which signal it was and make a second one final.
-let signal: "SIGINT" | "SIGTERM" | undefined
-const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
-  if (signal !== undefined) {
-    process.stderr.write(`${name} again: exiting now\n`)
-    process.exit(ExitCode[name])
-  }
-  signal = name
-  process.stderr.write(`${name}: stopping; loads not yet committed roll back (send it again to exit at once)\n`)
-}
-process.on("SIGINT", onSignal("SIGINT"))
-process.on("SIGTERM", onSignal("SIGTERM"))
+// How stderr lines look (--log-format, colour) is known before the arguments are parsed.
+const settings = outputSettings(process.argv, process.env, {
+  stdout: process.stdout.isTTY === true,
+  stderr: process.stderr.isTTY === true
+})
+
+// Node's warnings (a dependency's deprecation) become debug log lines (logging.ts withNodeWarnings).
+process.removeAllListeners("warning")
+
+installSignalHandlers((level, text) => {
+  const line = settings.format === "json"
+    ? formatEntry(settings, {
+      level: level === "error" ? LogLevel.Error : LogLevel.Warning,
+      message: text,
+      annotations: [["event", "signal"]],
+      cause: Cause.empty,
+      date: new Date()
+    })
+    : text
+  process.stderr.write(`${line}\n`)
+})
 
 const isUsageError = (error: unknown): boolean =>
   ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError ||
-  error instanceof UsageError
+  error instanceof UsageError || error instanceof EnvFileError
 
-cli(process.argv).pipe(
+const program = {
+  name: "rest-connector",
+  version: "0.1.0",
+  description,
+  commands: subcommands.map((c) => c.descriptor)
+}
+
+// Our own help (each option's purpose and default); anything else is @effect/cli's to parse.
+const help = requestedHelp(program, process.argv.slice(2))
+const main = help === undefined
+  ? cli(process.argv)
+  : help.usageError
+  ? Effect.sync(() => {
+    process.exitCode = ExitCode.usage
+  }).pipe(Effect.zipRight(Console.error(help.text)))
+  : Console.log(help.text)
+
+main.pipe(
   Effect.catchAllCause((cause) => {
     const failure = Cause.failureOption(cause)
     process.exitCode = failure._tag === "Some" && isUsageError(failure.value) ? ExitCode.usage : ExitCode.failed
@@ -49,19 +78,22 @@ cli(process.argv).pipe(
       if (error instanceof CommandFailed || ValidationError.isValidationError(error)) {
         return Effect.void
       }
-      return Console.error(`error: ${scrub(describe(error))}`)
+      return Effect.logError(scrub(describe(error)))
     }
-    return Console.error(`error: ${scrub(Cause.pretty(cause))}`)
+    return Effect.logError(scrub(Cause.pretty(cause)))
   }),
-  Logger.withMinimumLogLevel(LogLevel.Warning),
-  Effect.provide(scrubbingLogger),
+  // Info shows progress and retries; --quiet, --verbose and --log-level change it per command.
+  Logger.withMinimumLogLevel(LogLevel.Info),
+  Effect.provide(Logger.replace(Logger.defaultLogger, cliLogger(settings))),
+  withCliConsole(settings),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
-    // Our own pretty logger (scrubbing secrets) replaces the default one instead.
+    // Our own logger (plain or JSON lines, scrubbing secrets) replaces the default one instead.
     disablePrettyLogger: true,
     teardown: (exit, onExit) => {
-      if (signal !== undefined && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) onExit(ExitCode[signal])
+      const signal = receivedSignal()
+      if (signal !== undefined && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) onExit(signalExitCode[signal])
       // Otherwise node exits on its own once stdout is flushed, with process.exitCode.
       else onExit(0)
     }

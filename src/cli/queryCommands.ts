@@ -3,6 +3,7 @@
  * JSON) and `rest-connector serve-db` (the embedded database on a loopback port, for psql and
  * other tools, until SIGINT/SIGTERM).
  */
+import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -43,7 +44,7 @@ const explain = (error: QueryError, name: string) =>
       : error
   })
 
-const queryCommand = Command.make("query", { configFile, statement, databaseUrl, dataset, dataDir, json }, (args) =>
+const queryCommand = Command.make("query", { configFile, statement, databaseUrl, dataset, dataDir, json, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
@@ -73,7 +74,7 @@ const isLoopback = (address: string): boolean => /^127(\.\d{1,3}){3}$/.test(addr
 const serveFailed = (e: SqlError) =>
   new Error(`${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`)
 
-const serveCommand = Command.make("serve-db", { dataDir, host, port }, (args) =>
+const serveCommand = Command.make("serve-db", { dataDir, host, port, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     if (!isLoopback(args.host)) {
       return yield* Effect.fail(
@@ -93,4 +94,4 @@ const serveCommand = Command.make("serve-db", { dataDir, host, port }, (args) =>
     Command.withDescription("serve the embedded database on a loopback port for psql and other Postgres tools, printing its URL")
   )
 
-export const queryCommands = [queryCommand, serveCommand] as const
+export const queryCommands = [withCommonOptions(queryCommand), withCommonOptions(serveCommand)] as const

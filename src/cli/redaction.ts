@@ -3,7 +3,6 @@
  * passes through the redactors of the sources it loaded (config secrets, their wire forms and
  * the credentials learned at run time), and database URLs lose their passwords.
  */
-import { Logger } from "effect"
 import type { Redactor } from "../internal/http/redact.js"
 
 const active = new Set<Redactor>()
@@ -21,13 +20,3 @@ export const scrub = (text: string): string => {
   for (const redactor of active) out = redactor.text(out)
   return out
 }
-
-const scrubMessage = (message: unknown): unknown =>
-  typeof message === "string"
-    ? scrub(message)
-    : Array.isArray(message)
-    ? message.map((m: unknown) => (typeof m === "string" ? scrub(m) : m))
-    : message
-
-/** The runtime's pretty logger, scrubbing every message. */
-export const scrubbingLogger = Logger.replace(Logger.defaultLogger, Logger.mapInput(Logger.prettyLoggerDefault, scrubMessage))

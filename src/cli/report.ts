@@ -1,5 +1,5 @@
-/** What the CLI prints: progress lines on stderr, the summary table on stdout. */
-import { Clock, Console, Effect, Layer } from "effect"
+/** What the CLI prints: progress lines on stderr (info log lines), the summary table on stdout. */
+import { Clock, Effect, Layer } from "effect"
 import type { LoadInfo } from "../internal/pipeline/pipeline.js"
 import { Progress, type ResourceProgress } from "../internal/pipeline/progress.js"
 
@@ -10,8 +10,21 @@ export const progressLine = (p: ResourceProgress): string =>
   `${plural(p.requests, "request")}${p.retries > 0 ? ` (${plural(p.retries, "retry")})`.replace("retrys", "retries") : ""}, ` +
   `${p.seconds.toFixed(1)}s`
 
+/** A progress line's fields, for `--log-format json`. */
+const progressFields = (p: ResourceProgress): Record<string, unknown> => ({
+  event: "progress",
+  resource: p.resource,
+  table: p.table,
+  state: p.state,
+  rows: p.rows,
+  pages: p.pages,
+  requests: p.requests,
+  retries: p.retries,
+  seconds: Math.round(p.seconds * 1000) / 1000
+})
+
 /**
- * Prints a resource's progress at most once a second, and always when it finishes. `seen`, when
+ * Logs (info) a resource's progress at most once a second, and always when it finishes. `seen`, when
  * given, keeps each resource's latest report: what an interrupted run has committed.
  */
 export const stderrProgress = (intervalMillis = 1000, seen?: Map<string, ResourceProgress>): Layer.Layer<Progress> =>
@@ -28,7 +41,7 @@ export const stderrProgress = (intervalMillis = 1000, seen?: Map<string, Resourc
             return Effect.void // the first line waits a second, so short resources print only their end
           }
           last.set(p.resource, now)
-          return Console.error(progressLine(p))
+          return Effect.logInfo(progressLine(p)).pipe(Effect.annotateLogs(progressFields(p)))
         })
     }
   })

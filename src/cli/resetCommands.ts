@@ -3,6 +3,7 @@
  * `initial_value`) and `rest-connector drop` (drop their tables and state too, after a
  * confirmation). Both wait for a run loading the resource, under the lock the pipeline takes.
  */
+import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect } from "effect"
@@ -34,7 +35,7 @@ const yes = Options.boolean("yes").pipe(
 
 const where = (url: string | undefined, dir: string) => (url === undefined ? `the embedded database in ${dir}` : "the Postgres server")
 
-const resetCommand = Command.make("reset", { configFile, databaseUrl, dataset, dataDir, resources }, (args) =>
+const resetCommand = Command.make("reset", { configFile, databaseUrl, dataset, dataDir, resources, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const spec = yield* specFromFile(args.configFile)
     const chosen = yield* chosenResources(spec, args.resources)
@@ -83,7 +84,7 @@ const confirm = (question: string): Effect.Effect<boolean> =>
     return Effect.sync(() => rl.close())
   })
 
-const dropCommand = Command.make("drop", { configFile, databaseUrl, dataset, dataDir, resources, yes }, (args) =>
+const dropCommand = Command.make("drop", { configFile, databaseUrl, dataset, dataDir, resources, yes, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const spec = yield* specFromFile(args.configFile)
     const chosen = (yield* chosenResources(spec, args.resources)).map(rootTablesOf)
@@ -118,4 +119,4 @@ const dropCommand = Command.make("drop", { configFile, databaseUrl, dataset, dat
     Command.withDescription("drop resources' tables (child tables too) and stored state, after a confirmation or --yes")
   )
 
-export const resetCommands = [resetCommand, dropCommand] as const
+export const resetCommands = [withCommonOptions(resetCommand), withCommonOptions(dropCommand)] as const

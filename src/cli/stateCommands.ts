@@ -3,6 +3,7 @@
  * resources' stored state, and starting resources over. The database work is the library's
  * (history.ts, storedStates.ts, dropResources.ts); these print it.
  */
+import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -54,7 +55,7 @@ const loadJson = (load: LoadRecord) => ({
 /** Where the command looks, for its messages. */
 const describeWhere = (url: string | undefined, dir: string) => (url === undefined ? `embedded database in ${dir}` : "Postgres server")
 
-const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, dataDir, json, limit }, (args) =>
+const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, dataDir, json, limit, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
@@ -119,7 +120,7 @@ const stateCells = (r: StateRow): ReadonlyArray<string | number> => [
   r.lastLoad === null || r.lastLoad.finishedAt === null ? "" : formatTime(new Date(r.lastLoad.finishedAt))
 ]
 
-const stateCommand = Command.make("state", { configFile, databaseUrl, dataset, dataDir, json }, (args) =>
+const stateCommand = Command.make("state", { configFile, databaseUrl, dataset, dataDir, json, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const spec = yield* specFromFile(args.configFile)
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
@@ -142,4 +143,4 @@ const stateCommand = Command.make("state", { configFile, databaseUrl, dataset, d
     yield* Console.log(table(["resource", "cursor", "initial value", "last value", "last load", "finished"], rows.map(stateCells)))
   })).pipe(Command.withDescription("show each resource's stored incremental state (from _rc_state) and its last load"))
 
-export const stateCommands = [loadsCommand, stateCommand] as const
+export const stateCommands = [withCommonOptions(loadsCommand), withCommonOptions(stateCommand)] as const

@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import * as Embedded from "../../src/internal/load/embedded.js"
+import { RunReport } from "../../src/RunReport.js"
 import { uniqueDatasetName } from "../support/database.js"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -51,7 +52,11 @@ describe("signals", () => {
   })
 
   /** Runs the CLI until the slow resource hangs, sends `signals`, and waits for the exit. */
-  const interruptedRun = async (dataset: string, signals: ReadonlyArray<NodeJS.Signals>): Promise<Outcome> => {
+  const interruptedRun = async (
+    dataset: string,
+    signals: ReadonlyArray<NodeJS.Signals>,
+    extra: ReadonlyArray<string> = []
+  ): Promise<Outcome> => {
     const config = path.join(dir, `${dataset}.json`)
     await writeFile(config, JSON.stringify({
       client: { base_url: baseUrl },
@@ -74,7 +79,8 @@ describe("signals", () => {
       dataset,
       "--concurrency",
       "1",
-      ...storage
+      ...storage,
+      ...extra
     ], { cwd: root, env: { ...process.env, DATABASE_URL: "" } })
     let stdout = ""
     let stderr = ""
@@ -117,6 +123,20 @@ describe("signals", () => {
       expect(after.tables).toEqual([`${dataset}.fast`])
     })
   }
+
+  it("with --json, an interrupted run prints one document saying the signal and each resource's status", async () => {
+    const dataset = uniqueDatasetName("sig")
+    const outcome = await interruptedRun(dataset, ["SIGTERM"], ["--json"])
+    expect(outcome.code, outcome.stderr).toBe(143)
+    const report = Schema.decodeUnknownSync(Schema.parseJson(RunReport))(outcome.stdout)
+    expect(report).toMatchObject({ version: 1, status: "interrupted", interrupted: "SIGTERM", dataset, error: null })
+    expect(report.load_id).toMatch(/^\d+\.\d{6}$/)
+    expect(report.resources).toMatchObject([
+      { resource: "fast", status: "committed", rows: 2, tables: { fast: 2 } },
+      { resource: "slow", status: "interrupted", rows: 0, tables: {} }
+    ])
+    await stored(dataset)
+  })
 
   it("a second SIGINT exits at once with 130", async () => {
     const dataset = uniqueDatasetName("sig")

@@ -2,10 +2,11 @@
  * The decoded config as a service: a dlt dictionary (or a config file) decoded, defaults
  * merged, paginators built and secrets resolved, once, when the layer is built.
  */
-import { Context, Effect, Either, Layer } from "effect"
+import { Config, Context, Effect, Either, Layer, Option } from "effect"
 import type { ConfigError } from "./configError.js"
 import { loadConfigFile } from "./loadConfig.js"
-import { resolveConfig } from "./resolve.js"
+import { plainFieldVariables } from "./dltCredentials.js"
+import { dltSourceName, resolveConfig } from "./resolve.js"
 import type { SourceSpec } from "./spec.js"
 import { resolveSecrets, type Secret } from "./secrets.js"
 
@@ -24,7 +25,16 @@ export class ConnectorConfig extends Context.Tag("effect-rest-connector/Connecto
 /** Decodes and resolves a config dictionary; secrets come from the active ConfigProvider. */
 export const resolve = (input: unknown, options: ConnectorConfigOptions = {}): Effect.Effect<SourceSpec<Secret>, ConfigError> =>
   Effect.gen(function*() {
-    const resolved = yield* Either.match(resolveConfig(input, options.file), { onLeft: Effect.fail, onRight: Effect.succeed })
+    // dlt's plain credential fields come from the same ConfigProvider as the secrets.
+    const variables = new Map<string, string>()
+    for (const name of plainFieldVariables(dltSourceName(options.file))) {
+      const value = yield* Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      if (Option.isSome(value)) variables.set(name, value.value)
+    }
+    const resolved = yield* Either.match(resolveConfig(input, options.file, (name) => variables.get(name)), {
+      onLeft: Effect.fail,
+      onRight: Effect.succeed
+    })
     const withBase = options.baseUrl === undefined
       ? resolved
       : { ...resolved, client: { ...resolved.client, baseUrl: options.baseUrl } }

@@ -7,7 +7,8 @@
  *
  * This runs before the config is decoded: a missing secret field becomes an Effect `Config`
  * that tries those places in that order, read with the other secrets (so a ConfigProvider in
- * context is honoured); a missing `access_token_url`, not a secret, is looked up at once.
+ * context is honoured); a missing `access_token_url`, not a secret, is looked up at once (in
+ * the variables the resolution read from the active ConfigProvider beforehand).
  */
 import { Config, Redacted } from "effect"
 import { existsSync, readFileSync } from "node:fs"
@@ -35,6 +36,11 @@ export interface CredentialContext {
   readonly sourceName: string | undefined
   /** The `.dlt/secrets.toml` files to read, most specific first. */
   readonly tomlFiles: ReadonlyArray<string>
+  /**
+   * Looks up a variable for a missing plain field (default: process.env). The config
+   * resolution passes what the active ConfigProvider holds (`plainFieldVariables`).
+   */
+  readonly env?: ((name: string) => string | undefined) | undefined
 }
 
 /** `.dlt/secrets.toml` beside the config file, then in the working directory. */
@@ -105,8 +111,9 @@ const secretLookup = (field: string, context: CredentialContext, docs: ReadonlyM
 /** A missing plain field, looked up now (environment, then secrets.toml). */
 const plainLookup = (field: string, context: CredentialContext, docs: ReadonlyMap<string, Readonly<Record<string, unknown>>>) => {
   const places = placesFor(field, context)
+  const env = context.env ?? ((name: string) => process.env[name])
   for (const name of places.env) {
-    const value = process.env[name]
+    const value = env(name)
     if (value !== undefined && value !== "") return value
   }
   for (const [file, keys] of places.toml) {
@@ -116,6 +123,10 @@ const plainLookup = (field: string, context: CredentialContext, docs: ReadonlyMa
   }
   return undefined
 }
+
+/** The variables a missing plain field (`access_token_url`) may be read from, for a source. */
+export const plainFieldVariables = (sourceName: string | undefined): ReadonlyArray<string> =>
+  [...plainFields].flatMap((field) => placesFor(field, { sourceName, tomlFiles: [] }).env)
 
 /** One auth value with its missing fields filled (or left as they are when it is not dlt's). */
 const fillAuth = (auth: unknown, context: CredentialContext, docs: () => ReadonlyMap<string, Readonly<Record<string, unknown>>>): unknown => {

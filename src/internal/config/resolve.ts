@@ -18,8 +18,16 @@ import { resolveResource } from "./resolveResource.js"
 import { RestApiConfig } from "./schema.js"
 import type { ResourceSpec, SecretInput, SourceSpec } from "./spec.js"
 
+/** dlt's source name: the config file's name in snake_case; none for a config object. */
+export const dltSourceName = (file: string | undefined): string | undefined =>
+  file === undefined ? undefined : normalizeIdentifier(datasetFromFile(file))
+
 /** Decodes a dlt `rest_api` dictionary (JSON, YAML or a TS object) and resolves it. */
-export const resolveConfig = (input: unknown, file?: string): Either.Either<SourceSpec<SecretInput>, ConfigError> => {
+export const resolveConfig = (
+  input: unknown,
+  file?: string,
+  env?: (name: string) => string | undefined
+): Either.Either<SourceSpec<SecretInput>, ConfigError> => {
   const deep = tooDeep(input)
   if (deep !== undefined) {
     return Either.left(
@@ -27,8 +35,7 @@ export const resolveConfig = (input: unknown, file?: string): Either.Either<Sour
     )
   }
   // dlt's auth shorthands and auth dicts missing a field are completed from dlt's places.
-  const sourceName = file === undefined ? undefined : normalizeIdentifier(datasetFromFile(file))
-  const completed = withDltCredentials(input, { sourceName, tomlFiles: secretsTomlFiles(file) })
+  const completed = withDltCredentials(input, { sourceName: dltSourceName(file), tomlFiles: secretsTomlFiles(file), env })
   return Schema.decodeUnknownEither(RestApiConfig, { errors: "all", onExcessProperty: "error" })(completed).pipe(
     Either.mapLeft((e) => new ConfigError({ file, issues: fromParseError(e) })),
     Either.flatMap((config) => {

@@ -12,7 +12,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Context, Effect, Either, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Either, FiberRef, Layer, LogLevel, Redacted, Scope } from "effect"
 import type { Secret } from "../config/secrets.js"
 import type { ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
@@ -27,6 +27,7 @@ import { withRateLimit, withRetry } from "./middleware.js"
 import * as RateLimit from "./rateLimit.js"
 import * as Redact from "./redact.js"
 import { followRedirects } from "./redirects.js"
+import { withRequestLog } from "./requestLog.js"
 
 export { ApiError, type ApiErrorReason } from "./apiError.js"
 export { matchAction } from "./classify.js"
@@ -112,6 +113,9 @@ const reasonOf = (error: Classified): ApiErrorReason => {
   }
 }
 
+/** A request as described in messages: with what auth puts on the wire (an api_key in the query). */
+type Describe = (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
+
 /** The client of one source: an HttpClient per resource (auth and response actions differ). */
 export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
@@ -145,20 +149,28 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
-    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator | undefined) => {
+    // Per-request lines (--verbose) only when debug logging is on when the client is made.
+    const logRequests = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator | undefined, describe: Describe) => {
       // Credentials are put on (or kept off) each hop of a redirect, for its own origin.
       const signed = transport.pipe(
         withCredentials({ scope, authenticator, isSecret, withheld: withheldFor(resource.name) }),
         followRedirects({ maxRedirects: config.maxRedirects, trusted })
       )
-      const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
+      const url = (request: HttpClientRequest.HttpClientRequest) => redactor.url(requestUrl(describe(request)))
+      const logged = logRequests ? signed.pipe(withRequestLog({ resource: resource.name, url })) : signed
+      const limited = limiter === RateLimit.unlimited ? logged : logged.pipe(withRateLimit(limiter))
       return limited.pipe(
         classify({ retryStatus: config.retry.statusCodes, actions: resource.responseActions }),
-        withRetry(config.retry, `resource '${resource.name}'`)
+        withRetry(config.retry, `resource '${resource.name}'`, {
+          resource: resource.name,
+          describe: (request) => `${request.method} ${url(request)}`,
+          redact: redactor.text
+        })
       )
     }
-    const identity = (r: HttpClientRequest.HttpClientRequest) => r
-    const perResource = new Map<string, { readonly http: ReturnType<typeof compose>; readonly describe: typeof identity }>()
+    const identity: Describe = (r) => r
+    const perResource = new Map<string, { readonly http: ReturnType<typeof compose>; readonly describe: Describe }>()
     for (const resource of source.resources) {
       const authenticator = resource.auth === null
         ? undefined
@@ -167,10 +179,8 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
         : yield* Auth.makeAuthenticator(resource.auth, redactor.learn)
       // URLs are described with what goes on the wire, an api_key in the query included.
       const auth = resource.auth === undefined ? config.auth : resource.auth
-      perResource.set(resource.name, {
-        http: compose(resource, authenticator),
-        describe: auth === undefined || auth === null ? identity : Auth.describe(auth)
-      })
+      const describe = auth === undefined || auth === null ? identity : Auth.describe(auth)
+      perResource.set(resource.name, { http: compose(resource, authenticator, describe), describe })
     }
 
     const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> => {

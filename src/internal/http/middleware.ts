@@ -4,8 +4,9 @@
  * so a user's own HttpClient gets exactly the same behaviour.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Effect, FiberRef } from "effect"
+import { Duration, Effect, FiberRef } from "effect"
 import type { RetryPolicy } from "../config/spec.js"
 import type { Authenticator } from "./auth.js"
 import { BufferedResponse } from "./bufferedResponse.js"
@@ -51,16 +52,66 @@ const counted = (response: HttpClientResponse.HttpClientResponse, attempts: numb
   return response
 }
 
+/** How retries are announced (an info log line per retry). */
+export interface RetryLogOptions {
+  /** The resource, as a log annotation. */
+  readonly resource?: string | undefined
+  /** The request as the line shows it, e.g. `GET <URL, secrets redacted>` (default: method and URL without its query). */
+  readonly describe?: ((request: HttpClientRequest.HttpClientRequest) => string) | undefined
+  /** Removes secrets from the failure's text. */
+  readonly redact?: ((text: string) => string) | undefined
+}
+
+/** What went wrong, in a few words: `HTTP 503`, `transport error: ECONNREFUSED ...`. */
+const causeOf = (failure: unknown): string => {
+  if (!(failure instanceof Transient)) return "failed"
+  if (failure.reason === "Status") return `HTTP ${failure.status}`
+  if (failure.reason === "ResponseAction") return `HTTP ${failure.status}, a response action asked for a retry`
+  return failure.detail
+}
+
+/** `resource 'x': GET <url> failed (HTTP 503); retry 2 of 4 in 2.0s`, as an info log line. */
+const announce = (
+  policy: RetryPolicy,
+  label: string | undefined,
+  options: RetryLogOptions,
+  request: HttpClientRequest.HttpClientRequest,
+  retry: number,
+  failure: unknown,
+  wait: Duration.Duration
+): Effect.Effect<void> => {
+  const redact = options.redact ?? ((text: string) => text)
+  const what = options.describe === undefined ? `${request.method} ${request.url}` : options.describe(request)
+  const cause = redact(causeOf(failure))
+  const millis = Duration.toMillis(wait)
+  return Effect.logInfo(
+    `${label === undefined ? "" : `${label}: `}${what} failed (${cause}); retry ${retry} of ${policy.maxRetries} in ${
+      (millis / 1000).toFixed(1)
+    }s`
+  ).pipe(
+    Effect.annotateLogs({
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
+      event: "retry",
+      request: what,
+      cause,
+      retry,
+      max_retries: policy.maxRetries,
+      wait_ms: millis
+    })
+  )
+}
+
 /**
- * Retries `Transient` failures on the policy's schedule. The schedule (its driver, Refs and
- * context) is set up only once an attempt has failed: nearly every request succeeds first
- * time. The retries see the same inputs as `Effect.retry(exchange, schedule)` would: the first
- * failure, then each later one. Attempts are counted on the response (`BufferedResponse`) and
- * on the final failure.
+ * Retries `Transient` failures on the policy's schedule, announcing each retry (an info log
+ * line: the request, its failure, the retry's number and wait). The schedule (its driver,
+ * Refs and context) is set up only once an attempt has failed: nearly every request succeeds
+ * first time. The retries see the same inputs as `Effect.retry(exchange, schedule)` would: the
+ * first failure, then each later one. Attempts are counted on the response
+ * (`BufferedResponse`) and on the final failure.
  */
-export const withRetry = (policy: RetryPolicy, label?: string) =>
+export const withRetry = (policy: RetryPolicy, label?: string, options: RetryLogOptions = {}) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | Classified, R> =>
-  HttpClient.transformResponse(client, (exchange) =>
+  HttpClient.transform(client, (exchange, request) =>
     Effect.catchAll(exchange, (first): Effect.Effect<HttpClientResponse.HttpClientResponse, E | Classified, R> => {
       if (!isTransient(first)) return Effect.fail(first)
       return Effect.flatMap(FiberRef.get(Retry.currentRetryBudgets), (budgets) => {
@@ -81,7 +132,10 @@ export const withRetry = (policy: RetryPolicy, label?: string) =>
               last = e
             }))
         })
-        return Effect.retry(again, Retry.schedule(policy, label, budget)).pipe(
+        // The retry about to be scheduled is the one after `attempts` attempts.
+        const onRetry = (failure: unknown, wait: Duration.Duration) =>
+          announce(policy, label, options, request, attempts, failure, wait)
+        return Effect.retry(again, Retry.schedule(policy, label, budget, onRetry)).pipe(
           Effect.map((response) => counted(response, attempts)),
           Effect.mapError((error) => overBudget(withAttempts(error, attempts), budget, policy, label))
         )

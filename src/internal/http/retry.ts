@@ -85,7 +85,8 @@ const askedFor = (policy: RetryPolicy, failure: unknown): Duration.Duration | un
 export const schedule = (
   policy: RetryPolicy,
   label?: string,
-  budget: RetryBudget = { waitedMillis: 0, exceeded: false }
+  budget: RetryBudget = { waitedMillis: 0, exceeded: false },
+  onRetry?: (failure: unknown, wait: Duration.Duration) => Effect.Effect<void>
 ): Schedule.Schedule<unknown, unknown> =>
   Schedule.exponential(Duration.seconds(policy.backoffFactor), 2).pipe(
     Schedule.intersect(Schedule.identity<unknown>()),
@@ -108,14 +109,18 @@ export const schedule = (
           return wait
         }
       )
+      // Each retry is announced as it is scheduled (a dead host is not minutes of silence).
+      const announced = onRetry === undefined
+        ? jittered
+        : Effect.tap(jittered, (wait) => (budget.exceeded ? Effect.void : onRetry(failure, wait)))
       const asked = askedFor(policy, failure)
       // A server's wait longer than max_delay is not slept silently: say so, then wait max_delay.
-      return asked === undefined ? jittered : Effect.zipRight(
+      return asked === undefined ? announced : Effect.zipRight(
         Effect.logWarning(
           `${label === undefined ? "" : `${label}: `}the server asked to wait ${Duration.format(asked)} (Retry-After) before retrying; ` +
             `waiting ${Duration.format(Duration.seconds(policy.maxDelay))} instead (client.retry.max_delay)`
         ),
-        jittered
+        announced
       )
     })
   )

@@ -195,7 +195,7 @@ const attemptTree = (
           }
           const now = yield* Clock.currentTimeMillis
           if (context.loaded.has(node.resource.name)) {
-            yield* context.report(node, node.failure === undefined ? "done" : "failed")
+            yield* context.report(node, node.failure === undefined ? "done" : "failed", result?.rowsPerTable)
             infos.push(
               node.failure === undefined
                 ? {

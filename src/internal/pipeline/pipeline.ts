@@ -19,7 +19,7 @@ import type { RestApiSource } from "../extract/source.js"
 import { type LoadInfo, type RunOptions, UnknownResourceError } from "./loadInfo.js"
 import { loadTree } from "./loadTree.js"
 import * as Progress from "./progress.js"
-import type { Node, RunContext } from "./runContext.js"
+import type { RunContext } from "./runContext.js"
 
 export {
   type LoadInfo,
@@ -86,14 +86,17 @@ const runWithBudgets = (
     // Looked up once: progress is reported on every page.
     const progress = yield* Effect.serviceOption(Progress.Progress)
     const clock = yield* Effect.clock
-    const report = (node: Node, state: Progress.ResourceProgress["state"]): Effect.Effect<void> =>
+    const report: RunContext["report"] = (node, state, rowsPerTable) =>
       Option.isNone(progress) ? Effect.void : Effect.suspend(() =>
         progress.value.report({
           resource: node.resource.name,
           table: node.table,
           ...node.counters,
           seconds: (clock.unsafeCurrentTimeMillis() - node.startedMillis) / 1000,
-          state
+          state,
+          loadId,
+          rowsPerTable,
+          error: node.failure?.message
         })
       )
     const context: RunContext = { source, options, loadId, stored, loaded, needed, byName, report }

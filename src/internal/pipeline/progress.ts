@@ -13,6 +13,12 @@ export interface ResourceProgress {
   readonly retries: number
   readonly seconds: number
   readonly state: "running" | "committing" | "done" | "failed"
+  /** The run's load id. */
+  readonly loadId?: string | undefined
+  /** Rows written per table (root and child tables), once the resource is done. */
+  readonly rowsPerTable?: Readonly<Record<string, number>> | undefined
+  /** Why the resource failed, once it has (not redacted: the reporter redacts what it prints). */
+  readonly error?: string | undefined
 }
 
 export class Progress extends Context.Tag("effect-rest-connector/Progress")<Progress, {

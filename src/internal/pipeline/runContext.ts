@@ -23,7 +23,11 @@ export interface RunContext {
   readonly needed: ReadonlySet<string>
   readonly byName: ReadonlyMap<string, Resource>
   /** Reports a resource's progress (nothing when no Progress service is provided). */
-  readonly report: (node: Node, state: Progress.ResourceProgress["state"]) => Effect.Effect<void>
+  readonly report: (
+    node: Node,
+    state: Progress.ResourceProgress["state"],
+    rowsPerTable?: Readonly<Record<string, number>>
+  ) => Effect.Effect<void>
 }
 
 export interface Counters {

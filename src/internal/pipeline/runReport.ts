@@ -1,0 +1,171 @@
+/**
+ * A run's result as one JSON document (`rest-connector run --json`): a versioned shape that
+ * schedulers and scripts parse. The Schema is the contract: the TypeScript type and the JSON
+ * Schema (`run-report.schema.json`) are derived from it. A change that breaks a reader bumps
+ * `version`; new fields may appear without one.
+ */
+import { JSONSchema, Schema } from "effect"
+import type { LoadInfo } from "./loadInfo.js"
+import type { ResourceProgress } from "./progress.js"
+
+const described = <A, I>(schema: Schema.Schema<A, I>, description: string): Schema.Schema<A, I> =>
+  schema.annotations({ description })
+const count = (description: string) => described(Schema.Number, description)
+
+export const ResourceStatus = described(
+  Schema.Literal("committed", "failed", "interrupted", "not started"),
+  "committed: its rows, incremental state and _rc_loads row are stored; failed: rolled back (see error); " +
+    "interrupted: rolled back because a signal stopped the run; not started: the run ended before it began"
+)
+
+export const ResourceReport = Schema.Struct({
+  resource: described(Schema.String, "the resource's name in the config"),
+  table: described(Schema.String, "its root table (empty if it never started)"),
+  status: ResourceStatus,
+  tables: described(
+    Schema.Record({ key: Schema.String, value: Schema.Number }),
+    "rows written per table, the root table and its child tables; empty unless committed"
+  ),
+  rows: count("records of the resource (rows of its root table)"),
+  pages: count("pages fetched"),
+  requests: count("HTTP requests sent, retries included"),
+  retries: count("requests that were retries"),
+  seconds: count("from its first request to its commit"),
+  replaced_nuls: count("NUL characters (U+0000, which Postgres text cannot hold) stored as U+FFFD"),
+  error: described(Schema.NullOr(Schema.String), "why it failed, secrets redacted; null unless failed")
+}).annotations({ identifier: "ResourceReport" })
+
+export interface ResourceReport extends Schema.Schema.Type<typeof ResourceReport> {}
+
+export const RunReport = Schema.Struct({
+  version: described(Schema.Literal(1), "the shape's version: a change that breaks a reader bumps it (new fields may appear without)"),
+  status: described(
+    Schema.Literal("committed", "failed", "interrupted"),
+    "committed: every resource committed; failed: a resource failed, or the run did; interrupted: a signal stopped it"
+  ),
+  load_id: described(Schema.NullOr(Schema.String), "the run's load id, as in _rc_loads; null if it stopped before any resource began"),
+  dataset: described(Schema.String, "the Postgres schema loaded into"),
+  database: described(Schema.Literal("embedded", "postgres"), "the embedded database (PGlite) or a Postgres server"),
+  interrupted: described(Schema.NullOr(Schema.Literal("SIGINT", "SIGTERM")), "the signal that stopped the run, or null"),
+  error: described(
+    Schema.NullOr(Schema.String),
+    "why the run itself failed (e.g. the database could not be reached), secrets redacted; null otherwise"
+  ),
+  seconds: count("the run's wall time"),
+  resources: described(Schema.Array(ResourceReport), "the resources the run loaded, in the config's order")
+}).annotations({
+  identifier: "RunReport",
+  title: "rest-connector run --json",
+  description: "The result of one run, printed on stdout by `rest-connector run --json`."
+})
+
+export interface RunReport extends Schema.Schema.Type<typeof RunReport> {}
+
+export interface ReportOptions {
+  readonly database: "embedded" | "postgres"
+  /** Removes secrets from error messages. */
+  readonly redact: (text: string) => string
+  /** The run's wall time. */
+  readonly seconds: number
+}
+
+const round = (seconds: number): number => Math.round(seconds * 1000) / 1000
+
+/** The report of a run that finished (every resource committed or failed). */
+export const fromLoadInfo = (info: LoadInfo, options: ReportOptions): RunReport => ({
+  version: 1,
+  status: info.failed ? "failed" : "committed",
+  load_id: info.loadId,
+  dataset: info.dataset,
+  database: options.database,
+  interrupted: null,
+  error: null,
+  seconds: round(options.seconds),
+  resources: info.resources.map((r) => ({
+    resource: r.resource,
+    table: r.table,
+    status: r.status,
+    tables: { ...r.rowsPerTable },
+    rows: r.rows,
+    pages: r.pages,
+    requests: r.requests,
+    retries: r.retries,
+    seconds: round(r.seconds),
+    replaced_nuls: r.replacedNuls,
+    error: r.error === undefined ? null : options.redact(r.error.message)
+  }))
+})
+
+export interface StoppedRun {
+  readonly dataset: string
+  /** The resources the run was to load, in order. */
+  readonly resources: ReadonlyArray<string>
+  /** Each resource's latest progress report. */
+  readonly seen: ReadonlyMap<string, ResourceProgress>
+  /** The signal that stopped it, if one did. */
+  readonly signal: "SIGINT" | "SIGTERM" | undefined
+  /** Why it failed, if it did. */
+  readonly error: string | undefined
+}
+
+const statusOf = (p: ResourceProgress, interrupted: boolean): ResourceReport["status"] =>
+  p.state === "done" ? "committed" : p.state === "failed" || !interrupted ? "failed" : "interrupted"
+
+/**
+ * The report of a run that ended early, from its progress: the resources that committed
+ * before it stopped, the ones that failed or rolled back, and the ones never started.
+ */
+export const fromProgress = (run: StoppedRun, options: ReportOptions): RunReport => {
+  let loadId: string | null = null
+  const resources = run.resources.map((name): ResourceReport => {
+    const p = run.seen.get(name)
+    if (p === undefined) {
+      return {
+        resource: name,
+        table: "",
+        status: "not started",
+        tables: {},
+        rows: 0,
+        pages: 0,
+        requests: 0,
+        retries: 0,
+        seconds: 0,
+        replaced_nuls: 0,
+        error: null
+      }
+    }
+    loadId ??= p.loadId ?? null
+    const status = statusOf(p, run.signal !== undefined)
+    return {
+      resource: name,
+      table: p.table,
+      status,
+      tables: status === "committed" ? { ...(p.rowsPerTable ?? { [p.table]: p.rows }) } : {},
+      rows: p.rows,
+      pages: p.pages,
+      requests: p.requests,
+      retries: p.retries,
+      seconds: round(p.seconds),
+      replaced_nuls: 0,
+      error: status === "failed" && p.error !== undefined ? options.redact(p.error) : null
+    }
+  })
+  return {
+    version: 1,
+    status: run.signal === undefined ? "failed" : "interrupted",
+    load_id: loadId,
+    dataset: run.dataset,
+    database: options.database,
+    interrupted: run.signal ?? null,
+    error: run.error === undefined ? null : options.redact(run.error),
+    seconds: round(options.seconds),
+    resources
+  }
+}
+
+/** The JSON Schema of the document (draft 7); other fields are allowed, as later versions may add some. */
+export const toJsonSchema = (): object => {
+  const definitions: Record<string, JSONSchema.JsonSchema7> = {}
+  const root = JSONSchema.fromAST(RunReport.ast, { definitions, target: "jsonSchema7", additionalPropertiesStrategy: "allow" })
+  return { $schema: "http://json-schema.org/draft-07/schema#", $defs: definitions, ...root }
+}
