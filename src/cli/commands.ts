@@ -37,6 +37,13 @@ const dataDir = Options.directory("data-dir").pipe(
   Options.withDescription("folder of the embedded database"),
   Options.withDefault(".rest-connector")
 )
+const waitTimeout = Options.integer("wait-timeout").pipe(
+  Options.withDescription(
+    "seconds to wait while another process uses the same --data-dir before failing with exit code 1 (default 300)"
+  ),
+  Options.filterMap((n) => (n >= 0 ? Option.some(n) : Option.none()), "--wait-timeout must be 0 or more"),
+  Options.withDefault(300)
+)
 const resources = Options.text("resources").pipe(
   Options.withDescription("comma-separated resource names to load (default: all selected)"),
   Options.optional
@@ -66,6 +73,7 @@ const runPipeline = (options: {
   readonly file: string
   readonly databaseUrl: string | undefined
   readonly dataDir: string
+  readonly waitTimeout: number
   readonly dataset: string
   readonly resources: ReadonlyArray<string> | undefined
   readonly baseUrl: string | undefined
@@ -106,13 +114,14 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency },
+  { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, baseUrl, fullRefresh, concurrency },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
         file: args.configFile,
         databaseUrl: yield* resolveDatabaseUrl(args.databaseUrl),
         dataDir: args.dataDir,
+        waitTimeout: args.waitTimeout,
         dataset: datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))),
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
@@ -143,12 +152,12 @@ const checkCommand = Command.make("check", { configFile, baseUrl }, (args) =>
     if (failed) return yield* Effect.fail(new CommandFailed("check failed"))
   })).pipe(Command.withDescription("decode the config, resolve secrets, fetch and decode the first page of each resource"))
 
-const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir }, (args) =>
+const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, waitTimeout }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
     const tables = yield* Effect.flatMap(Destination, (d) => d.storedTables(name)).pipe(
-      Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir }))
+      Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir, waitTimeout: args.waitTimeout }))
     )
     if (tables.length === 0) {
       yield* Console.log(`dataset '${name}' has no tables yet`)
@@ -178,7 +187,7 @@ const packageRoot = (): string => {
 
 export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
 
-const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) =>
+const demoCommand = Command.make("demo", { rows, dataDir, waitTimeout, databaseUrl }, (args) =>
   Effect.gen(function*() {
     const api = yield* Effect.acquireRelease(
       Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
@@ -193,6 +202,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl }, (args) 
       file: demoConfigFile,
       databaseUrl: Option.getOrUndefined(args.databaseUrl),
       dataDir: args.dataDir,
+      waitTimeout: args.waitTimeout,
       dataset: "analytics",
       resources: undefined,
       baseUrl: api.baseUrl
