@@ -105,7 +105,7 @@ function findPackages(dir, name, found = []) {
 }
 
 const consumerTs = `import { Effect, Layer, Schema, Stream } from "effect"
-import { ApiClient, Embedded, Pipeline, Postgres, RestApiConfig, Testing, UndiciHttpClient } from "effect-rest-connector"
+import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiConfig, Testing, UndiciHttpClient } from "effect-rest-connector"
 import { defineConfig, make, type RecordOf } from "effect-rest-connector/RestApiSource"
 
 const User = Schema.Struct({ id: Schema.Number, name: Schema.String })
@@ -134,15 +134,17 @@ const program = Effect.gen(function*() {
     console.log(name)
   }
   const info: Pipeline.LoadInfo = yield* Pipeline.run(source, { dataset: "consumer" })
-  return info.resources.length
+  const history: Operations.LoadHistory = yield* Operations.loads("consumer", { limit: 5 })
+  return info.resources.length + history.loads.length
 })
 
 const layers = Layer.mergeAll(
   ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer)),
-  Postgres.layer.pipe(Layer.provide(Embedded.layer({})))
+  Postgres.layer.pipe(Layer.provideMerge(Embedded.layer({})))
 )
 export const main: Effect.Effect<number, RestApiConfig.ConfigError | unknown> = program.pipe(Effect.provide(layers))
 export const testing = Testing.embedded()
+export const firstRow = Operations.query("consumer", "SELECT 1 AS one").pipe(Effect.map((r) => Operations.rowObjects(r)[0]))
 export { parentName }
 `
 
@@ -160,7 +162,7 @@ const { port1, port2 } = new MessageChannel()
 const loaded = []
 port1.on("message", (url) => loaded.push(url))
 register("./hooks.mjs", { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] })
-for (const m of ["effect-rest-connector", "effect-rest-connector/RestApiSource", "effect-rest-connector/Embedded", "effect-rest-connector/Testing"]) await import(m)
+for (const m of ["effect-rest-connector", "effect-rest-connector/RestApiSource", "effect-rest-connector/Embedded", "effect-rest-connector/Operations", "effect-rest-connector/Testing"]) await import(m)
 await new Promise((resolve) => setTimeout(resolve, 200))
 port1.close()
 if (!loaded.some((u) => u.includes("/effect-rest-connector/dist/index.js"))) { console.error("the load hook saw nothing"); process.exit(1) }
@@ -172,7 +174,7 @@ console.log("imports ok: " + loaded.length + " modules, none of PGlite, @effect/
 const consumerMjs = `import { createServer } from "node:http"
 import { Effect, Layer, Stream, Schema, Chunk } from "effect"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { ApiClient, Embedded, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
+import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
 
 // A loopback API: 3 pages of users, cursor-paged, each user with two posts.
 const users = Array.from({ length: 7 }, (_, i) => ({ id: i + 1, name: "user " + (i + 1), tags: ["a", "b"] }))
@@ -209,6 +211,10 @@ const program = Effect.gen(function* () {
   const [t] = yield* sql.unsafe('SELECT count(*)::int AS n FROM consumer.users__tags')
   const [p] = yield* sql.unsafe('SELECT count(*)::int AS n FROM consumer.posts')
   if (u.n !== 7 || t.n !== 14 || p.n !== 14) throw new Error("unexpected rows: " + JSON.stringify({ u, t, p }))
+  const history = yield* Operations.loads("consumer")
+  const counted = Operations.rowObjects(yield* Operations.query("consumer", "SELECT count(*)::int AS n FROM users"))
+  if (counted[0].n !== 7) throw new Error("unexpected query result: " + JSON.stringify(counted))
+  if (history.total !== 2 || history.loads.find((l) => l.resource === "users")?.rowsPerTable.users !== 7) throw new Error("unexpected loads: " + JSON.stringify(history))
   console.log("consumer ok: " + u.n + " users, " + t.n + " tags, " + p.n + " posts")
 })
 

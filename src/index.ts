@@ -56,6 +56,13 @@ export * as Postgres from "./Postgres.js"
 export * as Embedded from "./Embedded.js"
 
 /**
+ * Looking after a dataset: load history, resource state, reset and drop, read-only SQL.
+ *
+ * @since 0.1.0
+ */
+export * as Operations from "./Operations.js"
+
+/**
  * Page requests over any HttpClient: limits, auth, rate limit, classification, retry.
  *
  * @since 0.1.0

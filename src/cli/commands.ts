@@ -11,11 +11,15 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
+import { waitTimeout } from "./datasetOptions.js"
 import { Destination } from "../internal/load/destination.js"
 import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
+import { queryCommands } from "./queryCommands.js"
+import { resetCommands } from "./resetCommands.js"
+import { stateCommands } from "./stateCommands.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
 export class CommandFailed extends Error {
@@ -36,13 +40,6 @@ const dataset = Options.text("dataset").pipe(
 const dataDir = Options.directory("data-dir").pipe(
   Options.withDescription("folder of the embedded database"),
   Options.withDefault(".rest-connector")
-)
-const waitTimeout = Options.integer("wait-timeout").pipe(
-  Options.withDescription(
-    "seconds to wait while another process uses the same --data-dir before failing with exit code 1 (default 300)"
-  ),
-  Options.filterMap((n) => (n >= 0 ? Option.some(n) : Option.none()), "--wait-timeout must be 0 or more"),
-  Options.withDefault(300)
 )
 const resources = Options.text("resources").pipe(
   Options.withDescription("comma-separated resource names to load (default: all selected)"),
@@ -225,7 +222,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, waitTimeout, databaseU
 
 export const command = Command.make("rest-connector").pipe(
   Command.withDescription("sync REST APIs described as dlt rest_api configs into PostgreSQL"),
-  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand])
+  Command.withSubcommands([runCommand, checkCommand, schemaCommand, demoCommand, ...stateCommands, ...resetCommands, ...queryCommands])
 )
 
 export { progressLine }

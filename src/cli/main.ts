@@ -13,6 +13,7 @@ import { Cause, Console, Effect, Exit, Logger, LogLevel } from "effect"
 import { ConfigError } from "../internal/config/configError.js"
 import { UnknownResourceError } from "../internal/pipeline/loadInfo.js"
 import { CommandFailed, command } from "./commands.js"
+import { UsageError } from "./datasetOptions.js"
 import { scrub, scrubbingLogger } from "./redaction.js"
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
@@ -36,7 +37,8 @@ process.on("SIGINT", onSignal("SIGINT"))
 process.on("SIGTERM", onSignal("SIGTERM"))
 
 const isUsageError = (error: unknown): boolean =>
-  ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError
+  ValidationError.isValidationError(error) || error instanceof ConfigError || error instanceof UnknownResourceError ||
+  error instanceof UsageError
 
 cli(process.argv).pipe(
   Effect.catchAllCause((cause) => {

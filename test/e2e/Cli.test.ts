@@ -260,4 +260,8 @@ export default defineConfig({
       expect(o.stdout + o.stderr).not.toContain("wrong-token-zz9")
     }
   })
+
+  it("no warning from Node or a driver in any output (three resources lock and load at once)", () => {
+    for (const o of outputs) expect(o.stderr).not.toMatch(/Warning:|\(node:\d+\)/)
+  })
 })

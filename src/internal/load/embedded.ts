@@ -15,6 +15,7 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import type { Duration, Redacted } from "effect"
+import type { Scope } from "effect/Scope"
 import { Effect, Layer } from "effect"
 import { mkdir } from "node:fs/promises"
 import * as DataDirLock from "./dataDirLock.js"
@@ -57,20 +58,22 @@ const acquireDatabase = (dataDir: string | undefined) =>
     (db) => Effect.promise(() => db.close().catch(() => undefined))
   )
 
-/** Serves `db` on 127.0.0.1 with an OS-assigned port; returns the bound host and port. */
-const acquireServer = (db: PGliteDatabase) =>
+interface Listen {
+  readonly host: string
+  /** 0: one the OS assigns. */
+  readonly port: number
+  readonly maxConnections: number
+}
+
+/** Serves `db` (on 127.0.0.1 with an OS-assigned port by default); returns the bound host and port. */
+const acquireServer = (db: PGliteDatabase, listen: Listen = { host: "127.0.0.1", port: 0, maxConnections: 4 }) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
         const { PGLiteSocketServer }: PGliteSocketModule = await import("@electric-sql/pglite-socket")
-        const server = new PGLiteSocketServer({
-          db,
-          host: "127.0.0.1",
-          port: 0,
-          // The client pool (max 1) is what serializes work; this headroom only absorbs the
-          // moment when `pg` replaces a connection before the server has seen the old one close.
-          maxConnections: 4
-        })
+        // For our pool, the client pool (max 1) is what serializes work; the default's headroom only
+        // absorbs the moment when `pg` replaces a connection before the server has seen the old one close.
+        const server = new PGLiteSocketServer({ db, ...listen })
         await server.start()
         return server
       },
@@ -90,18 +93,24 @@ const acquireServer = (db: PGliteDatabase) =>
   )
 
 /**
+ * Takes the data directory for the scope (see dataDirLock.ts); nothing for an in-memory
+ * database. Taken first and released last: after the database has closed and flushed the folder.
+ */
+const lockDataDir = (dataDir: string | undefined, waitTimeout: Duration.DurationInput | undefined) =>
+  dataDir === undefined
+    ? Effect.succeed(undefined)
+    : DataDirLock.acquire(dataDir, { waitTimeout }).pipe(
+      Effect.mapError((error) => new SqlError({ cause: error, message: `Embedded database: ${error.message}` }))
+    )
+
+/**
  * PGlite behind `PgClient`. Everything is scoped: on release the pool ends, then the server
  * stops, then PGlite closes (flushing `dataDir`).
  */
 export const layer = (options: EmbeddedOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
   Layer.unwrapScoped(
     Effect.gen(function*() {
-      // Taken first and released last: after the database has closed and flushed the folder.
-      const lock = options.dataDir === undefined
-        ? undefined
-        : yield* DataDirLock.acquire(options.dataDir, { waitTimeout: options.waitTimeout }).pipe(
-          Effect.mapError((error) => new SqlError({ cause: error, message: `Embedded database: ${error.message}` }))
-        )
+      const lock = yield* lockDataDir(options.dataDir, options.waitTimeout)
       const { host, port } = options.inProcess === true
         ? yield* Effect.flatMap(acquireDatabase(options.dataDir), acquireServer)
         : yield* acquireChild(options.dataDir, (pid) => lock?.recordChild(pid) ?? Effect.void)
@@ -141,3 +150,28 @@ export const databaseLayer = (
   options.databaseUrl === undefined
     ? layer({ dataDir: options.dataDir, waitTimeout: options.waitTimeout })
     : layerPool({ url: options.databaseUrl, maxConnections: options.maxConnections })
+
+export interface ServeOptions {
+  /** Folder holding the database files; created if missing. `undefined` = in memory. */
+  readonly dataDir: string | undefined
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined
+  /** Default 0: one the OS assigns. */
+  readonly port?: number | undefined
+  /** Clients connected at once (default 8); they share the database's one session. */
+  readonly maxConnections?: number | undefined
+  /** See `EmbeddedOptions.waitTimeout`. */
+  readonly waitTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The database in `dataDir` served in this process for the scope, for psql and other tools
+ * (`rest-connector serve-db`); where it listens.
+ */
+export const serve = (options: ServeOptions): Effect.Effect<{ readonly host: string; readonly port: number }, SqlError, Scope> =>
+  lockDataDir(options.dataDir, options.waitTimeout).pipe(
+    Effect.zipRight(acquireDatabase(options.dataDir)),
+    Effect.flatMap((db) =>
+      acquireServer(db, { host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxConnections: options.maxConnections ?? 8 })
+    )
+  )

@@ -59,6 +59,14 @@ export const layerFromPool = (pool: pg.Pool): Layer.Layer<SessionLocks> =>
         current = connecting
         return connecting
       }
+      // One query at a time on the lock connection (resources lock concurrently): pg only queues
+      // overlapping queries with a DeprecationWarning on stderr, and pg 9 will refuse them.
+      let turn: Promise<unknown> = Promise.resolve()
+      const inTurn = <A>(query: () => Promise<A>): Promise<A> => {
+        const result = turn.then(query)
+        turn = result.catch(() => undefined)
+        return result
+      }
       yield* Effect.addFinalizer(() =>
         Effect.suspend(() => {
           const open = current
@@ -70,18 +78,21 @@ export const layerFromPool = (pool: pg.Pool): Layer.Layer<SessionLocks> =>
       return {
         tryLock: (key) =>
           Effect.tryPromise({
-            try: async () => {
-              const client = await connect()
-              const result = await client.query<{ readonly ok: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS ok", [key])
-              return result.rows[0]?.ok === true
-            },
+            try: () =>
+              inTurn(async () => {
+                const client = await connect()
+                const result = await client.query<{ readonly ok: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS ok", [key])
+                return result.rows[0]?.ok === true
+              }),
             catch: (cause) => new SqlError({ cause, message: "taking the resource lock" })
           }),
         unlock: (key) =>
-          Effect.promise(async () => {
-            const client = await current?.catch(() => undefined)
-            await client?.query("SELECT pg_advisory_unlock($1::bigint)", [key]).catch(() => undefined)
-          })
+          Effect.promise(() =>
+            inTurn(async () => {
+              const client = await current?.catch(() => undefined)
+              await client?.query("SELECT pg_advisory_unlock($1::bigint)", [key]).catch(() => undefined)
+            }).catch(() => undefined)
+          )
       }
     })
   )
