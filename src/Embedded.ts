@@ -26,7 +26,8 @@ export type {
 
 /**
  * The embedded database as a `SqlClient` (and `PgClient`), persisted in `dataDir` (in memory
- * without one); it lives as long as the layer. One process per data directory at a time.
+ * without one); it lives as long as the layer. One process per data directory at a time: another
+ * one waits (`waitTimeout`, default 5 minutes) for its `.lock` file, taken over once its holder is gone.
  *
  * @since 0.1.0
  */

@@ -11,6 +11,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
+import { waitTimeout } from "./datasetOptions.js"
 import { Destination } from "../internal/load/destination.js"
 import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
@@ -79,6 +80,7 @@ const runPipeline = (options: {
   readonly file: string
   readonly databaseUrl: string | undefined
   readonly dataDir: string
+  readonly waitTimeout: number
   readonly dataset: string
   readonly resources: ReadonlyArray<string> | undefined
   readonly baseUrl: string | undefined
@@ -125,13 +127,14 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, json, ...commonOptions },
+  { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, baseUrl, fullRefresh, concurrency, json, ...commonOptions },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
         file: args.configFile,
         databaseUrl: yield* resolveDatabaseUrl(args.databaseUrl),
         dataDir: args.dataDir,
+        waitTimeout: args.waitTimeout,
         dataset: datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))),
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
@@ -163,12 +166,12 @@ const checkCommand = Command.make("check", { configFile, baseUrl, ...commonOptio
     if (failed) return yield* Effect.fail(new CommandFailed("check failed"))
   })).pipe(Command.withDescription("decode the config, resolve secrets, fetch and decode the first page of each resource"))
 
-const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, ...commonOptions }, (args) =>
+const schemaCommand = Command.make("schema", { configFile, databaseUrl, dataset, dataDir, waitTimeout, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile)))
     const tables = yield* Effect.flatMap(Destination, (d) => d.storedTables(name)).pipe(
-      Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir }))
+      Effect.provide(storageLayer({ databaseUrl: url, dataDir: args.dataDir, waitTimeout: args.waitTimeout }))
     )
     if (tables.length === 0) {
       yield* Console.log(`dataset '${name}' has no tables yet`)
@@ -204,7 +207,7 @@ const demoDatabaseUrl = Options.text("database-url").pipe(
   Options.optional
 )
 
-const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatabaseUrl, ...commonOptions }, (args) =>
+const demoCommand = Command.make("demo", { rows, dataDir, waitTimeout, databaseUrl: demoDatabaseUrl, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const api = yield* Effect.acquireRelease(
       Effect.promise(() => startDemoApi({ rows: args.rows, rateLimitEvery: 7 })),
@@ -220,6 +223,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, databaseUrl: demoDatab
       file: demoConfigFile,
       databaseUrl: Option.getOrUndefined(args.databaseUrl),
       dataDir: args.dataDir,
+      waitTimeout: args.waitTimeout,
       dataset: "analytics",
       resources: undefined,
       baseUrl: api.baseUrl

@@ -3,7 +3,7 @@
  * and the storage layer for a database URL or the embedded database.
  */
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import type { ConfigError } from "../internal/config/configError.js"
 import * as ConnectorConfig from "../internal/config/connectorConfig.js"
 import { datasetFromFile } from "../internal/config/loadConfig.js"
@@ -47,12 +47,17 @@ export interface StorageOptions {
   readonly databaseUrl?: string | undefined
   /** Folder of the embedded database (default `./.rest-connector`). */
   readonly dataDir?: string | undefined
+  /** Seconds to wait while another process uses `dataDir` (default 300). */
+  readonly waitTimeout?: number | undefined
 }
 
 /** The Destination over a Postgres server or the embedded database. */
 export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, SqlError> =>
   options.databaseUrl === undefined
-    ? PostgresDestination.layer.pipe(Layer.provide(Embedded.layer({ dataDir: options.dataDir ?? ".rest-connector" })))
+    ? PostgresDestination.layer.pipe(Layer.provide(Embedded.layer({
+      dataDir: options.dataDir ?? ".rest-connector",
+      waitTimeout: Duration.seconds(options.waitTimeout ?? 300)
+    })))
     : // A server: one pool for queries and COPY, which stages the rows.
       PostgresDestination.layer.pipe(Layer.provide(PgPool.layerPool({ url: options.databaseUrl })))
 

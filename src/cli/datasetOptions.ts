@@ -8,7 +8,7 @@ import * as Options from "@effect/cli/Options"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as PgClient from "@effect/sql-pg/PgClient"
-import { Config, Data, Effect, Either, Layer, Option } from "effect"
+import { Config, Data, Duration, Effect, Either, Layer, Option } from "effect"
 import type { ConfigError } from "../internal/config/configError.js"
 import { loadConfigFile } from "../internal/config/loadConfig.js"
 import { resolveConfig } from "../internal/config/resolve.js"
@@ -37,6 +37,13 @@ export const dataDir = Options.directory("data-dir").pipe(
   Options.withDescription("folder of the embedded database (default: .rest-connector)"),
   Options.withDefault(".rest-connector")
 )
+export const waitTimeout = Options.integer("wait-timeout").pipe(
+  Options.withDescription(
+    "seconds to wait while another process uses the same --data-dir before failing with exit code 1 (default 300)"
+  ),
+  Options.filterMap((n) => (n >= 0 ? Option.some(n) : Option.none()), "--wait-timeout must be 0 or more"),
+  Options.withDefault(300)
+)
 export const json = Options.boolean("json").pipe(
   Options.withDescription("print JSON on stdout instead of a table (default: a table)")
 )
@@ -58,9 +65,10 @@ export const datasetFor = (file: string, flag: Option.Option<string>): string =>
  */
 export const databaseFor = (
   url: string | undefined,
-  dir: string
+  dir: string,
+  waitSeconds: number
 ): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
-  Embedded.databaseLayer({ databaseUrl: url, dataDir: dir, maxConnections: 2 })
+  Embedded.databaseLayer({ databaseUrl: url, dataDir: dir, maxConnections: 2, waitTimeout: Duration.seconds(waitSeconds) })
 
 /** The config's resources, decoded without resolving its secrets. */
 export const specFromFile = (file: string): Effect.Effect<SourceSpec<SecretInput>, ConfigError> =>

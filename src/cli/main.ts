@@ -1,7 +1,8 @@
 /**
  * The node entrypoint of `rest-connector`. Errors are printed once, plainly, on stderr
  * (secrets were redacted where the errors were made). Exit codes, for schedulers: 0 success,
- * 1 a resource (or the run) failed, 2 a usage or config error, 130 / 143 interrupted by
+ * 1 a resource (or the run) failed (also: the data directory stayed in use by another process
+ * past --wait-timeout), 2 a usage or config error, 130 / 143 interrupted by
  * SIGINT / SIGTERM (a second signal exits at once, without waiting for the rollback).
  */
 import * as Command from "@effect/cli/Command"

@@ -9,12 +9,23 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Console, Effect, Option } from "effect"
+import { Console, Duration, Effect, Option } from "effect"
 import * as path from "node:path"
 import * as Embedded from "../internal/load/embedded.js"
 import { type QueryError, type QueryResult, readOnlyQuery, rowObjects } from "../internal/load/readOnlyQuery.js"
 import { table } from "./report.js"
-import { configFile, databaseFor, databaseUrl, dataDir, dataset, datasetFor, json, resolveDatabaseUrl, UsageError } from "./datasetOptions.js"
+import {
+  configFile,
+  databaseFor,
+  databaseUrl,
+  dataDir,
+  dataset,
+  datasetFor,
+  json,
+  resolveDatabaseUrl,
+  UsageError,
+  waitTimeout
+} from "./datasetOptions.js"
 
 const statement = Args.text({ name: "sql" }).pipe(
   Args.withDescription("one SQL statement; unqualified table names are the dataset's")
@@ -44,7 +55,7 @@ const explain = (error: QueryError, name: string) =>
       : error
   })
 
-const queryCommand = Command.make("query", { configFile, statement, databaseUrl, dataset, dataDir, json, ...commonOptions }, (args) =>
+const queryCommand = Command.make("query", { configFile, statement, databaseUrl, dataset, dataDir, waitTimeout, json, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
@@ -53,7 +64,7 @@ const queryCommand = Command.make("query", { configFile, statement, databaseUrl,
         Effect.catchAll((e) => Effect.flatMap(explain(e, name), Effect.fail))
       )
       yield* Console.log(args.json ? JSON.stringify(rowObjects(result), null, 2) : printTable(result))
-    }).pipe(Effect.provide(databaseFor(url, args.dataDir)))
+    }).pipe(Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout)))
   })).pipe(
     Command.withDescription("run one read-only SQL statement in a config's dataset and print the rows (a table, or --json)")
   )
@@ -74,14 +85,19 @@ const isLoopback = (address: string): boolean => /^127(\.\d{1,3}){3}$/.test(addr
 const serveFailed = (e: SqlError) =>
   new Error(`${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`)
 
-const serveCommand = Command.make("serve-db", { dataDir, host, port, ...commonOptions }, (args) =>
+const serveCommand = Command.make("serve-db", { dataDir, waitTimeout, host, port, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     if (!isLoopback(args.host)) {
       return yield* Effect.fail(
         new UsageError({ message: `--host ${args.host} is not a loopback address: the embedded database has no authentication` })
       )
     }
-    const where = yield* Embedded.serve({ dataDir: args.dataDir, host: args.host, port: args.port }).pipe(Effect.mapError(serveFailed))
+    const where = yield* Embedded.serve({
+      dataDir: args.dataDir,
+      host: args.host,
+      port: args.port,
+      waitTimeout: Duration.seconds(args.waitTimeout)
+    }).pipe(Effect.mapError(serveFailed))
     const hostInUrl = where.host.includes(":") ? `[${where.host}]` : where.host
     const url = `postgres://postgres@${hostInUrl}:${where.port}/postgres`
     yield* Console.error(

@@ -22,7 +22,8 @@ import {
   datasetFor,
   resolveDatabaseUrl,
   specFromFile,
-  UsageError
+  UsageError,
+  waitTimeout
 } from "./datasetOptions.js"
 
 const resources = Options.text("resources").pipe(
@@ -35,14 +36,14 @@ const yes = Options.boolean("yes").pipe(
 
 const where = (url: string | undefined, dir: string) => (url === undefined ? `the embedded database in ${dir}` : "the Postgres server")
 
-const resetCommand = Command.make("reset", { configFile, databaseUrl, dataset, dataDir, resources, ...commonOptions }, (args) =>
+const resetCommand = Command.make("reset", { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const spec = yield* specFromFile(args.configFile)
     const chosen = yield* chosenResources(spec, args.resources)
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
     const names = chosen.map((r) => r.name)
-    const reset = yield* resetStates(name, names).pipe(Effect.provide(databaseFor(url, args.dataDir)))
+    const reset = yield* resetStates(name, names).pipe(Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout)))
     for (const r of names) {
       yield* Console.log(
         reset.includes(r)
@@ -84,7 +85,7 @@ const confirm = (question: string): Effect.Effect<boolean> =>
     return Effect.sync(() => rl.close())
   })
 
-const dropCommand = Command.make("drop", { configFile, databaseUrl, dataset, dataDir, resources, yes, ...commonOptions }, (args) =>
+const dropCommand = Command.make("drop", { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, yes, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const spec = yield* specFromFile(args.configFile)
     const chosen = (yield* chosenResources(spec, args.resources)).map(rootTablesOf)
@@ -114,7 +115,7 @@ const dropCommand = Command.make("drop", { configFile, databaseUrl, dataset, dat
           `${t.resource}: dropped ${t.tables.length === 0 ? "no tables" : t.tables.join(", ")}${t.hasState ? " and its state" : ""}`
         )
       }
-    }).pipe(Effect.provide(databaseFor(url, args.dataDir)))
+    }).pipe(Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout)))
   })).pipe(
     Command.withDescription("drop resources' tables (child tables too) and stored state, after a confirmation or --yes")
   )

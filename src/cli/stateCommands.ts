@@ -23,7 +23,8 @@ import {
   formatTime,
   json,
   resolveDatabaseUrl,
-  specFromFile
+  specFromFile,
+  waitTimeout
 } from "./datasetOptions.js"
 
 const limit = Options.integer("limit").pipe(
@@ -55,13 +56,13 @@ const loadJson = (load: LoadRecord) => ({
 /** Where the command looks, for its messages. */
 const describeWhere = (url: string | undefined, dir: string) => (url === undefined ? `embedded database in ${dir}` : "Postgres server")
 
-const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, dataDir, json, limit, ...commonOptions }, (args) =>
+const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, dataDir, waitTimeout, json, limit, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
     const history = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
       loadHistory(sql, name, { limit: args.limit === 0 ? undefined : args.limit })).pipe(
-        Effect.provide(databaseFor(url, args.dataDir))
+        Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout))
       )
     if (args.json) {
       yield* Console.log(JSON.stringify(history.loads.map(loadJson), null, 2))
@@ -120,13 +121,13 @@ const stateCells = (r: StateRow): ReadonlyArray<string | number> => [
   r.lastLoad === null || r.lastLoad.finishedAt === null ? "" : formatTime(new Date(r.lastLoad.finishedAt))
 ]
 
-const stateCommand = Command.make("state", { configFile, databaseUrl, dataset, dataDir, json, ...commonOptions }, (args) =>
+const stateCommand = Command.make("state", { configFile, databaseUrl, dataset, dataDir, waitTimeout, json, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const spec = yield* specFromFile(args.configFile)
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
     const [stored, last] = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.all([readStates(sql, name), latestLoads(sql, name)])).pipe(
-      Effect.provide(databaseFor(url, args.dataDir))
+      Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout))
     )
     const byName = new Map(stored.map((s) => [s.resource, s]))
     const configured = new Set(spec.resources.map((r) => r.name))

@@ -14,14 +14,12 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import type { Redacted } from "effect"
+import type { Duration, Redacted } from "effect"
 import type { Scope } from "effect/Scope"
 import { Effect, Layer } from "effect"
-import { spawn } from "node:child_process"
 import { mkdir } from "node:fs/promises"
-import { createRequire } from "node:module"
-import { createInterface } from "node:readline"
-import { pathToFileURL } from "node:url"
+import * as DataDirLock from "./dataDirLock.js"
+import { acquireChild } from "./embeddedChild.js"
 import { layerPool } from "./pgPool.js"
 
 export interface EmbeddedOptions {
@@ -29,6 +27,11 @@ export interface EmbeddedOptions {
   readonly dataDir?: string | undefined
   /** Run PGlite in this process instead of a child process (default false). */
   readonly inProcess?: boolean | undefined
+  /**
+   * How long to wait while another process uses `dataDir` before failing (default 5 minutes).
+   * A data directory is used by one process at a time (its `.lock` file).
+   */
+  readonly waitTimeout?: Duration.DurationInput | undefined
 }
 
 type PGliteModule = typeof import("@electric-sql/pglite")
@@ -90,105 +93,15 @@ const acquireServer = (db: PGliteDatabase, listen: Listen = { host: "127.0.0.1",
   )
 
 /**
- * The child process's program (ESM, given to `node -e`): PGlite and its socket server on
- * 127.0.0.1:0, then `ready <host>:<port>` on stdout. It closes PGlite (flushing `dataDir`) and
- * exits when its stdin ends: when we close it, and when this process dies.
+ * Takes the data directory for the scope (see dataDirLock.ts); nothing for an in-memory
+ * database. Taken first and released last: after the database has closed and flushed the folder.
  */
-const childProgram = `
-const [pgliteUrl, socketUrl, dataDir] = JSON.parse(process.argv[1])
-process.title = "rest-connector embedded database"
-try {
-  const { PGlite } = await import(pgliteUrl)
-  const { PGLiteSocketServer } = await import(socketUrl)
-  if (dataDir !== null) await (await import("node:fs/promises")).mkdir(dataDir, { recursive: true })
-  const db = new PGlite(dataDir ?? undefined)
-  await db.waitReady
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
-  await server.start()
-  let closing = false
-  const close = async () => {
-    if (closing) return
-    closing = true
-    await server.stop().catch(() => undefined)
-    await db.close().catch(() => undefined)
-    process.exit(0)
-  }
-  process.stdin.on("end", close)
-  process.stdin.resume()
-  // Ctrl-C reaches the whole process group; the parent closes us through stdin.
-  process.on("SIGINT", () => undefined)
-  process.on("SIGTERM", close)
-  process.stdout.write("ready " + server.getServerConn() + "\\n")
-} catch (e) {
-  process.stdout.write("error " + String(e instanceof Error ? e.message : e).replace(/\\s+/g, " ") + "\\n")
-  process.exit(1)
-}
-`
-
-const hostAndPort = (conn: string) => {
-  const colon = conn.lastIndexOf(":")
-  const port = Number(conn.slice(colon + 1))
-  return Number.isInteger(port) && port > 0 ? { host: conn.slice(0, colon), port } : undefined
-}
-
-interface Child {
-  readonly host: string
-  readonly port: number
-  /** Closes the child's stdin and resolves once it exited (killed after `graceMillis`). */
-  readonly close: (graceMillis: number) => Promise<void>
-}
-
-/** Starts PGlite in a child process and returns where it listens. */
-const startChild = (dataDir: string | undefined) =>
-  Effect.async<Child, SqlError>((resume) => {
-    // Resolved here, from our own module, so the child finds the very packages we depend on.
-    const resolve = createRequire(import.meta.url).resolve
-    const modules = [resolve("@electric-sql/pglite"), resolve("@electric-sql/pglite-socket")].map((p) => pathToFileURL(p).href)
-    const child = spawn(
-      process.execPath,
-      ["--input-type=module", "-e", childProgram, JSON.stringify([...modules, dataDir ?? null])],
-      { stdio: ["pipe", "pipe", "pipe"] }
+const lockDataDir = (dataDir: string | undefined, waitTimeout: Duration.DurationInput | undefined) =>
+  dataDir === undefined
+    ? Effect.succeed(undefined)
+    : DataDirLock.acquire(dataDir, { waitTimeout }).pipe(
+      Effect.mapError((error) => new SqlError({ cause: error, message: `Embedded database: ${error.message}` }))
     )
-    let stderr = ""
-    child.stderr.setEncoding("utf8")
-    child.stderr.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-2000)
-    })
-    const exited = new Promise<void>((done) => child.once("exit", () => done()))
-    const close = (graceMillis: number) => {
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-      child.stdin.end()
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMillis)
-      return exited.finally(() => clearTimeout(timer))
-    }
-    let settled = false
-    const fail = (message: string) => {
-      if (settled) return
-      settled = true
-      child.kill("SIGKILL")
-      resume(Effect.fail(new SqlError({ cause: stderr.trim(), message: `Embedded database: ${message}` })))
-    }
-    child.once("error", (e) => fail(`failed to start its process: ${e.message}`))
-    child.once("exit", (code) => fail(`its process exited (code ${code}) before it was ready: ${stderr.trim()}`))
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      const [word, ...rest] = line.split(" ")
-      const where = word === "ready" ? hostAndPort(rest.join(" ")) : undefined
-      if (where === undefined) return fail(`failed to open ${dataDir ?? "an in-memory database"}: ${rest.join(" ")}`)
-      settled = true
-      resume(Effect.succeed({ ...where, close }))
-    })
-    // Interrupted while starting: the child goes too.
-    return Effect.sync(() => {
-      if (!settled) {
-        settled = true
-        child.kill("SIGKILL")
-      }
-    })
-  })
-
-/** The child for the scope's lifetime; closing lets it flush `dataDir` (30 s before a kill). */
-const acquireChild = (dataDir: string | undefined) =>
-  Effect.acquireRelease(startChild(dataDir), (child) => Effect.promise(() => child.close(30_000)))
 
 /**
  * PGlite behind `PgClient`. Everything is scoped: on release the pool ends, then the server
@@ -197,9 +110,10 @@ const acquireChild = (dataDir: string | undefined) =>
 export const layer = (options: EmbeddedOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
   Layer.unwrapScoped(
     Effect.gen(function*() {
+      const lock = yield* lockDataDir(options.dataDir, options.waitTimeout)
       const { host, port } = options.inProcess === true
         ? yield* Effect.flatMap(acquireDatabase(options.dataDir), acquireServer)
-        : yield* acquireChild(options.dataDir)
+        : yield* acquireChild(options.dataDir, (pid) => lock?.recordChild(pid) ?? Effect.void)
       return PgClient.layer({
         host,
         port,
@@ -221,6 +135,8 @@ export interface DatabaseOptions {
   readonly dataDir?: string | undefined
   /** Pool size for a server (pg's default is 10); the embedded database always uses 1. */
   readonly maxConnections?: number | undefined
+  /** See `EmbeddedOptions.waitTimeout`. */
+  readonly waitTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -232,7 +148,7 @@ export const databaseLayer = (
   options: DatabaseOptions
 ): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
   options.databaseUrl === undefined
-    ? layer({ dataDir: options.dataDir })
+    ? layer({ dataDir: options.dataDir, waitTimeout: options.waitTimeout })
     : layerPool({ url: options.databaseUrl, maxConnections: options.maxConnections })
 
 export interface ServeOptions {
@@ -244,6 +160,8 @@ export interface ServeOptions {
   readonly port?: number | undefined
   /** Clients connected at once (default 8); they share the database's one session. */
   readonly maxConnections?: number | undefined
+  /** See `EmbeddedOptions.waitTimeout`. */
+  readonly waitTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -251,5 +169,9 @@ export interface ServeOptions {
  * (`rest-connector serve-db`); where it listens.
  */
 export const serve = (options: ServeOptions): Effect.Effect<{ readonly host: string; readonly port: number }, SqlError, Scope> =>
-  Effect.flatMap(acquireDatabase(options.dataDir), (db) =>
-    acquireServer(db, { host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxConnections: options.maxConnections ?? 8 }))
+  lockDataDir(options.dataDir, options.waitTimeout).pipe(
+    Effect.zipRight(acquireDatabase(options.dataDir)),
+    Effect.flatMap((db) =>
+      acquireServer(db, { host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxConnections: options.maxConnections ?? 8 })
+    )
+  )
