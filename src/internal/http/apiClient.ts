@@ -27,6 +27,7 @@ import { withRateLimit, withRetry } from "./middleware.js"
 import * as RateLimit from "./rateLimit.js"
 import * as Redact from "./redact.js"
 import { followRedirects } from "./redirects.js"
+import { instrumentAttempts, observePage } from "./telemetry.js"
 
 export { ApiError, type ApiErrorReason } from "./apiError.js"
 export { matchAction } from "./classify.js"
@@ -145,11 +146,17 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const clientHeaders = Object.entries(config.headers).map(([k, v]) =>
       [k, v._tag === "Secret" ? Redacted.value(v.secret) : v._tag === "Plain" ? v.value : v.template.source] as const
     )
-    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator | undefined) => {
+    const compose = (
+      resource: ResourceSpec<Secret>,
+      authenticator: Auth.Authenticator | undefined,
+      describe: (r: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
+    ) => {
       // Credentials are put on (or kept off) each hop of a redirect, for its own origin.
       const signed = transport.pipe(
         withCredentials({ scope, authenticator, isSecret, withheld: withheldFor(resource.name) }),
-        followRedirects({ maxRedirects: config.maxRedirects, trusted })
+        followRedirects({ maxRedirects: config.maxRedirects, trusted }),
+        // Each attempt a span when telemetry is on (rate-limit waits are the page's, not the attempt's).
+        instrumentAttempts(resource.name, (r) => redactor.url(requestUrl(describe(r))))
       )
       const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
       return limited.pipe(
@@ -158,7 +165,10 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       )
     }
     const identity = (r: HttpClientRequest.HttpClientRequest) => r
-    const perResource = new Map<string, { readonly http: ReturnType<typeof compose>; readonly describe: typeof identity }>()
+    const perResource = new Map<
+      string,
+      { readonly http: ReturnType<typeof compose>; readonly describe: typeof identity; readonly template: string }
+    >()
     for (const resource of source.resources) {
       const authenticator = resource.auth === null
         ? undefined
@@ -167,10 +177,8 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
         : yield* Auth.makeAuthenticator(resource.auth, redactor.learn)
       // URLs are described with what goes on the wire, an api_key in the query included.
       const auth = resource.auth === undefined ? config.auth : resource.auth
-      perResource.set(resource.name, {
-        http: compose(resource, authenticator),
-        describe: auth === undefined || auth === null ? identity : Auth.describe(auth)
-      })
+      const describe = auth === undefined || auth === null ? identity : Auth.describe(auth)
+      perResource.set(resource.name, { http: compose(resource, authenticator, describe), describe, template: resource.path.source })
     }
 
     const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> => {
@@ -199,6 +207,13 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
           attempts,
           detail: redactor.text(detail)
         })
+      const observed = observePage<PageResponse, ApiError>({
+        resource: options.resource,
+        page: options.page,
+        method: options.method,
+        urlTemplate: own.template,
+        url: () => redactor.url(fullUrl)
+      })
       return own.http.execute(req).pipe(
         Effect.flatMap((response) => {
           const attempts = response instanceof BufferedResponse ? response.attempts : 1
@@ -232,7 +247,8 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
             default:
               return Effect.fail(fail("Transport", transportDetail(error), 1))
           }
-        })
+        }),
+        observed
       )
     }
     return { request }
