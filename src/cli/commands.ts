@@ -16,6 +16,7 @@ import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
 import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { interruptedSummary, progressLine, stderrProgress, summary, table } from "./report.js"
+import { withTelemetry } from "./telemetry.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
 export class CommandFailed extends Error {
@@ -54,6 +55,14 @@ const baseUrl = Options.text("base-url").pipe(
   Options.optional
 )
 
+const otel = Options.text("otel").pipe(
+  Options.withDescription(
+    "send the run's traces and metrics over OTLP/HTTP to this endpoint, e.g. http://localhost:4318 " +
+      "(default: env OTEL_EXPORTER_OTLP_ENDPOINT; neither: no telemetry)"
+  ),
+  Options.optional
+)
+
 /** `--database-url`, else env DATABASE_URL, else none (embedded). */
 const resolveDatabaseUrl = (flag: Option.Option<string>) =>
   Option.match(flag, {
@@ -71,6 +80,8 @@ const runPipeline = (options: {
   readonly baseUrl: string | undefined
   readonly fullRefresh?: boolean
   readonly concurrency?: number
+  /** `--otel`: an OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT works without it). */
+  readonly otel?: Option.Option<string>
 }) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
@@ -88,6 +99,8 @@ const runPipeline = (options: {
       Effect.provide(
         Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress(1000, seen))
       ),
+      // Closed with the run: its last spans and metrics are sent before the summary.
+      withTelemetry(options.otel ?? Option.none()),
       // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
       Effect.onInterrupt(() => Console.log(interruptedSummary(options.dataset, chosen, seen)))
     )
@@ -106,7 +119,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency },
+  { configFile, databaseUrl, dataset, dataDir, resources, baseUrl, fullRefresh, concurrency, otel },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -117,7 +130,8 @@ const runCommand = Command.make(
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
         fullRefresh: args.fullRefresh,
-        concurrency: args.concurrency
+        concurrency: args.concurrency,
+        otel: args.otel
       })
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))

@@ -128,6 +128,13 @@ export const decodeTraces = (body: Uint8Array): Array<ReceivedSpan> =>
     }
   })
 
+/** Each ResourceSpans' Resource { attributes 1 }. */
+export const decodeTraceResources = (body: Uint8Array): Array<Record<string, AttributeValue>> =>
+  all(body, 1).map((rs) => {
+    const resource = one(rs.bytes, 1)
+    return resource === undefined ? {} : attributes(all(resource.bytes, 1))
+  })
+
 /** MetricsData → ResourceMetrics (2) → ScopeMetrics (2) → Metric { name 1, gauge 5, sum 7, histogram 9 }. */
 export const decodeMetrics = (body: Uint8Array): Array<ReceivedPoint> =>
   all(body, 1).flatMap((rm) => all(rm.bytes, 2)).flatMap((sm) => all(sm.bytes, 2)).flatMap((metric) => {

@@ -5,7 +5,7 @@
 import { Effect, Schema } from "effect"
 import type { Scope } from "effect/Scope"
 import { createServer } from "node:http"
-import { type AttributeValue, decodeMetrics, decodeTraces, type ReceivedPoint, type ReceivedSpan } from "./otlpProtobuf.js"
+import { type AttributeValue, decodeMetrics, decodeTraceResources, decodeTraces, type ReceivedPoint, type ReceivedSpan } from "./otlpProtobuf.js"
 
 export type { AttributeValue, ReceivedPoint, ReceivedSpan } from "./otlpProtobuf.js"
 
@@ -20,6 +20,8 @@ export interface OtlpReceiver {
   readonly url: string
   readonly requests: () => ReadonlyArray<ReceivedRequest>
   readonly spans: () => ReadonlyArray<ReceivedSpan>
+  /** The resource attributes (`service.name`, ...) of the spans received. */
+  readonly resources: () => ReadonlyArray<Readonly<Record<string, AttributeValue>>>
   /** The points of the last metrics export (each export is a cumulative snapshot). */
   readonly points: () => ReadonlyArray<ReceivedPoint>
 }
@@ -37,6 +39,7 @@ const KeyValue = Schema.Struct({
 const Attributes = Schema.Array(KeyValue)
 const JsonTraces = Schema.Struct({
   resourceSpans: Schema.Array(Schema.Struct({
+    resource: Schema.Struct({ attributes: Attributes }),
     scopeSpans: Schema.Array(Schema.Struct({
       spans: Schema.Array(Schema.Struct({
         traceId: Schema.String,
@@ -86,6 +89,9 @@ const jsonSpans = (body: unknown): Array<ReceivedSpan> =>
     statusCode: s.status?.code ?? 0
   }))
 
+const jsonResources = (body: unknown): Array<Record<string, AttributeValue>> =>
+  Schema.decodeUnknownSync(JsonTraces)(body).resourceSpans.map((r) => attributesOf(r.resource.attributes))
+
 const jsonPoints = (body: unknown): Array<ReceivedPoint> =>
   Schema.decodeUnknownSync(JsonMetrics)(body).resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics)).flatMap(
     (m) => [
@@ -104,6 +110,7 @@ export const otlpReceiver: Effect.Effect<OtlpReceiver, never, Scope> = Effect.ac
     new Promise<OtlpReceiver & { readonly close: () => Promise<void> }>((resolve) => {
       const requests: Array<ReceivedRequest> = []
       const spans: Array<ReceivedSpan> = []
+      const resources: Array<Record<string, AttributeValue>> = []
       let points: ReadonlyArray<ReceivedPoint> = []
       const server = createServer((req, res) => {
         const chunks: Array<Buffer> = []
@@ -115,7 +122,9 @@ export const otlpReceiver: Effect.Effect<OtlpReceiver, never, Scope> = Effect.ac
           requests.push({ path, contentType, headers: req.headers })
           const json = contentType.includes("json")
           if (req.method === "POST" && path === "/v1/traces") {
-            spans.push(...(json ? jsonSpans(JSON.parse(body.toString("utf8"))) : decodeTraces(body)))
+            const parsed: unknown = json ? JSON.parse(body.toString("utf8")) : undefined
+            spans.push(...(json ? jsonSpans(parsed) : decodeTraces(body)))
+            resources.push(...(json ? jsonResources(parsed) : decodeTraceResources(body)))
           } else if (req.method === "POST" && path === "/v1/metrics") {
             points = json ? jsonPoints(JSON.parse(body.toString("utf8"))) : decodeMetrics(body)
           } else {
@@ -132,6 +141,7 @@ export const otlpReceiver: Effect.Effect<OtlpReceiver, never, Scope> = Effect.ac
           url: `http://127.0.0.1:${port}`,
           requests: () => requests,
           spans: () => spans,
+          resources: () => resources,
           points: () => points,
           close: () => new Promise((done) => server.close(() => done()))
         })
