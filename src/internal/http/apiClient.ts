@@ -149,15 +149,16 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const compose = (
       resource: ResourceSpec<Secret>,
       authenticator: Auth.Authenticator | undefined,
-      describe: (r: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
+      describe: (r: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest,
+      traced: boolean
     ) => {
       // Credentials are put on (or kept off) each hop of a redirect, for its own origin.
-      const signed = transport.pipe(
+      const hops = transport.pipe(
         withCredentials({ scope, authenticator, isSecret, withheld: withheldFor(resource.name) }),
-        followRedirects({ maxRedirects: config.maxRedirects, trusted }),
-        // Each attempt a span when telemetry is on (rate-limit waits are the page's, not the attempt's).
-        instrumentAttempts(resource.name, (r) => redactor.url(requestUrl(describe(r))))
+        followRedirects({ maxRedirects: config.maxRedirects, trusted })
       )
+      // Traced, each attempt is a span (rate-limit waits are the page's, not the attempt's).
+      const signed = traced ? hops.pipe(instrumentAttempts(resource.name, (r) => redactor.url(requestUrl(describe(r))))) : hops
       const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
       return limited.pipe(
         classify({ retryStatus: config.retry.statusCodes, actions: resource.responseActions }),
@@ -167,7 +168,13 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const identity = (r: HttpClientRequest.HttpClientRequest) => r
     const perResource = new Map<
       string,
-      { readonly http: ReturnType<typeof compose>; readonly describe: typeof identity; readonly template: string }
+      {
+        readonly http: ReturnType<typeof compose>
+        /** The same with a span per attempt, for when telemetry is on (the plain one pays nothing for it). */
+        readonly traced: ReturnType<typeof compose>
+        readonly describe: typeof identity
+        readonly template: string
+      }
     >()
     for (const resource of source.resources) {
       const authenticator = resource.auth === null
@@ -178,7 +185,12 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       // URLs are described with what goes on the wire, an api_key in the query included.
       const auth = resource.auth === undefined ? config.auth : resource.auth
       const describe = auth === undefined || auth === null ? identity : Auth.describe(auth)
-      perResource.set(resource.name, { http: compose(resource, authenticator, describe), describe, template: resource.path.source })
+      perResource.set(resource.name, {
+        http: compose(resource, authenticator, describe, false),
+        traced: compose(resource, authenticator, describe, true),
+        describe,
+        template: resource.path.source
+      })
     }
 
     const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> => {
@@ -207,14 +219,9 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
           attempts,
           detail: redactor.text(detail)
         })
-      const observed = observePage<PageResponse, ApiError>({
-        resource: options.resource,
-        page: options.page,
-        method: options.method,
-        urlTemplate: own.template,
-        url: () => redactor.url(fullUrl)
-      })
-      return own.http.execute(req).pipe(
+      const page = { resource: options.resource, page: options.page, method: options.method, urlTemplate: own.template, url: () => redactor.url(fullUrl) }
+      // Telemetry on, the page goes through the client whose attempts are spans.
+      return observePage(page, (traced) => (traced ? own.traced : own.http).execute(req).pipe(
         Effect.flatMap((response) => {
           const attempts = response instanceof BufferedResponse ? response.attempts : 1
           const text = response instanceof BufferedResponse ? response.textSync() : undefined
@@ -247,9 +254,8 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
             default:
               return Effect.fail(fail("Transport", transportDetail(error), 1))
           }
-        }),
-        observed
-      )
+        })
+      ))
     }
     return { request }
   })

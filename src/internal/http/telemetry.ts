@@ -1,8 +1,8 @@
 /**
  * The HTTP side of the telemetry: a span per page (its request, retries and their waits
  * included) and a client span per attempt under it, with the pages, retries, requests-by-status,
- * bytes and page-latency metrics. Each checks the telemetry flag once per call and, when it is
- * off, hands the effect back untouched.
+ * bytes and page-latency metrics. The flag is read once per page; off, the page goes through
+ * a client without the per-attempt middleware, so it costs one Effect operation per page.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -83,14 +83,12 @@ const attempt = <E, R>(
 /**
  * Middleware: each attempt through `client` becomes a client span (named by its method) with
  * its status and body size, counted in `rest_connector.http.requests` and `.response.bytes`.
- * `urlOf` gives the URL to show (redacted).
+ * `urlOf` gives the URL to show (redacted). The ApiClient keeps a client with it and one
+ * without, and `observePage` picks one per page.
  */
 export const instrumentAttempts = (resource: string, urlOf: (request: HttpClientRequest.HttpClientRequest) => string) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
-  HttpClient.transform(client, (exchange, request) =>
-    Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, E, R>((fiber) =>
-      fiber.getFiberRef(currentTelemetry) ? attempt(exchange, request, resource, urlOf) : exchange
-    ))
+  HttpClient.transform(client, (exchange, request) => attempt(exchange, request, resource, urlOf))
 
 export interface PageInfo {
   readonly resource: string
@@ -109,13 +107,18 @@ interface Attempted {
 }
 
 /**
- * A page's request as a span (`ApiClient.page`) with its status and retries; its time goes to
- * `rest_connector.page.duration`, and it counts in `.pages` and `.http.retries`.
+ * A page's request, `exchange(traced)`: with telemetry off, `exchange(false)`. On,
+ * `exchange(true)` (over the client whose attempts are spans) as a span (`ApiClient.page`) with
+ * its status and retries; its time goes to `rest_connector.page.duration`, and it counts in
+ * `.pages` and `.http.retries`.
  */
-export const observePage = <A extends Attempted, E extends Attempted>(info: PageInfo) =>
-(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+export const observePage = <A extends Attempted, E extends Attempted>(
+  info: PageInfo,
+  exchange: (traced: boolean) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
   Effect.withFiberRuntime<A, E>((fiber) => {
-    if (!fiber.getFiberRef(currentTelemetry)) return effect
+    if (!fiber.getFiberRef(currentTelemetry)) return exchange(false)
+    const effect = exchange(true)
     const own = metricsOf(info.resource)
     const outcome = (attempted: Attempted, startedMillis: number, fetched: boolean) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
