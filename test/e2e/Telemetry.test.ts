@@ -154,6 +154,31 @@ forEachDatabase((target) => {
         expect(value("rest_connector.resources", { resource: n.posts, status: "committed" })).toEqual([1])
       }))
 
+    it.scoped("a failed resource's span says so, and counts as failed", () =>
+      Effect.gen(function*() {
+        const receiver = yield* otlpReceiver
+        const server = yield* serveJson(() => ({ status: 404, body: { error: "no such thing" } }))
+        const dataset = yield* freshDataset("otel_fail")
+        const { users } = names()
+        const source = yield* RestApiSource.make({ client: { base_url: server.url }, resources: [{ name: users, endpoint: "missing" }] })
+        const telemetry = OpenTelemetry.layer({ endpoint: receiver.url, protocol: "http/json" }).pipe(Layer.provide(FetchHttpClient.layer))
+        const info = yield* Pipeline.run(source, { dataset }).pipe(Effect.provide(telemetry))
+        expect(info.failed).toBe(true)
+
+        const spans = receiver.spans()
+        const resource = spans.find((s) => s.name === "Pipeline.resource")!
+        expect(resource.statusCode).toBe(2)
+        expect(resource.attributes).toMatchObject({ "rest_connector.status": "failed", "rest_connector.requests": 1, "rest_connector.rows": 0 })
+        const page = spans.find((s) => s.name === "ApiClient.page")!
+        expect(page.statusCode).toBe(2)
+        expect(page.parentSpanId).toBe(resource.spanId)
+        expect(spans.find((s) => s.name === "GET" && s.parentSpanId === page.spanId)?.attributes["http.response.status_code"]).toBe(404)
+        const points = receiver.points()
+        expect(pointsOf(points, "rest_connector.resources", { resource: users, status: "failed" }).map((p) => p.value)).toEqual([1])
+        expect(pointsOf(points, "rest_connector.http.requests", { resource: users, status: "404" }).map((p) => p.value)).toEqual([1])
+        expect(pointsOf(points, "rest_connector.pages", { resource: users })).toEqual([])
+      }))
+
     it.scoped("with telemetry off a run sends nothing and makes no per-page or per-request span", () =>
       Effect.gen(function*() {
         const server = yield* api

@@ -3,82 +3,84 @@
  * included) and a client span per attempt under it, with the pages, retries, requests-by-status,
  * bytes and page-latency metrics. The flag is read once per page; off, the page goes through
  * a client without the per-attempt middleware, so it costs one Effect operation per page.
+ *
+ * On, the bookkeeping is plain code run once when a page or attempt ends (a few Effect
+ * operations each, not one per attribute or metric: those doubled the CPU of a page), and the
+ * metrics are updated with label arrays made once per resource and status, which Effect's
+ * metric hooks are cached by.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Clock, Effect, Metric } from "effect"
-import { BufferedResponse } from "./bufferedResponse.js"
+import { Cause, Clock, Context, Effect, Exit, type Fiber, FiberRef, MetricLabel, Option, type Tracer } from "effect"
 import { currentTelemetry, metrics, SpanNames } from "../telemetry/telemetry.js"
+import { BufferedResponse } from "./bufferedResponse.js"
 
-/** Per resource, the tagged metrics an attempt or a page updates (made once, when first needed). */
-interface ResourceMetrics {
-  readonly pages: Metric.Metric.Counter<number>
-  readonly retries: Metric.Metric.Counter<number>
-  readonly bytes: Metric.Metric.Counter<number>
-  readonly pageDuration: Metric.Metric.Histogram<number>
-  readonly requests: Map<string, Metric.Metric.Counter<number>>
+/** Label arrays made once: Effect caches a metric's hook by its labels array. */
+const resourceLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+const statusLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+
+const labelsOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, resource: string): ReadonlyArray<MetricLabel.MetricLabel> => {
+  let labels = resourceLabels.get(resource)
+  if (labels === undefined) {
+    labels = [MetricLabel.make("resource", resource)]
+    resourceLabels.set(resource, labels)
+  }
+  // Labels a program put on its metrics (`Effect.tagMetrics`) come first, as with `Metric.update`.
+  const outer = fiber.getFiberRef(FiberRef.currentMetricLabels)
+  return outer.length === 0 ? labels : [...outer, ...labels]
 }
 
-const byResource = new Map<string, ResourceMetrics>()
-
-const metricsOf = (resource: string): ResourceMetrics => {
-  let found = byResource.get(resource)
+const withStatus = (labels: ReadonlyArray<MetricLabel.MetricLabel>, resource: string, status: string) => {
+  if (labels.length !== 1) return [...labels, MetricLabel.make("status", status)]
+  const key = `${resource}\u0000${status}`
+  let found = statusLabels.get(key)
   if (found === undefined) {
-    found = {
-      pages: Metric.tagged(metrics.pages, "resource", resource),
-      retries: Metric.tagged(metrics.retries, "resource", resource),
-      bytes: Metric.tagged(metrics.bytes, "resource", resource),
-      pageDuration: Metric.tagged(metrics.pageDuration, "resource", resource),
-      requests: new Map()
-    }
-    byResource.set(resource, found)
+    found = [...labels, MetricLabel.make("status", status)]
+    statusLabels.set(key, found)
   }
   return found
 }
 
-const requestsOf = (resource: string, status: string): Metric.Metric.Counter<number> => {
-  const { requests } = metricsOf(resource)
-  let counter = requests.get(status)
-  if (counter === undefined) {
-    counter = Metric.tagged(Metric.tagged(metrics.requests, "resource", resource), "status", status)
-    requests.set(status, counter)
-  }
-  return counter
+/**
+ * The redacted URL of the page this attempt is for, from the page's span (redacting parses the
+ * URL: once per page is enough). Undefined outside a page (a client used on its own).
+ */
+const pageUrl = (fiber: Fiber.RuntimeFiber<unknown, unknown>): string | undefined => {
+  const span = fiber.currentSpan
+  if (span === undefined || span._tag !== "Span" || span.name !== SpanNames.page) return undefined
+  const url = span.attributes.get("url.full")
+  return typeof url === "string" ? url : undefined
 }
 
-const bytesOf = (response: HttpClientResponse.HttpClientResponse): number =>
-  response instanceof BufferedResponse ? response.byteLength : 0
+const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => Context.get(fiber.currentDefaultServices, Clock.Clock)
 
 const errorType = (error: unknown): string => {
   if (typeof error !== "object" || error === null || !("_tag" in error) || typeof error._tag !== "string") return "unknown"
   return "reason" in error && typeof error.reason === "string" ? `${error._tag}.${error.reason}` : error._tag
 }
 
-/** One attempt on the wire (redirect hops included): a client span, its status and body size counted. */
-const attempt = <E, R>(
-  exchange: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
-  request: HttpClientRequest.HttpClientRequest,
+/** An attempt's end: its status and body size on its span, counted by status. */
+const attemptEnded = (
+  span: Tracer.Span,
+  exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>,
   resource: string,
-  urlOf: (request: HttpClientRequest.HttpClientRequest) => string
-): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> =>
-  exchange.pipe(
-    Effect.tap((response) => {
-      const bytes = bytesOf(response)
-      return Effect.zipRight(
-        Effect.annotateCurrentSpan({ "http.response.status_code": response.status, "http.response.body.size": bytes }),
-        Effect.zipRight(Metric.increment(requestsOf(resource, String(response.status))), Metric.incrementBy(metricsOf(resource).bytes, bytes))
-      )
-    }),
-    Effect.tapError((error) =>
-      Effect.zipRight(Effect.annotateCurrentSpan("error.type", errorType(error)), Metric.increment(requestsOf(resource, "error")))
-    ),
-    Effect.withSpan(request.method, {
-      kind: "client",
-      captureStackTrace: false,
-      attributes: { "http.request.method": request.method, "url.full": urlOf(request), "rest_connector.resource": resource }
-    })
-  )
+  labels: ReadonlyArray<MetricLabel.MetricLabel>
+) => {
+  if (Exit.isSuccess(exit)) {
+    const response = exit.value
+    const bytes = response instanceof BufferedResponse ? response.byteLength : 0
+    span.attribute("http.response.status_code", response.status)
+    span.attribute("http.response.body.size", bytes)
+    metrics.requests.unsafeUpdate(1, withStatus(labels, resource, String(response.status)))
+    metrics.bytes.unsafeUpdate(bytes, labels)
+    return
+  }
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isNone(failure)) return
+  span.attribute("error.type", errorType(failure.value))
+  metrics.requests.unsafeUpdate(1, withStatus(labels, resource, "error"))
+}
 
 /**
  * Middleware: each attempt through `client` becomes a client span (named by its method) with
@@ -88,7 +90,16 @@ const attempt = <E, R>(
  */
 export const instrumentAttempts = (resource: string, urlOf: (request: HttpClientRequest.HttpClientRequest) => string) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
-  HttpClient.transform(client, (exchange, request) => attempt(exchange, request, resource, urlOf))
+  HttpClient.transform(client, (exchange, request) =>
+    Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, E, R>((fiber) => {
+      const labels = labelsOf(fiber, resource)
+      return Effect.useSpan(request.method, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: { "http.request.method": request.method, "url.full": pageUrl(fiber) ?? urlOf(request), "rest_connector.resource": resource }
+      }, (span) =>
+        Effect.onExit(Effect.withParentSpan(exchange, span), (exit) => Effect.sync(() => attemptEnded(span, exit, resource, labels))))
+    }))
 
 export interface PageInfo {
   readonly resource: string
@@ -106,6 +117,24 @@ interface Attempted {
   readonly status?: number | undefined
 }
 
+/** A page's end: its retries and status on its span; counted, timed. */
+const pageEnded = (
+  span: Tracer.Span,
+  exit: Exit.Exit<Attempted, Attempted>,
+  seconds: number,
+  labels: ReadonlyArray<MetricLabel.MetricLabel>
+) => {
+  const outcome = Exit.isSuccess(exit) ? exit.value : Option.getOrUndefined(Cause.failureOption(exit.cause))
+  if (outcome !== undefined) {
+    span.attribute("rest_connector.retries", outcome.attempts - 1)
+    if (outcome.status !== undefined) span.attribute("http.response.status_code", outcome.status)
+    metrics.retries.unsafeUpdate(outcome.attempts - 1, labels)
+  }
+  // As LoadInfo counts them: pages that came.
+  if (Exit.isSuccess(exit)) metrics.pages.unsafeUpdate(1, labels)
+  metrics.pageDuration.unsafeUpdate(seconds, labels)
+}
+
 /**
  * A page's request, `exchange(traced)`: with telemetry off, `exchange(false)`. On,
  * `exchange(true)` (over the client whose attempts are spans) as a span (`ApiClient.page`) with
@@ -118,34 +147,19 @@ export const observePage = <A extends Attempted, E extends Attempted>(
 ): Effect.Effect<A, E> =>
   Effect.withFiberRuntime<A, E>((fiber) => {
     if (!fiber.getFiberRef(currentTelemetry)) return exchange(false)
-    const effect = exchange(true)
-    const own = metricsOf(info.resource)
-    const outcome = (attempted: Attempted, startedMillis: number, fetched: boolean) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.all([
-          Effect.annotateCurrentSpan({
-            "rest_connector.retries": attempted.attempts - 1,
-            ...(attempted.status === undefined ? {} : { "http.response.status_code": attempted.status })
-          }),
-          // As LoadInfo counts them: pages that came.
-          fetched ? Metric.increment(own.pages) : Effect.void,
-          Metric.incrementBy(own.retries, attempted.attempts - 1),
-          Metric.update(own.pageDuration, (now - startedMillis) / 1000)
-        ], { discard: true }))
-    return Effect.flatMap(Clock.currentTimeMillis, (started) =>
-      effect.pipe(
-        Effect.tap((response) => outcome(response, started, true)),
-        Effect.tapError((error) => outcome(error, started, false))
-      )).pipe(
-        Effect.withSpan(SpanNames.page, {
-          captureStackTrace: false,
-          attributes: {
-            "rest_connector.resource": info.resource,
-            "rest_connector.page": info.page,
-            "url.template": info.urlTemplate,
-            "url.full": info.url(),
-            "http.request.method": info.method
-          }
-        })
-      )
+    const labels = labelsOf(fiber, info.resource)
+    const clock = clockOf(fiber)
+    const started = clock.unsafeCurrentTimeMillis()
+    return Effect.useSpan(SpanNames.page, {
+      captureStackTrace: false,
+      attributes: {
+        "rest_connector.resource": info.resource,
+        "rest_connector.page": info.page,
+        "url.template": info.urlTemplate,
+        "url.full": info.url(),
+        "http.request.method": info.method
+      }
+    }, (span) =>
+      Effect.onExit(Effect.withParentSpan(exchange(true), span), (exit) =>
+        Effect.sync(() => pageEnded(span, exit, (clock.unsafeCurrentTimeMillis() - started) / 1000, labels))))
   })

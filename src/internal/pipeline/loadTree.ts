@@ -24,8 +24,8 @@ const countPage = (context: RunContext, node: Node) => (page: ResourcePage<unkno
   node.counters.pages += 1
   node.counters.requests += page.attempts
   node.counters.retries += page.attempts - 1
-  const reported = context.report(node, "running")
-  return node.telemetry === undefined ? reported : Effect.zipRight(Telemetry.countRecords(node.telemetry, page.records.length), reported)
+  if (node.telemetry !== undefined) Telemetry.countRecords(node.telemetry, page.records.length)
+  return context.report(node, "running")
 }
 
 const countFailure = (node: Node, error: ResourceError) => {

@@ -4,16 +4,19 @@
  * commit-time and resource metrics. With telemetry off a run has no `NodeTelemetry` and every
  * helper here hands its effect back as it is.
  */
-import { Clock, Effect, Exit, Metric } from "effect"
+import { Clock, Effect, Exit, FiberRef, MetricLabel } from "effect"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
 import { currentTelemetry, metrics, SpanNames } from "./telemetry.js"
 
-/** A resource's span and its tagged records counter, while telemetry is on. */
+/**
+ * A resource's span and its metric labels, while telemetry is on. The labels array is made once:
+ * Effect caches a metric's hook by its labels array, and a new one per update costs a lookup.
+ */
 export interface NodeTelemetry {
   readonly resource: string
   readonly span: Tracer.Span
-  readonly records: Metric.Metric.Counter<number>
+  readonly labels: ReadonlyArray<MetricLabel.MetricLabel>
 }
 
 /** The run's span around `effect` when telemetry is on (the flag is read once, here). */
@@ -37,7 +40,7 @@ export const startResource = (
   table: string
 ): Effect.Effect<NodeTelemetry | undefined, never, Scope.Scope> =>
   on
-    ? Effect.map(
+    ? Effect.zipWith(
       Effect.makeSpanScoped(SpanNames.resource, {
         captureStackTrace: false,
         attributes: {
@@ -46,7 +49,9 @@ export const startResource = (
           ...(resource.parent === undefined ? {} : { "rest_connector.parent": resource.parent })
         }
       }),
-      (span) => ({ resource: resource.name, span, records: Metric.tagged(metrics.records, "resource", resource.name) })
+      // Labels a program put on its metrics (`Effect.tagMetrics`) first, as with `Metric.update`.
+      FiberRef.get(FiberRef.currentMetricLabels),
+      (span, outer) => ({ resource: resource.name, span, labels: [...outer, MetricLabel.make("resource", resource.name)] })
     )
     : Effect.succeed(undefined)
 
@@ -54,18 +59,18 @@ export const startResource = (
 export const within = (telemetry: NodeTelemetry | undefined) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   telemetry === undefined ? effect : Effect.withParentSpan(effect, telemetry.span)
 
-/** Counts a page's records (after the incremental filter). */
-export const countRecords = (telemetry: NodeTelemetry | undefined, records: number): Effect.Effect<void> =>
-  telemetry === undefined ? Effect.void : Metric.incrementBy(telemetry.records, records)
+/** Counts a page's records (after the incremental filter): plain code, run as the page is counted. */
+export const countRecords = (telemetry: NodeTelemetry, records: number): void => {
+  metrics.records.unsafeUpdate(records, telemetry.labels)
+}
 
 /** The resource's commit under its span, timed into `rest_connector.commit.duration`. */
 export const commit = (telemetry: NodeTelemetry | undefined) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
   if (telemetry === undefined) return effect
-  const duration = Metric.tagged(metrics.commitDuration, "resource", telemetry.resource)
   return Effect.withParentSpan(
     Effect.flatMap(Clock.currentTimeMillis, (started) =>
       Effect.onExit(effect, () =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => Metric.update(duration, (now - started) / 1000)))),
+        Effect.map(Clock.currentTimeMillis, (now) => metrics.commitDuration.unsafeUpdate((now - started) / 1000, telemetry.labels)))),
     telemetry.span
   )
 }
@@ -81,7 +86,7 @@ export interface ResourceOutcome {
 /** Ends the resource's span with its counts and status; counts its rows per table and its status. */
 export const endResource = (telemetry: NodeTelemetry | undefined, outcome: ResourceOutcome): Effect.Effect<void> => {
   if (telemetry === undefined) return Effect.void
-  const { span, resource } = telemetry
+  const { span, labels } = telemetry
   const status = outcome.failure === undefined ? "committed" : "failed"
   return Effect.flatMap(Clock.currentTimeNanos, (now) => {
     span.attribute("rest_connector.rows", outcome.counters.rows)
@@ -91,13 +96,10 @@ export const endResource = (telemetry: NodeTelemetry | undefined, outcome: Resou
     if (outcome.loaded) span.attribute("rest_connector.status", status)
     span.end(now, outcome.failure === undefined ? Exit.void : Exit.fail(outcome.failure))
     if (!outcome.loaded) return Effect.void
-    return Effect.zipRight(
-      Effect.forEach(
-        Object.entries(outcome.rowsPerTable),
-        ([table, rows]) => Metric.incrementBy(Metric.tagged(Metric.tagged(metrics.rows, "resource", resource), "table", table), rows),
-        { discard: true }
-      ),
-      Metric.increment(Metric.tagged(Metric.tagged(metrics.resources, "resource", resource), "status", status))
-    )
+    for (const [table, rows] of Object.entries(outcome.rowsPerTable)) {
+      metrics.rows.unsafeUpdate(rows, [...labels, MetricLabel.make("table", table)])
+    }
+    metrics.resources.unsafeUpdate(1, [...labels, MetricLabel.make("status", status)])
+    return Effect.void
   })
 }
