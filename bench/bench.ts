@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --rows N] [--quick] [--no-baseline] [--batch-rows N]
+ * npm run bench [-- --rows N] [--quick] [--no-baseline] [--batch-rows N] [--otel URL]
  * Starts the demo API (a separate process) with N records per resource (default 100 000;
  * `--quick`: 2 000), syncs the analytics example into Postgres (DATABASE_URL, else a fresh
  * embedded database) and prints rows/s per table and overall, pages/s and the peak RSS of this
@@ -34,12 +34,16 @@ import * as Embedded from "../src/internal/load/embedded.js"
 import * as Postgres from "../src/internal/load/postgresDestination.js"
 import * as Pipeline from "../src/internal/pipeline/pipeline.js"
 import * as RestApiSource from "../src/internal/extract/source.js"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Otlp from "../src/internal/telemetry/otlp.js"
 
 const quick = process.argv.includes("--quick")
 const withBaseline = !process.argv.includes("--no-baseline")
 const rows = Number(argValue("rows") ?? (quick ? 2000 : 100_000))
 /** Records per normalized batch (the pipeline's default is 1000). */
 const batchRows = Number(argValue("batch-rows") ?? 1000)
+/** `--otel URL`: the run's traces and metrics to this OTLP/HTTP endpoint (what telemetry costs when on). */
+const otel = argValue("otel")
 const databaseUrl = process.env["DATABASE_URL"] || undefined
 
 
@@ -123,7 +127,8 @@ const main = async () => {
       const source = yield* RestApiSource.make({ ...analytics, client: { ...analytics.client, base_url: demo.baseUrl } })
       const started = performance.now()
       const cpu = process.cpuUsage()
-      const result = yield* Pipeline.run(source, { dataset, batchRows })
+      const run = Pipeline.run(source, { dataset, batchRows })
+      const result = yield* (otel === undefined ? run : Effect.provide(run, Otlp.layer({ endpoint: otel }).pipe(Layer.provide(FetchHttpClient.layer))))
       const seconds = (performance.now() - started) / 1000
       const used = process.cpuUsage(cpu)
       const cpuSeconds = (used.user + used.system) / 1e6

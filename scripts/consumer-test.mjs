@@ -5,7 +5,9 @@
 //       misspelt config keys rejected at compile time;
 //   (b) plain `node consumer.mjs` streams a typed resource from a loopback API and syncs it
 //       into the embedded database;
-//   (c) importing the library loads no PGlite, @effect/cli or tsx, and there is one copy of Effect.
+//   (c) importing the library loads no PGlite, @effect/cli, tsx or @effect/opentelemetry (an optional
+//       peer: only effect-rest-connector/OpenTelemetry needs it), and there is one copy of Effect;
+//   (d) with OpenTelemetry.layer, a run's spans reach a loopback OTLP/HTTP receiver.
 // Exits non-zero when any of it breaks. `npm test` runs it after the test suite.
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -105,7 +107,9 @@ function findPackages(dir, name, found = []) {
 }
 
 const consumerTs = `import { Effect, Layer, Schema, Stream } from "effect"
-import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiConfig, Testing, UndiciHttpClient } from "effect-rest-connector"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiConfig, Telemetry, Testing, UndiciHttpClient } from "effect-rest-connector"
+import * as OpenTelemetry from "effect-rest-connector/OpenTelemetry"
 import { defineConfig, make, type RecordOf } from "effect-rest-connector/RestApiSource"
 
 const User = Schema.Struct({ id: Schema.Number, name: Schema.String })
@@ -145,6 +149,10 @@ const layers = Layer.mergeAll(
 export const main: Effect.Effect<number, RestApiConfig.ConfigError | unknown> = program.pipe(Effect.provide(layers))
 export const testing = Testing.embedded()
 export const firstRow = Operations.query("consumer", "SELECT 1 AS one").pipe(Effect.map((r) => Operations.rowObjects(r)[0]))
+export const traced: Effect.Effect<number, unknown> = main.pipe(
+  Effect.provide(OpenTelemetry.layer({ endpoint: "http://127.0.0.1:4318", protocol: "http/json" }).pipe(Layer.provide(FetchHttpClient.layer)))
+)
+export const ownTracer: Effect.Effect<number, unknown> = main.pipe(Effect.provide(Telemetry.layer))
 export { parentName }
 `
 
@@ -162,19 +170,21 @@ const { port1, port2 } = new MessageChannel()
 const loaded = []
 port1.on("message", (url) => loaded.push(url))
 register("./hooks.mjs", { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] })
-for (const m of ["effect-rest-connector", "effect-rest-connector/RestApiSource", "effect-rest-connector/Embedded", "effect-rest-connector/Operations", "effect-rest-connector/Testing"]) await import(m)
+for (const m of ["effect-rest-connector", "effect-rest-connector/RestApiSource", "effect-rest-connector/Embedded", "effect-rest-connector/Operations", "effect-rest-connector/Testing", "effect-rest-connector/Telemetry"]) await import(m)
 await new Promise((resolve) => setTimeout(resolve, 200))
 port1.close()
 if (!loaded.some((u) => u.includes("/effect-rest-connector/dist/index.js"))) { console.error("the load hook saw nothing"); process.exit(1) }
-const unwanted = loaded.filter((u) => /@electric-sql\\/pglite|@effect\\/cli|\\/tsx\\//.test(u))
+const unwanted = loaded.filter((u) => /@electric-sql\\/pglite|@effect\\/cli|\\/tsx\\/|@effect\\/opentelemetry/.test(u))
 if (unwanted.length > 0) { console.error("importing the library loaded:\\n" + unwanted.join("\\n")); process.exit(1) }
-console.log("imports ok: " + loaded.length + " modules, none of PGlite, @effect/cli, tsx")
+console.log("imports ok: " + loaded.length + " modules, none of PGlite, @effect/cli, tsx, @effect/opentelemetry")
 `
 
 const consumerMjs = `import { createServer } from "node:http"
 import { Effect, Layer, Stream, Schema, Chunk } from "effect"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
+import * as OpenTelemetry from "effect-rest-connector/OpenTelemetry"
 
 // A loopback API: 3 pages of users, cursor-paged, each user with two posts.
 const users = Array.from({ length: 7 }, (_, i) => ({ id: i + 1, name: "user " + (i + 1), tags: ["a", "b"] }))
@@ -191,6 +201,19 @@ const server = createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve))
 const baseUrl = "http://127.0.0.1:" + server.address().port + "/"
 
+// A loopback OTLP/HTTP receiver: the span names it was sent.
+const spanNames = []
+const receiver = createServer((req, res) => {
+  let body = ""
+  req.on("data", (chunk) => { body += chunk })
+  req.on("end", () => {
+    if (req.url === "/v1/traces") for (const r of JSON.parse(body).resourceSpans) for (const s of r.scopeSpans) for (const span of s.spans) spanNames.push(span.name)
+    res.end("{}")
+  })
+})
+await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve))
+const otlp = OpenTelemetry.layer({ endpoint: "http://127.0.0.1:" + receiver.address().port, protocol: "http/json" }).pipe(Layer.provide(FetchHttpClient.layer))
+
 const config = RestApiSource.defineConfig({
   client: { base_url: baseUrl, paginator: { type: "cursor", cursor_path: "next", cursor_param: "after" } },
   resources: [
@@ -204,7 +227,10 @@ const program = Effect.gen(function* () {
   const source = yield* RestApiSource.make(config)
   const streamed = yield* source.records("users").pipe(Stream.runCollect)
   if (Chunk.size(streamed) !== 7) throw new Error("expected 7 users streamed, got " + Chunk.size(streamed))
-  const info = yield* Pipeline.run(source, { dataset: "consumer" })
+  const info = yield* Pipeline.run(source, { dataset: "consumer" }).pipe(Effect.provide(otlp))
+  for (const name of ["Pipeline.run", "Pipeline.resource", "ApiClient.page", "GET", "Destination.commit"]) {
+    if (!spanNames.includes(name)) throw new Error("the OTLP receiver got no " + name + " span: " + spanNames.join(", "))
+  }
   if (info.failed) throw new Error(info.resources.map((r) => r.error && r.error.message).join("; "))
   const sql = yield* SqlClient.SqlClient
   const [u] = yield* sql.unsafe('SELECT count(*)::int AS n FROM consumer.users')
@@ -215,14 +241,14 @@ const program = Effect.gen(function* () {
   const counted = Operations.rowObjects(yield* Operations.query("consumer", "SELECT count(*)::int AS n FROM users"))
   if (counted[0].n !== 7) throw new Error("unexpected query result: " + JSON.stringify(counted))
   if (history.total !== 2 || history.loads.find((l) => l.resource === "users")?.rowsPerTable.users !== 7) throw new Error("unexpected loads: " + JSON.stringify(history))
-  console.log("consumer ok: " + u.n + " users, " + t.n + " tags, " + p.n + " posts")
+  console.log("consumer ok: " + u.n + " users, " + t.n + " tags, " + p.n + " posts, " + spanNames.length + " spans sent over OTLP")
 })
 
 const database = Embedded.layer({})
 await program.pipe(
   Effect.provide(Layer.mergeAll(ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer)), Postgres.layer).pipe(Layer.provideMerge(database))),
   Effect.runPromise
-).finally(() => server.close())
+).finally(() => { server.close(); receiver.close() })
 `
 
 main()

@@ -96,3 +96,11 @@ export * as UndiciHttpClient from "./UndiciHttpClient.js"
  * @since 0.1.0
  */
 export * as Testing from "./Testing.js"
+
+/**
+ * Spans and metrics of runs, for apps with their own tracer (OTLP export: the separate
+ * `effect-rest-connector/OpenTelemetry` module, which needs `@effect/opentelemetry`).
+ *
+ * @since 0.1.0
+ */
+export * as Telemetry from "./Telemetry.js"

@@ -25,6 +25,7 @@ import { queryCommands } from "./queryCommands.js"
 import { resetCommands } from "./resetCommands.js"
 import * as RunOutput from "./runOutput.js"
 import { stateCommands } from "./stateCommands.js"
+import { withTelemetry } from "./telemetry.js"
 
 /** Failures already explained on stderr; the entrypoint turns it into exit status 1. */
 export class CommandFailed extends Error {
@@ -68,6 +69,14 @@ const baseUrl = Options.text("base-url").pipe(
   Options.optional
 )
 
+const otel = Options.text("otel").pipe(
+  Options.withDescription(
+    "send the run's traces and metrics over OTLP/HTTP to this endpoint, e.g. http://localhost:4318 " +
+      "(default: env OTEL_EXPORTER_OTLP_ENDPOINT; neither: no telemetry)"
+  ),
+  Options.optional
+)
+
 /** `--database-url`, else env DATABASE_URL, else none (embedded). */
 const resolveDatabaseUrl = (flag: Option.Option<string>) =>
   Option.match(flag, {
@@ -87,6 +96,8 @@ const runPipeline = (options: {
   readonly fullRefresh?: boolean
   readonly concurrency?: number
   readonly json?: boolean
+  /** `--otel`: an OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT works without it). */
+  readonly otel?: Option.Option<string>
 }) =>
   Effect.gen(function*() {
     const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
@@ -113,6 +124,8 @@ const runPipeline = (options: {
       Effect.provide(
         Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress(1000, seen))
       ),
+      // Closed with the run: its last spans and metrics are sent before the summary.
+      withTelemetry(options.otel ?? Option.none()),
       // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
       Effect.onInterrupt(() => RunOutput.interrupted(out)),
       Effect.tapError((error) => (error instanceof UnknownResourceError ? Effect.void : RunOutput.failed(out, error)))
@@ -127,7 +140,7 @@ const splitNames = (value: Option.Option<string>) =>
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, baseUrl, fullRefresh, concurrency, json, ...commonOptions },
+  { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, baseUrl, fullRefresh, concurrency, json, otel, ...commonOptions },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -140,7 +153,8 @@ const runCommand = Command.make(
         baseUrl: Option.getOrUndefined(args.baseUrl),
         fullRefresh: args.fullRefresh,
         concurrency: args.concurrency,
-        json: args.json
+        json: args.json,
+        otel: args.otel
       })
     })
 ).pipe(Command.withDescription("sync every resource of a config into Postgres"))

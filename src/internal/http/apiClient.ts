@@ -28,6 +28,7 @@ import * as RateLimit from "./rateLimit.js"
 import * as Redact from "./redact.js"
 import { followRedirects } from "./redirects.js"
 import { withRequestLog } from "./requestLog.js"
+import { instrumentAttempts, observePage } from "./telemetry.js"
 
 export { ApiError, type ApiErrorReason } from "./apiError.js"
 export { matchAction } from "./classify.js"
@@ -151,15 +152,17 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     )
     // Per-request lines (--verbose) only when debug logging is on when the client is made.
     const logRequests = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
-    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator | undefined, describe: Describe) => {
+    const compose = (resource: ResourceSpec<Secret>, authenticator: Auth.Authenticator | undefined, describe: Describe, traced: boolean) => {
       // Credentials are put on (or kept off) each hop of a redirect, for its own origin.
-      const signed = transport.pipe(
+      const hops = transport.pipe(
         withCredentials({ scope, authenticator, isSecret, withheld: withheldFor(resource.name) }),
         followRedirects({ maxRedirects: config.maxRedirects, trusted })
       )
       const url = (request: HttpClientRequest.HttpClientRequest) => redactor.url(requestUrl(describe(request)))
-      const logged = logRequests ? signed.pipe(withRequestLog({ resource: resource.name, url })) : signed
-      const limited = limiter === RateLimit.unlimited ? logged : logged.pipe(withRateLimit(limiter))
+      const logged = logRequests ? hops.pipe(withRequestLog({ resource: resource.name, url })) : hops
+      // Traced, each attempt is a span (rate-limit waits are the page's, not the attempt's).
+      const signed = traced ? logged.pipe(instrumentAttempts(resource.name, url)) : logged
+      const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
       return limited.pipe(
         classify({ retryStatus: config.retry.statusCodes, actions: resource.responseActions }),
         withRetry(config.retry, `resource '${resource.name}'`, {
@@ -170,7 +173,16 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       )
     }
     const identity: Describe = (r) => r
-    const perResource = new Map<string, { readonly http: ReturnType<typeof compose>; readonly describe: Describe }>()
+    const perResource = new Map<
+      string,
+      {
+        readonly http: ReturnType<typeof compose>
+        /** The same with a span per attempt, for when telemetry is on (the plain one pays nothing for it). */
+        readonly traced: ReturnType<typeof compose>
+        readonly describe: Describe
+        readonly template: string
+      }
+    >()
     for (const resource of source.resources) {
       const authenticator = resource.auth === null
         ? undefined
@@ -180,7 +192,12 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       // URLs are described with what goes on the wire, an api_key in the query included.
       const auth = resource.auth === undefined ? config.auth : resource.auth
       const describe = auth === undefined || auth === null ? identity : Auth.describe(auth)
-      perResource.set(resource.name, { http: compose(resource, authenticator, describe), describe })
+      perResource.set(resource.name, {
+        http: compose(resource, authenticator, describe, false),
+        traced: compose(resource, authenticator, describe, true),
+        describe,
+        template: resource.path.source
+      })
     }
 
     const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> => {
@@ -209,7 +226,9 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
           attempts,
           detail: redactor.text(detail)
         })
-      return own.http.execute(req).pipe(
+      const page = { resource: options.resource, page: options.page, method: options.method, urlTemplate: own.template, url: () => redactor.url(fullUrl) }
+      // Telemetry on, the page goes through the client whose attempts are spans.
+      return observePage(page, (traced) => (traced ? own.traced : own.http).execute(req).pipe(
         Effect.flatMap((response) => {
           const attempts = response instanceof BufferedResponse ? response.attempts : 1
           const text = response instanceof BufferedResponse ? response.textSync() : undefined
@@ -243,7 +262,7 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
               return Effect.fail(fail("Transport", transportDetail(error), 1))
           }
         })
-      )
+      ))
     }
     return { request }
   })

@@ -57,6 +57,11 @@ export class BufferedResponse extends Inspectable.Class implements HttpClientRes
     return Either.isRight(this.body) ? Effect.succeed(this.body.right) : Effect.fail(this.decodeError(this.body.left))
   }
 
+  /** The body's size in bytes (as received, decompressed if it was compressed); 0 when it could not be read. */
+  get byteLength(): number {
+    return Either.isRight(this.body) ? this.body.right.byteLength : 0
+  }
+
   /** The body as text, read synchronously; undefined when it could not be read. */
   textSync(): string | undefined {
     if (this.cachedText !== undefined) return this.cachedText

@@ -18,11 +18,13 @@ import { describeThrown } from "../thrown.js"
 import { ParentFailed, type ResourceError, type ResourceLoadInfo, tableNameOf, UnexpectedError } from "./loadInfo.js"
 import { makeNode } from "./resourceNode.js"
 import type { Counters, Node, Resource, RunContext } from "./runContext.js"
+import * as Telemetry from "../telemetry/runTelemetry.js"
 
 const countPage = (context: RunContext, node: Node) => (page: ResourcePage<unknown>) => {
   node.counters.pages += 1
   node.counters.requests += page.attempts
   node.counters.retries += page.attempts - 1
+  if (node.telemetry !== undefined) Telemetry.countRecords(node.telemetry, page.records.length)
   return context.report(node, "running")
 }
 
@@ -132,6 +134,7 @@ const attemptTree = (
           }).pipe(
             Stream.runForEach((page) => Effect.zipRight(countPage(context, node)(page), consume(node, takeRecords(page)))),
             Effect.provideService(ApiClient, client),
+            Telemetry.within(node.telemetry),
             failOnDefect(context, node.resource),
             Effect.catchAll((error: ResourceError) =>
               Effect.sync(() => {
@@ -159,7 +162,7 @@ const attemptTree = (
               // The records are taken from the page: the stream keeps the page while the next one
               // is fetched (see `takeRecords`).
               Stream.runForEach((page) => Effect.zipRight(countPage(context, tree)(page), consume(tree, takeRecords(page))))
-            )).pipe(Effect.provideService(ApiClient, client), failOnDefect(context, tree.resource))
+            )).pipe(Effect.provideService(ApiClient, client), Telemetry.within(tree.telemetry), failOnDefect(context, tree.resource))
       )
       if (Either.isLeft(rootRun)) {
         countFailure(tree, rootRun.left)
@@ -180,7 +183,7 @@ const attemptTree = (
           }
           let result: LoadResult | undefined
           if (node.failure === undefined && node.finish !== undefined) {
-            const outcome = yield* Effect.either(failOnDefect(context, node.resource)(node.finish))
+            const outcome = yield* Effect.either(failOnDefect(context, node.resource)(Telemetry.commit(node.telemetry)(node.finish)))
             if (Either.isLeft(outcome)) {
               // Lost before its transaction, and nothing of the tree is committed: all again.
               if (mayRetry && !committed && lostConnection(outcome.left)) {
@@ -194,6 +197,12 @@ const attemptTree = (
             }
           }
           const now = yield* Clock.currentTimeMillis
+          yield* Telemetry.endResource(node.telemetry, {
+            loaded: context.loaded.has(node.resource.name),
+            failure: node.failure,
+            rowsPerTable: result?.rowsPerTable ?? {},
+            counters: node.counters
+          })
           if (context.loaded.has(node.resource.name)) {
             yield* context.report(node, node.failure === undefined ? "done" : "failed", result?.rowsPerTable)
             infos.push(

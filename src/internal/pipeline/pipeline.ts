@@ -18,6 +18,7 @@ import { Destination, type DestinationError } from "../load/destination.js"
 import type { RestApiSource } from "../extract/source.js"
 import { type LoadInfo, type RunOptions, UnknownResourceError } from "./loadInfo.js"
 import { loadTree } from "./loadTree.js"
+import * as Telemetry from "../telemetry/runTelemetry.js"
 import * as Progress from "./progress.js"
 import type { RunContext } from "./runContext.js"
 
@@ -52,7 +53,9 @@ export const run = (
   runOptions: RunOptions
 ): Effect.Effect<LoadInfo, UnknownResourceError | DestinationError, Destination | ApiClient> =>
   // Each resource draws on one retry-wait budget for the whole run (client.retry.max_total_wait).
-  Effect.suspend(() => Effect.locally(runWithBudgets(source, runOptions), currentRetryBudgets, new Map()))
+  Effect.suspend(() =>
+    Effect.locally(Telemetry.tracedRun(runOptions.dataset, runWithBudgets(source, runOptions)), currentRetryBudgets, new Map())
+  )
 
 const runWithBudgets = (
   source: RestApiSource,
@@ -81,6 +84,8 @@ const runWithBudgets = (
     }
     const roots = all.filter((r) => needed.has(r.name) && r.parent === undefined)
     const loadId = nextLoadId(yield* Clock.currentTimeMillis)
+    const telemetry = yield* Telemetry.enabled
+    if (telemetry) yield* Effect.annotateCurrentSpan({ "rest_connector.load_id": loadId, "rest_connector.dataset": options.dataset })
     const destination = yield* Destination
     const stored = yield* destination.storedTables(options.dataset)
     // Looked up once: progress is reported on every page.
@@ -99,7 +104,7 @@ const runWithBudgets = (
           error: node.failure?.message
         })
       )
-    const context: RunContext = { source, options, loadId, stored, loaded, needed, byName, report }
+    const context: RunContext = { source, options, loadId, stored, loaded, needed, byName, telemetry, report }
     const results = yield* Effect.forEach(roots, (root) => loadTree(context, root), { concurrency: options.concurrency ?? 3 })
     const infos = results.flat()
     return { loadId, dataset: options.dataset, resources: infos, failed: infos.some((r) => r.status === "failed") }

@@ -11,11 +11,23 @@ import { Destination, type DestinationError } from "../load/destination.js"
 import { tableNameOf } from "./loadInfo.js"
 import { converted, parentKey, readState, type ResourceState } from "./resourceState.js"
 import { openWriters } from "./resourceWriters.js"
+import * as Telemetry from "../telemetry/runTelemetry.js"
 import type { Counters, Node, Resource, RunContext } from "./runContext.js"
 
+/** A resource's node, under the resource's span when telemetry is on (its children's spans under it). */
 export const makeNode = (
   context: RunContext,
   resource: Resource
+): Effect.Effect<Node, DestinationError, Destination | Scope.Scope> =>
+  Effect.flatMap(
+    Telemetry.startResource(context.telemetry, resource, tableNameOf(resource)),
+    (telemetry) => Telemetry.within(telemetry)(buildNode(context, resource, telemetry))
+  )
+
+const buildNode = (
+  context: RunContext,
+  resource: Resource,
+  telemetry: Telemetry.NodeTelemetry | undefined
 ): Effect.Effect<Node, DestinationError, Destination | Scope.Scope> =>
   Effect.gen(function*() {
     const destination = yield* Destination
@@ -77,9 +89,9 @@ export const makeNode = (
     }
 
     if (!context.loaded.has(resource.name)) {
-      return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, rootRuns, state, failure: undefined }
+      return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, rootRuns, state, telemetry, failure: undefined }
     }
     const current = waited ? { ...context, stored: yield* destination.storedTables(options.dataset) } : context
     const { write, finish } = yield* openWriters(current, resource, table, counters, startedMillis, state)
-    return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, failure: undefined }
+    return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, telemetry, failure: undefined }
   })

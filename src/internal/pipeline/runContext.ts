@@ -8,6 +8,7 @@ import type { RestApiSource } from "../extract/source.js"
 import type { DestinationError, LoadResult } from "../load/destination.js"
 import type * as Normalizer from "../normalize/normalizer.js"
 import type { TableSchema } from "../normalize/tableSchema.js"
+import type { NodeTelemetry } from "../telemetry/runTelemetry.js"
 import type { ResourceError, RunOptions } from "./loadInfo.js"
 import type * as Progress from "./progress.js"
 import type { ResourceState } from "./resourceState.js"
@@ -22,6 +23,8 @@ export interface RunContext {
   readonly loaded: ReadonlySet<string>
   readonly needed: ReadonlySet<string>
   readonly byName: ReadonlyMap<string, Resource>
+  /** Whether the run makes spans and updates metrics (read once, at its start). */
+  readonly telemetry: boolean
   /** Reports a resource's progress (nothing when no Progress service is provided). */
   readonly report: (
     node: Node,
@@ -54,5 +57,7 @@ export interface Node {
   /** A top-level resource's runs: one, or one per window of a windowed cursor. */
   readonly rootRuns: Effect.Effect<ReadonlyArray<Incremental.IncrementalRun | undefined>, ExtractError>
   readonly state: () => ResourceState | undefined
+  /** The resource's span and metrics, when telemetry is on. */
+  readonly telemetry: NodeTelemetry | undefined
   failure: ResourceError | undefined
 }
