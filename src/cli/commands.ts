@@ -2,16 +2,15 @@
  * The `rest-connector` commands (DESIGN.md §3): run, check, schema, demo.
  * Each command is a thin shell over the library: it builds the layers and prints.
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Clock, Config, ConfigProvider, Console, Effect, Layer, Option } from "effect"
+import { Clock, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
-import { waitTimeout } from "./datasetOptions.js"
+import { configFile, databaseUrl, dataDir, dataset, resolveDatabaseUrl, waitTimeout } from "./datasetOptions.js"
 import { Destination } from "../internal/load/destination.js"
 import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
@@ -32,21 +31,6 @@ export class CommandFailed extends Error {
   readonly _tag = "CommandFailed"
 }
 
-const configFile = Args.file({ name: "config-file", exists: "yes" }).pipe(
-  Args.withDescription("the config: .json, .yaml/.yml, or a .ts/.js/.mjs module whose default export is the config")
-)
-const databaseUrl = Options.text("database-url").pipe(
-  Options.withDescription("a Postgres server URL (default: env DATABASE_URL, else the embedded database)"),
-  Options.optional
-)
-const dataset = Options.text("dataset").pipe(
-  Options.withDescription("Postgres schema to load into (default: the config file's name in snake_case)"),
-  Options.optional
-)
-const dataDir = Options.directory("data-dir").pipe(
-  Options.withDescription("folder of the embedded database, used when there is no --database-url (default: .rest-connector)"),
-  Options.withDefault(".rest-connector")
-)
 const resources = Options.text("resources").pipe(
   Options.withDescription("comma-separated resource names to load (default: all selected)"),
   Options.optional
@@ -76,13 +60,6 @@ const otel = Options.text("otel").pipe(
   ),
   Options.optional
 )
-
-/** `--database-url`, else env DATABASE_URL, else none (embedded). */
-const resolveDatabaseUrl = (flag: Option.Option<string>) =>
-  Option.match(flag, {
-    onSome: (url) => Effect.succeed(Option.some(url)),
-    onNone: () => Config.option(Config.string("DATABASE_URL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-  }).pipe(Effect.map((o) => Option.filter(o, (url) => url.trim() !== "")), Effect.map(Option.getOrUndefined))
 
 /** Runs the pipeline and prints progress and the summary (or the JSON report); exit 1 if a resource failed. */
 const runPipeline = (options: {

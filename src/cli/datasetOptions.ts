@@ -1,5 +1,6 @@
 /**
- * What the commands that look after a dataset (loads, state, reset, drop, query) share: where
+ * What the commands share (run and schema too, and those that look after a dataset: loads, state,
+ * reset, drop, query): where
  * the database is, which dataset, the config's resources (read without resolving secrets: none
  * of these commands calls the API), and the errors that are the user's to fix (exit 2).
  */
@@ -23,7 +24,9 @@ import { shareOwnPackages } from "./packageResolution.js"
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
 export const configFile = Args.file({ name: "config-file", exists: "yes" }).pipe(
-  Args.withDescription("the config (.json, .yaml/.yml, .ts/.js/.mjs); it names the dataset and its resources")
+  Args.withDescription(
+    "the config: .json, .yaml/.yml, or a .ts/.js/.mjs module whose default export is the config; its file name is the default dataset"
+  )
 )
 export const databaseUrl = Options.text("database-url").pipe(
   Options.withDescription("a Postgres server URL (default: env DATABASE_URL, else the embedded database in --data-dir)"),
