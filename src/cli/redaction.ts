@@ -12,8 +12,12 @@ export const remember = (redactor: Redactor): void => {
   active.add(redactor)
 }
 
-/** `postgres://user:password@host` → `postgres://user:***@host`, anywhere in a text. */
-const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi
+/**
+ * `postgres://user:password@host` → `postgres://user:***@host`, anywhere in a text. The scheme
+ * is bounded (and must start a word) so a long run of letters costs linear time, not quadratic:
+ * an unbounded `[a-z0-9+.-]*` rescans the run from every position (a 1 MB name took minutes).
+ */
+const urlPassword = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]*:)[^\s@/]*@/gi
 
 export const scrub = (text: string): string => {
   let out = text.replace(urlPassword, "$1***@")

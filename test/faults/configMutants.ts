@@ -147,7 +147,7 @@ const nested = (rng: Rng): Json => {
   return v
 }
 
-const hugeString = (rng: Rng): string => rng.pick(["a", "x\"'", "é", "{", "{{ ", "\\"]).repeat(Math.ceil(MB / 3)).slice(0, MB)
+const hugeString = (rng: Rng): string => rng.pick(["a", "x\"'", "é", "{", "{{ ", "\\", "/", " "]).repeat(Math.ceil(MB / 3)).slice(0, MB)
 
 type Step = (rng: Rng, config: Json) => { readonly config: Json; readonly line: string; readonly kind: MutationKind }
 

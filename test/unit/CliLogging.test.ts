@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Logger, LogLevel } from "effect"
 import { consoleErrorLine, formatEntry, outputSettings, stripAnsi, withNodeWarnings } from "../../src/cli/logging.js"
-import { remember } from "../../src/cli/redaction.js"
+import { remember, scrub } from "../../src/cli/redaction.js"
 
 const plain = outputSettings([], {}, { stdout: false, stderr: false })
 const json = outputSettings(["run", "x.yaml", "--log-format", "json"], {}, { stdout: false, stderr: false })
@@ -54,6 +54,14 @@ describe("CLI log lines", () => {
     expect(formatEntry(plain, entry(LogLevel.Error, "sent s3cr3t-token"))).toBe("error: sent ***")
     expect(formatEntry(json, entry(LogLevel.Info, "x", [["url", "https://a.test/?k=s3cr3t-token"]]))).not.toContain("s3cr3t-token")
     expect(formatEntry(plain, entry(LogLevel.Error, "postgres://me:pw@db/x"))).toBe("error: postgres://me:***@db/x")
+  })
+
+  // A config can put a 1 MB name into an error message; the URL-password pattern once rescanned
+  // such a run of letters from every position and the CLI hung for minutes before exiting.
+  it("a 1 MB run of letters passes through the scrubber untouched, and a database URL after it is still scrubbed", () => {
+    const run = "a".repeat(1_000_000)
+    expect(scrub(`name '${run}'`)).toBe(`name '${run}'`)
+    expect(scrub(`${run} postgres://me:pw@db/x`)).toBe(`${run} postgres://me:***@db/x`)
   })
 
   it("@effect/cli's own error text loses its ANSI codes off a terminal, and is a JSON error entry with json", () => {

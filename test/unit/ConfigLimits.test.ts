@@ -9,6 +9,8 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { loadConfigFile } from "../../src/internal/config/loadConfig.js"
 import { errorOf, withResources } from "../support/configFixtures.js"
+import { joinUrl } from "../../src/internal/http/apiClient.js"
+import { withoutTrailingSlashes } from "../../src/internal/trailingSlashes.js"
 
 describe("numbers out of range", () => {
   it("a timeout, max_delay or token lifetime past what a timer can hold is refused with its path", () => {
@@ -52,4 +54,16 @@ describe("config files", () => {
       }
       yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
     }))
+})
+
+// Patterns like /\/+$/ retry from every position of a long run of slashes: quadratic, so a
+// config with a megabyte of them hung for minutes. These must answer at once, like any input.
+describe("long runs of one character", () => {
+  it("a base_url or path that is a megabyte of slashes joins like any other", () => {
+    const slashes = "/".repeat(1_000_000)
+    expect(joinUrl(`http://a.test${slashes}x${slashes}`, "items")).toBe(`http://a.test${slashes}x/items`)
+    expect(joinUrl("http://a.test/", `${slashes}items`)).toBe("http://a.test/items")
+    expect(withoutTrailingSlashes(`${slashes}x`)).toBe(`${slashes}x`)
+    expect(withoutTrailingSlashes("a//")).toBe("a")
+  })
 })

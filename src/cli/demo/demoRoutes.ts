@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from "./demoCursor.js"
 import { generate } from "./demoData.js"
 import { DEFAULT_LIMIT, DEMO_ENDPOINTS, DEMO_RESOURCES, type DemoResource, MAX_LIMIT } from "./demoResources.js"
 import type { DemoServerState } from "./demoState.js"
+import { withoutTrailingSlashes } from "../../internal/trailingSlashes.js"
 
 const resourceByPath: ReadonlyMap<string, DemoResource> = new Map(
   DEMO_RESOURCES.map((r) => [`/v1/${DEMO_ENDPOINTS[r].path}`, r] as const)
@@ -42,7 +43,7 @@ export const handleDemoRequest = (state: DemoServerState, req: Http.IncomingMess
     return sendError(res, 503, "service temporarily unavailable")
   }
 
-  const resource = resourceByPath.get(url.pathname.replace(/\/+$/, ""))
+  const resource = resourceByPath.get(withoutTrailingSlashes(url.pathname))
   if (resource === undefined) return sendError(res, 404, "not found")
   if (req.method !== "GET") return sendError(res, 405, "method not allowed", { allow: "GET" })
 

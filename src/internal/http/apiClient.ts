@@ -18,6 +18,7 @@ import type { ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
 import { ApiError, type ApiErrorReason } from "./apiError.js"
 import * as Auth from "./auth.js"
+import { withoutTrailingSlashes } from "../trailingSlashes.js"
 import { BufferedResponse } from "./bufferedResponse.js"
 import { classify, type Classified, transportDetail } from "./classify.js"
 import { withLimits } from "./exchangeLimits.js"
@@ -85,7 +86,7 @@ export const layer: Layer.Layer<ApiClient, never, HttpClient.HttpClient> = Layer
 export const joinUrl = (baseUrl: string, path: string): string => {
   if (/^https?:\/\//i.test(path)) return path
   if (path === "") return baseUrl
-  return `${baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+  return `${withoutTrailingSlashes(baseUrl)}/${path.replace(/^\/+/, "")}`
 }
 
 const requestUrl = (request: HttpClientRequest.HttpClientRequest): string => {

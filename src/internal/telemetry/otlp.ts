@@ -11,6 +11,7 @@ import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Config, type ConfigError, Duration, Effect, Layer, Option } from "effect"
 import * as Telemetry from "./telemetry.js"
+import { withoutTrailingSlashes } from "../trailingSlashes.js"
 
 export type Protocol = "http/protobuf" | "http/json"
 
@@ -43,7 +44,7 @@ export interface OtlpOptions {
 }
 
 /** `base` + `/v1/<signal>`, as OTEL_EXPORTER_OTLP_ENDPOINT is read: the signal's path appended to whatever path it has. */
-export const signalUrl = (base: string, signal: "traces" | "metrics"): string => `${base.replace(/\/+$/, "")}/v1/${signal}`
+export const signalUrl = (base: string, signal: "traces" | "metrics"): string => `${withoutTrailingSlashes(base)}/v1/${signal}`
 
 /**
  * Traces and metrics of what runs under it to an OTLP/HTTP endpoint, the instrumentation on
