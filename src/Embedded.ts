@@ -3,7 +3,9 @@
  * reached through `@effect/sql-pg`'s `PgClient`, so it runs the same SQL and driver path as a
  * server. By default PGlite runs in a child process of its own (another core, its WASM memory
  * not the pipeline's); `inProcess: true` keeps it in this process. PGlite is loaded only when
- * one of these layers is built, never by importing the library.
+ * one of these layers is built, never by importing the library. A new data directory starts as
+ * a copy of the one the build initialized (no `initdb`), and the child runs with small buffers
+ * and V8's baseline WASM code (`optimizingCompiler: true` trades ~90 MB for ~13% speed).
  *
  * @since 0.1.0
  */

@@ -192,6 +192,12 @@ const packageRoot = (): string => {
 
 export const demoConfigFile = path.join(packageRoot(), "examples/analytics/analytics.ts")
 
+/** The build's compiled copy of the demo's config (no TypeScript compiler to start), else the source. */
+const demoConfigToLoad = (): string => {
+  const compiled = path.join(packageRoot(), "dist/examples/analytics/analytics.js")
+  return existsSync(compiled) ? compiled : demoConfigFile
+}
+
 // The demo does not read DATABASE_URL: `npm start -- demo` always works on its own.
 const demoDatabaseUrl = Options.text("database-url").pipe(
   Options.withDescription("a Postgres server URL to sync into (default: the embedded database)"),
@@ -211,7 +217,7 @@ const demoCommand = Command.make("demo", { rows, dataDir, waitTimeout, databaseU
       ConfigProvider.orElse(() => current)
     )
     yield* runPipeline({
-      file: demoConfigFile,
+      file: demoConfigToLoad(),
       databaseUrl: Option.getOrUndefined(args.databaseUrl),
       dataDir: args.dataDir,
       waitTimeout: args.waitTimeout,

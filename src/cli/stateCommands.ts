@@ -33,6 +33,12 @@ const limit = Options.integer("limit").pipe(
   Options.withDefault(20)
 )
 
+// Not checked against the config: loads of a resource since removed from it are still history.
+const onlyResources = Options.text("resources").pipe(
+  Options.withDescription("only these resources' loads, comma-separated (default: all)"),
+  Options.optional
+)
+
 const tablesOf = (load: LoadRecord): ReadonlyArray<string> => Object.keys(load.rowsPerTable).sort()
 
 /** A load's tables in a cell: the first few (the root sorts first), then how many more. */
@@ -56,12 +62,15 @@ const loadJson = (load: LoadRecord) => ({
 /** Where the command looks, for its messages. */
 const describeWhere = (url: string | undefined, dir: string) => (url === undefined ? `embedded database in ${dir}` : "Postgres server")
 
-const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, dataDir, waitTimeout, json, limit, ...commonOptions }, (args) =>
+const loadsCommand = Command.make("loads", { configFile, databaseUrl, dataset, dataDir, waitTimeout, json, limit, resources: onlyResources, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* resolveDatabaseUrl(args.databaseUrl)
     const name = datasetFor(args.configFile, args.dataset)
     const history = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
-      loadHistory(sql, name, { limit: args.limit === 0 ? undefined : args.limit })).pipe(
+      loadHistory(sql, name, {
+        limit: args.limit === 0 ? undefined : args.limit,
+        resources: Option.getOrUndefined(Option.map(args.resources, (list) => list.split(",").map((r) => r.trim()).filter((r) => r !== "")))
+      })).pipe(
         Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout))
       )
     if (args.json) {

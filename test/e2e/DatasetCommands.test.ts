@@ -113,6 +113,10 @@ describe.each(targets)("dataset commands on the $name", { timeout: 240_000 }, (t
     expect(text.stdout.trim().split("\n")).toHaveLength(4)
     expect(text.stdout).toContain(ids[0])
     expect(text.stderr).toContain("the 2 newest of 6 loads; --limit 0 shows all")
+
+    const some = json(await cli(["loads", config, "--json", "--resources", "links, snippets"]))
+    expect(Array.isArray(some) ? some.map((l: { resource: string }) => l.resource).sort() : some)
+      .toEqual(["links", "links", "snippets", "snippets"])
   })
 
   it("state: each resource's cursor, its cursors per parent record, and its last load", async () => {

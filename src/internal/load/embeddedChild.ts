@@ -9,6 +9,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { createInterface } from "node:readline"
 import { pathToFileURL } from "node:url"
+import { memoryStartParams } from "./embeddedSetup.js"
 
 /**
  * The child process's program (ESM, given to `node -e`): PGlite and its socket server on
@@ -16,13 +17,13 @@ import { pathToFileURL } from "node:url"
  * exits when its stdin ends: when we close it, and when this process dies.
  */
 const childProgram = `
-const [pgliteUrl, socketUrl, dataDir] = JSON.parse(process.argv[1])
+const [pgliteUrl, socketUrl, dataDir, startParams] = JSON.parse(process.argv[1])
 process.title = "rest-connector embedded database"
 try {
   const { PGlite } = await import(pgliteUrl)
   const { PGLiteSocketServer } = await import(socketUrl)
   if (dataDir !== null) await (await import("node:fs/promises")).mkdir(dataDir, { recursive: true })
-  const db = new PGlite(dataDir ?? undefined)
+  const db = new PGlite(dataDir ?? undefined, { startParams: [...PGlite.defaultStartParams, ...startParams] })
   await db.waitReady
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
   await server.start()
@@ -60,14 +61,16 @@ export interface Child {
 }
 
 /** Starts the child process; its pid is known at once, before it is ready. */
-const spawnChild = (dataDir: string | undefined) =>
+const spawnChild = (dataDir: string | undefined, optimizingCompiler: boolean) =>
   Effect.sync(() => {
     // Resolved here, from our own module, so the child finds the very packages we depend on.
     const resolve = createRequire(import.meta.url).resolve
     const modules = [resolve("@electric-sql/pglite"), resolve("@electric-sql/pglite-socket")].map((p) => pathToFileURL(p).href)
     return spawn(
       process.execPath,
-      ["--input-type=module", "-e", childProgram, JSON.stringify([...modules, dataDir ?? null])],
+      // Liftoff only: TurboFan's recompiled hot code and its compile zones cost ~90 MB (see
+      // embeddedSetup.ts and `EmbeddedOptions.optimizingCompiler`).
+      [...(optimizingCompiler ? [] : ["--liftoff-only"]), "--input-type=module", "-e", childProgram, JSON.stringify([...modules, dataDir ?? null, memoryStartParams])],
       { stdio: ["pipe", "pipe", "pipe"] }
     )
   })
@@ -117,16 +120,16 @@ const awaitReady = (child: ChildProcessWithoutNullStreams, dataDir: string | und
 
 /**
  * The child for the scope's lifetime; closing lets it flush `dataDir` (30 s before a kill).
- * `onSpawn` learns its pid as soon as it exists (the data directory's lock records it).
+ * `options.onSpawn` learns its pid as soon as it exists (the data directory's lock records it).
  */
 export const acquireChild = (
   dataDir: string | undefined,
-  onSpawn: (pid: number) => Effect.Effect<void>
+  options: { readonly optimizingCompiler: boolean; readonly onSpawn: (pid: number) => Effect.Effect<void> }
 ) =>
   Effect.acquireRelease(
     Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(spawnChild(dataDir), (child) =>
-        (child.pid === undefined ? Effect.void : onSpawn(child.pid)).pipe(
+      Effect.flatMap(spawnChild(dataDir, options.optimizingCompiler), (child) =>
+        (child.pid === undefined ? Effect.void : options.onSpawn(child.pid)).pipe(
           Effect.zipRight(restore(awaitReady(child, dataDir))),
           Effect.onInterrupt(() => Effect.sync(() => child.kill("SIGKILL")))
         ))
