@@ -3,6 +3,7 @@
  * JSON) and `rest-connector serve-db` (the embedded database on a loopback port, for psql and
  * other tools, until SIGINT/SIGTERM).
  */
+import { setStoppingNote } from "./signals.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
@@ -105,6 +106,7 @@ const serveCommand = Command.make("serve-db", { dataDir, waitTimeout, host, port
         `connect with: psql ${url}   (each dataset is a schema: SET search_path TO <dataset>)`
     )
     yield* Console.log(url)
+    yield* Effect.sync(() => setStoppingNote("closing the database (it flushes its folder)"))
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription("serve the embedded database on a loopback port for psql and other Postgres tools, printing its URL")

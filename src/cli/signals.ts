@@ -9,6 +9,14 @@ export const signalExitCode = { SIGINT: 130, SIGTERM: 143 } as const
 
 let received: Signal | undefined
 
+/** What stopping means for the command running: a run rolls back, a server closes. */
+let stoppingNote = "loads not yet committed roll back"
+
+/** Says what the first signal will do, for commands that are not runs (serve-db, dashboard). */
+export const setStoppingNote = (note: string): void => {
+  stoppingNote = note
+}
+
 /** The first signal received, if any. */
 export const receivedSignal = (): Signal | undefined => received
 
@@ -20,7 +28,7 @@ export const installSignalHandlers = (say: (level: "warning" | "error", text: st
       process.exit(signalExitCode[name])
     }
     received = name
-    say("warning", `${name}: stopping; loads not yet committed roll back (send it again to exit at once)`)
+    say("warning", `${name}: stopping; ${stoppingNote} (send it again to exit at once)`)
   }
   process.on("SIGINT", onSignal("SIGINT"))
   process.on("SIGTERM", onSignal("SIGTERM"))

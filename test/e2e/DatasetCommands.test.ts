@@ -256,6 +256,8 @@ describe.each(targets)("dataset commands on the $name", { timeout: 240_000 }, (t
       server.kill("SIGINT")
     }
     expect(await exited).toBe(130)
+    expect(stderr).toContain("SIGINT: stopping; closing the database")
+    expect(stderr).not.toContain("roll back")
     // The data directory was closed cleanly: the CLI opens it again.
     expect(json(await cli(["query", config, "SELECT count(*)::int AS n FROM links", "--json"]))).toEqual([{ n: 4 }])
   })
