@@ -183,16 +183,48 @@ describe("resource streams", () => {
         expect(api.state.most).toBe(3)
       }))
 
-    it.effect("without concurrency (or 1) pages go one by one, as in dlt", () =>
+    it.effect("concurrency: 1 pages one by one, as dlt does; without it, up to 8 pages are in flight", () =>
       Effect.gen(function*() {
-        for (const paginator of [pageNumbers, { ...pageNumbers, concurrency: 1 }]) {
-          const api = pagedApi({ total: 4, per: 1 })
-          const src = yield* source(paginator)
-          const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
-          expect(ids(records)).toEqual(["p1-0", "p2-0", "p3-0", "p4-0"])
-          expect(api.state.pages).toEqual([1, 2, 3, 4])
-          expect(api.state.most).toBe(1)
-        }
+        const api = pagedApi({ total: 4, per: 1 })
+        const src = yield* source({ ...pageNumbers, concurrency: 1 })
+        const records = yield* src.records("items").pipe(Stream.runCollect, Effect.provide(api.layer))
+        expect(ids(records)).toEqual(["p1-0", "p2-0", "p3-0", "p4-0"])
+        expect(api.state.pages).toEqual([1, 2, 3, 4])
+        expect(api.state.most).toBe(1)
+
+        const many = pagedApi({ total: 20, per: 1 })
+        const byDefault = yield* source(pageNumbers)
+        const all = yield* byDefault.records("items").pipe(Stream.runCollect, Effect.provide(many.layer))
+        expect(ids(all)).toEqual(Array.from({ length: 20 }, (_, p) => `p${p + 1}-0`))
+        expect(many.state.most).toBeGreaterThanOrEqual(6)
+        expect(many.state.most).toBeLessThanOrEqual(8)
+      }))
+
+    it.effect("pages that complete out of order are still yielded in order, and the incremental cursor is the run's maximum", () =>
+      Effect.gen(function*() {
+        // Later pages answer sooner: page p stays in flight (12 - p) * 5 scheduler turns.
+        const order: Array<number> = []
+        const client = HttpClient.make((request, url) =>
+          Effect.gen(function*() {
+            const page = Number(url.searchParams.get("page"))
+            for (let i = 0; i < (12 - page) * 5; i++) yield* Effect.yieldNow()
+            order.push(page)
+            // n falls as pages go on, so the last page does not hold the maximum.
+            const data = [{ id: `p${page}`, n: 100 - page }]
+            return HttpClientResponse.fromWeb(request, new Response(JSON.stringify({ data, total_pages: 10 })))
+          })
+        )
+        const src = yield* concurrentItems({ incremental: { cursor_path: "n", initial_value: 0 } })
+        const resource = src.spec.resources[0]
+        const spec = resource.incremental
+        assert(spec !== undefined)
+        const run = Incremental.start(spec, undefined)
+        const pages = yield* src.pages(resource, { incremental: run }).pipe(Stream.runCollect, Effect.provide(withApi(client)))
+        expect(order).not.toEqual([...order].sort((a, b) => a - b))
+        expect(Chunk.toReadonlyArray(pages).flatMap((p) => ids(Chunk.fromIterable(p.records)))).toEqual(
+          Array.from({ length: 10 }, (_, p) => `p${p + 1}`)
+        )
+        expect(run.state()?.lastValue).toBe(99)
       }))
 
     it.effect("offset: the total counts records; stops where the total (or maximum_offset) says", () =>

@@ -80,6 +80,8 @@ export interface HeaderLinkOptions {
   /** The `rel` of the next page's link (`links_next_key`). */
   readonly linksNextKey: string
   readonly stopCondition: StopCondition | undefined
+  /** Pages fetched at a time once the first page's `rel="last"` link numbers them (ours; default 1: one by one). */
+  readonly concurrency?: number | undefined
 }
 
 export interface HeaderCursorOptions {

@@ -140,7 +140,11 @@ const resolveBuiltIn = (
       } })
     }
     case "header_link":
-      return done({ _tag: "HeaderLink", options: { linksNextKey: spec.links_next_key ?? "next", stopCondition } })
+      return done({ _tag: "HeaderLink", options: {
+        linksNextKey: spec.links_next_key ?? "next",
+        stopCondition,
+        concurrency: linkConcurrency(spec, path, issues)
+      } })
     case "header_cursor":
       return done({ _tag: "HeaderCursor", options: {
         cursorKey: spec.cursor_key ?? "next",
@@ -152,7 +156,13 @@ const resolveBuiltIn = (
   }
 }
 
-/** `concurrency` needs the pages to be known from the first one: not with has_more_path or stop_condition. */
+/** Pages in flight per endpoint when the paginator can address them and the config does not say (1: dlt's strict order). */
+export const defaultPageConcurrency = 8
+
+/**
+ * `concurrency` needs the pages to be known from the first one: not with has_more_path or
+ * stop_condition. Said explicitly, that is a config error; by default such paginators page one by one.
+ */
 const rangeConcurrency = (
   spec: {
     readonly concurrency?: number | undefined
@@ -163,15 +173,31 @@ const rangeConcurrency = (
   maximum: number | undefined,
   path: string,
   issues: Array<ConfigIssue>
-): number | undefined => {
-  if (spec.concurrency === undefined || spec.concurrency === 1) return spec.concurrency
+): number => {
+  const unknownEnd = totalPath === null && maximum === undefined
+  const pageByPage = (spec.has_more_path !== undefined && spec.has_more_path !== null) || spec.stop_condition !== undefined
+  if (spec.concurrency === undefined) return unknownEnd || pageByPage ? 1 : defaultPageConcurrency
+  if (spec.concurrency === 1) return 1
   const needs = "concurrent pages need the total (total_path) or a maximum"
-  if (totalPath === null && maximum === undefined) {
+  if (unknownEnd) {
     issues.push(issue(`${path}.concurrency`, `${needs}: this paginator has neither`))
   } else if (spec.has_more_path !== undefined && spec.has_more_path !== null) {
     issues.push(issue(`${path}.concurrency`, `${needs}: has_more_path is only known page by page`))
   } else if (spec.stop_condition !== undefined) {
     issues.push(issue(`${path}.concurrency`, `${needs}: a stop_condition is only known page by page`))
+  }
+  return spec.concurrency
+}
+
+/** `header_link`: concurrent once the first page's `rel="last"` link numbers the pages; not with a stop_condition. */
+const linkConcurrency = (
+  spec: { readonly concurrency?: number | undefined; readonly stop_condition?: unknown },
+  path: string,
+  issues: Array<ConfigIssue>
+): number => {
+  if (spec.concurrency === undefined) return spec.stop_condition === undefined ? defaultPageConcurrency : 1
+  if (spec.concurrency > 1 && spec.stop_condition !== undefined) {
+    issues.push(issue(`${path}.concurrency`, "concurrent pages need every page known from the first: a stop_condition is only known page by page"))
   }
   return spec.concurrency
 }

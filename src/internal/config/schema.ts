@@ -117,6 +117,8 @@ const JsonLinkPaginator = Schema.Struct({
 const HeaderLinkPaginator = Schema.Struct({
   type: Schema.Literal("header_link"),
   links_next_key: opt(Schema.String),
+  /** Ours: pages fetched at a time when the first page's Link has rel="last" with a page number. */
+  concurrency: opt(Schema.Int.pipe(Schema.positive())),
   ...common
 })
 const HeaderCursorPaginator = Schema.Struct({

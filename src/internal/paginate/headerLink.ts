@@ -4,7 +4,7 @@
  */
 import type { HeaderLinkOptions } from "../config/paginatorSpec.js"
 import { Either, Option } from "effect"
-import { type Page, PaginationError, type Paginator, shouldStop } from "./paginator.js"
+import { type Page, type PagePlan, PaginationError, type Paginator, shouldStop } from "./paginator.js"
 
 export type { HeaderLinkOptions } from "../config/paginatorSpec.js"
 
@@ -114,23 +114,69 @@ export const linkOf = (page: Page, rel: string): Link | undefined => {
   return value === undefined ? undefined : findLink(parseLinkHeader(value), rel)
 }
 
+/**
+ * The rest of the pages when the first page's links number them (GitHub: `rel="next"` is
+ * `?page=2`, `rel="last"` is `?page=34`): the one query parameter in which the two differ, an
+ * integer in both, counts from next to last. Anything else (cursors in the links, no last
+ * link, two parameters that differ) pages one by one.
+ */
+const planFrom = (page: Page, nextUrl: string, options: HeaderLinkOptions): Either.Either<Option.Option<PagePlan>, PaginationError> => {
+  const last = linkOf(page, "last")
+  if (last === undefined || !URL.canParse(last.url, page.url)) return Either.right(Option.none())
+  const next = new URL(nextUrl)
+  const end = new URL(last.url, page.url)
+  if (next.origin !== end.origin || next.pathname !== end.pathname) return Either.right(Option.none())
+  const names = new Set([...next.searchParams.keys(), ...end.searchParams.keys()])
+  const differing = [...names].filter((name) => next.searchParams.getAll(name).join("&") !== end.searchParams.getAll(name).join("&"))
+  if (differing.length !== 1) return Either.right(Option.none())
+  const name = differing[0]
+  const from = integerParam(next, name)
+  const to = integerParam(end, name)
+  if (from === undefined || to === undefined || to < from || to - from + 1 > maxPlanned) return Either.right(Option.none())
+  return Either.right(Option.some<PagePlan>({
+    count: to - from + 1,
+    request: (index) => {
+      const url = new URL(next)
+      url.searchParams.set(name, String(from + index - 1))
+      return { ...page.request, url: url.toString(), params: {} }
+    },
+    concurrency: options.concurrency ?? 1
+  }))
+}
+
+const integerParam = (url: URL, name: string): number | undefined => {
+  const values = url.searchParams.getAll(name)
+  return values.length === 1 && /^\d{1,15}$/.test(values[0]) ? Number(values[0]) : undefined
+}
+
+/** Planned pages beyond this are fetched one by one: a bogus last link must not plan a billion requests. */
+const maxPlanned = 1_000_000
+
+/** The next page's absolute URL from the page's links; undefined: no next page. */
+const nextUrlOf = (page: Page, options: HeaderLinkOptions): Either.Either<string | undefined, PaginationError> => {
+  const link = linkOf(page, options.linksNextKey)
+  if (link === undefined || link.url === "") return Either.right(undefined)
+  // Relative targets resolve against the URL of the page that carried them (RFC 8288 §3.2).
+  return URL.canParse(link.url, page.url)
+    ? Either.right(new URL(link.url, page.url).toString())
+    : Either.left(new PaginationError({ message: `the Link header's rel="${options.linksNextKey}" target is not a valid URL: ${link.url}` }))
+}
+
 export const make = (options: HeaderLinkOptions): Paginator => ({
   type: "header_link",
   first: (request) => request,
+  plan: (options.concurrency ?? 1) <= 1 || options.stopCondition !== undefined
+    ? undefined
+    : (page) =>
+      Either.flatMap(nextUrlOf(page, options), (next) => (next === undefined ? Either.right(Option.none()) : planFrom(page, next, options))),
   next: (page) => {
     const stop = shouldStop(options.stopCondition, page)
     if (Either.isLeft(stop)) return Either.left(stop.left)
     if (stop.right) return Either.right(Option.none())
-    const link = linkOf(page, options.linksNextKey)
-    if (link === undefined || link.url === "") return Either.right(Option.none())
-    // Relative targets resolve against the URL of the page that carried them (RFC 8288 §3.2).
-    const url = URL.canParse(link.url, page.url) ? new URL(link.url, page.url).toString() : undefined
-    if (url === undefined) {
-      return Either.left(
-        new PaginationError({ message: `the Link header's rel="${options.linksNextKey}" target is not a valid URL: ${link.url}` })
-      )
-    }
+    const url = nextUrlOf(page, options)
+    if (Either.isLeft(url)) return Either.left(url.left)
+    if (url.right === undefined) return Either.right(Option.none())
     // The link carries its own query, so the previous params would be duplicated.
-    return Either.right(Option.some({ ...page.request, url, params: {} }))
+    return Either.right(Option.some({ ...page.request, url: url.right, params: {} }))
   }
 })
