@@ -19,5 +19,6 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: ["bench/bench.ts"], outfile: "build/bench.mjs" }),
-  build({ ...common, entryPoints: ["bench/phases.ts"], outfile: "build/phases.mjs" })
+  build({ ...common, entryPoints: ["bench/phases.ts"], outfile: "build/phases.mjs" }),
+  build({ ...common, entryPoints: ["bench/latency.ts"], outfile: "build/latency.mjs" })
 ])

@@ -5,7 +5,7 @@ import { type ConfigIssue, issue, joinPath } from "./configError.js"
 import { resolveAuth } from "./resolveAuth.js"
 import { notSupported, secret } from "./resolveSupport.js"
 import type { RestApiConfig, RetryConfig } from "./schema.js"
-import { type ClientSpec, defaultMaxRedirects, defaultMaxResponseBytes, defaultRetryPolicy, type RetryPolicy, type SecretInput, type Value } from "./spec.js"
+import { type ClientSpec, defaultMaxConcurrency, defaultMaxRedirects, defaultMaxResponseBytes, defaultRetryPolicy, type RetryPolicy, type SecretInput, type Value } from "./spec.js"
 
 export const resolveClient = (client: RestApiConfig["client"], issues: Array<ConfigIssue>): ClientSpec<SecretInput> => {
   let baseUrl = client.base_url
@@ -37,6 +37,7 @@ export const resolveClient = (client: RestApiConfig["client"], issues: Array<Con
     timeout: Duration.seconds(client.timeout ?? 60),
     maxResponseBytes: client.max_response_bytes ?? defaultMaxResponseBytes,
     maxRedirects: client.max_redirects ?? defaultMaxRedirects,
+    maxConcurrency: client.max_concurrency ?? defaultMaxConcurrency,
     trustedOrigins: (client.trusted_origins ?? []).flatMap((origin, i) => resolveOrigin(origin, `client.trusted_origins[${i}]`, issues)),
     rateLimit: client.rate_limit === undefined ? undefined : {
       requestsPerSecond: client.rate_limit.requests_per_second,

@@ -368,6 +368,8 @@ export const ClientConfig = Schema.Struct({
   max_response_bytes: opt(Schema.Int.pipe(Schema.positive())),
   /** Our extension: redirects followed per request (default 30, as requests); 0 follows none. */
   max_redirects: opt(Schema.Int.pipe(Schema.nonNegative())),
+  /** Ours: requests in flight to the API at once, at most (default 16); the adaptive limit finds what the API takes below it. */
+  max_concurrency: opt(Schema.Int.pipe(Schema.positive())),
   /**
    * Our extension: origins (`https://api2.example.com`) that get the credentials besides
    * `base_url`'s, e.g. a sibling host the API's next links point at.

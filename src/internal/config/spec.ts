@@ -70,9 +70,14 @@ export interface ClientSpec<S> {
   readonly maxResponseBytes: number
   /** Redirects followed per request (`client.max_redirects`, ours). */
   readonly maxRedirects: number
+  /** Requests in flight to the API at once, at most; the adaptive limit stays at or below it (`client.max_concurrency`, ours). */
+  readonly maxConcurrency: number
   /** Origins that get the credentials besides `baseUrl`'s (`client.trusted_origins`, ours). */
   readonly trustedOrigins: ReadonlyArray<string>
 }
+
+/** Requests in flight to one API at most, when the config does not say (`client.max_concurrency`). */
+export const defaultMaxConcurrency = 16
 
 /** Largest response body by default: 64 MiB, far above any page, well below the heap. */
 export const defaultMaxResponseBytes = 64 * 1024 * 1024

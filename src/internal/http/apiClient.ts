@@ -24,8 +24,9 @@ import { classify, type Classified, transportDetail } from "./classify.js"
 import { withLimits } from "./exchangeLimits.js"
 import * as CredentialScope from "./credentialScope.js"
 import { withCredentials } from "./credentialScope.js"
-import { withRateLimit, withRetry } from "./middleware.js"
+import { withConcurrencyLimit, withRateLimit, withRetry } from "./middleware.js"
 import * as RateLimit from "./rateLimit.js"
+import * as AdaptiveConcurrency from "./adaptiveConcurrency.js"
 import * as Redact from "./redact.js"
 import { followRedirects } from "./redirects.js"
 import { withRequestLog } from "./requestLog.js"
@@ -118,6 +119,17 @@ const reasonOf = (error: Classified): ApiErrorReason => {
 /** A request as described in messages: with what auth puts on the wire (an api_key in the query). */
 type Describe = (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
 
+/**
+ * One line at the end of a source's run when the API pushed back or more than one request was
+ * in flight: the concurrency reached and the throttles met (the summary's, issue 14).
+ */
+const reportConcurrency = (baseUrl: string, stats: AdaptiveConcurrency.ConcurrencyStats) => {
+  if (stats.reached <= 1 && stats.throttles === 0) return Effect.void
+  const host = URL.canParse(baseUrl) ? new URL(baseUrl).host : baseUrl
+  const pushed = stats.throttles === 0 ? "no throttles" : `${stats.throttles} throttled response(s) (429/503 or a low rate-limit budget)`
+  return Effect.logInfo(`${host}: up to ${stats.reached} request(s) in flight (limit ${stats.limit} at the end), ${pushed}`)
+}
+
 /** The client of one source: an HttpClient per resource (auth and response actions differ). */
 export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
@@ -130,6 +142,9 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       withLimits({ timeout: config.timeout, maxBodyBytes: config.maxResponseBytes })
     )
     const limiter = yield* RateLimit.make(config.rateLimit)
+    // One adaptive limit for the whole source: every resource's requests go to the same API.
+    const concurrency = AdaptiveConcurrency.make(config.maxConcurrency)
+    yield* Effect.addFinalizer(() => reportConcurrency(config.baseUrl, concurrency.stats()))
     // One authenticator for the client and one per endpoint override, made once, so an
     // OAuth2 token is fetched once and shared by every resource that uses it.
     const clientAuth = config.auth === undefined ? undefined : yield* Auth.makeAuthenticator(config.auth, redactor.learn)
@@ -163,7 +178,9 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       const logged = logRequests ? hops.pipe(withRequestLog({ resource: resource.name, url })) : hops
       // Traced, each attempt is a span (rate-limit waits are the page's, not the attempt's).
       const signed = traced ? logged.pipe(instrumentAttempts(resource.name, url)) : logged
-      const limited = limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))
+      const limited = (limiter === RateLimit.unlimited ? signed : signed.pipe(withRateLimit(limiter))).pipe(
+        withConcurrencyLimit(concurrency)
+      )
       return limited.pipe(
         classify({ retryStatus: config.retry.statusCodes, actions: resource.responseActions }),
         withRetry(config.retry, `resource '${resource.name}'`, {

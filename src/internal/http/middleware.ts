@@ -3,6 +3,7 @@
  * (exchangeLimits.ts) and `classify` (classify.ts). Each is a plain `HttpClient => HttpClient`,
  * so a user's own HttpClient gets exactly the same behaviour.
  */
+import type { ConcurrencyLimit } from "./adaptiveConcurrency.js"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -24,6 +25,11 @@ export const withRateLimit = (limiter: RateLimiter) =>
     client,
     (exchange) => Effect.zipRight(limiter.acquire, Effect.tap(exchange, (response) => limiter.observe(response.headers)))
   )
+
+/** Each attempt takes one of the client's adaptive slots for its exchange (not for retry waits). */
+export const withConcurrencyLimit = (limit: ConcurrencyLimit) =>
+<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+  HttpClient.transformResponse(client, limit.around)
 
 /** The same failure, saying how many attempts the request took. */
 const withAttempts = <E>(error: E, attempts: number): E | Classified => {
