@@ -32,6 +32,8 @@ const logsOf = (script: ReadonlyArray<Reply>, level: LogLevel.LogLevel, seconds:
   Effect.gen(function*() {
     const lines: Array<Line> = []
     const capture = Logger.make(({ annotations, logLevel, message }) => {
+      // The source's closing line about requests in flight is the adaptive limit's (AdaptiveConcurrency.test.ts).
+      if (String(message).includes("request(s) in flight")) return
       lines.push({
         level: logLevel.label,
         message: Array.isArray(message) ? message.join(" ") : String(message),
