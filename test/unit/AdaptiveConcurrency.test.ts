@@ -51,9 +51,10 @@ describe("adaptive concurrency", () => {
       const api = server(1000)
       const limit = AdaptiveConcurrency.make(16)
       yield* Effect.forEach(Array.from({ length: 8 }), () => limit.around(api.exchange()), { concurrency: 8, discard: true })
-      expect(limit.stats().limit).toBe(9)
+      // Slow start: one more per good response until the first push-back.
+      expect(limit.stats().limit).toBe(16)
       yield* limit.around(api.exchange({ "x-ratelimit-remaining": "3", "x-ratelimit-limit": "5000" }))
-      expect(limit.stats()).toMatchObject({ limit: 4, throttles: 1 })
+      expect(limit.stats()).toMatchObject({ limit: 8, throttles: 1 })
     }))
 
   it.effect("max_concurrency 1 sends one request at a time", () =>

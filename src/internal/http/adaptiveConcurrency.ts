@@ -1,7 +1,8 @@
 /**
  * How many requests one API client keeps in flight, found the way TCP finds its window
- * (additive increase, multiplicative decrease): the limit grows by one per limit's worth of
- * good responses, and halves when the API pushes back: a 429 or 503, or rate-limit headers
+ * (additive increase, multiplicative decrease): the limit doubles per round trip until the API
+ * first pushes back (slow start), then grows by one per limit's worth of good responses, and
+ * halves when the API pushes back: a 429 or 503, or rate-limit headers
  * (`RateLimit-Remaining`, `X-RateLimit-Remaining`) saying the budget runs low. It starts at 8
  * and never exceeds `client.max_concurrency`.
  *
@@ -107,7 +108,9 @@ export const make = (maxConcurrency: number): ConcurrencyLimit => {
             epoch++
           }
         } else if (exit.value.status < 400) {
-          const step = 1 / Math.floor(limit)
+          // Until the API first pushes back, one more per good response (TCP's slow start:
+          // doubling per round trip); after that, one more per round of good responses.
+          const step = throttles === 0 ? 1 : 1 / Math.floor(limit)
           limit = Math.min(max, limit + (limit < capacity ? step : step / 10))
         }
       }
