@@ -19,6 +19,7 @@ import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
+import { dashboardCommands } from "./dashboardCommand.js"
 import { showsInfo } from "./logging.js"
 import { queryCommands } from "./queryCommands.js"
 import { resetCommands } from "./resetCommands.js"
@@ -264,7 +265,8 @@ export const subcommands = [
   withCommonOptions(demoCommand),
   ...stateCommands,
   ...resetCommands,
-  ...queryCommands
+  ...queryCommands,
+  ...dashboardCommands
 ] as const
 
 export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"
