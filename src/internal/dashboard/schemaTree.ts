@@ -70,7 +70,13 @@ export const schemaTree = (
       const root = resources.find((r) => r.name === load.resource)?.table
       if (root !== undefined && load.schemaVersion !== undefined) versionOf.set(root, load.schemaVersion)
     }
-    const roots = schemas.filter((t) => t.parent === undefined && !systemTableNames.has(t.name)).map((t) => t.name).sort()
+    // The config's order, then tables no configured resource writes.
+    const rank = (name: string) => {
+      const i = resources.findIndex((r) => r.table === name)
+      return i === -1 ? resources.length : i
+    }
+    const roots = schemas.filter((t) => t.parent === undefined && !systemTableNames.has(t.name)).map((t) => t.name)
+      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     const tables = roots.map((name): RootTable => ({
       ...node(name),
       resource: byTable.get(name) ?? null,

@@ -23,11 +23,11 @@ function fmtSeconds(s) { return s < 10 ? s.toFixed(2) + " s" : s.toFixed(1) + " 
 function drawTimeline(run) {
   var rows = run.resources.filter(function (r) { return ms(r.started_at) !== undefined; });
   if (rows.length === 0) return null;
-  var start = ms(run.started_at);
+  // From the first resource's start: the run's own start adds config loading and connecting.
+  var start;
   rows.forEach(function (r) { if (start === undefined || ms(r.started_at) < start) start = ms(r.started_at); });
   var end = start;
   rows.forEach(function (r) { [r.finished_at, r.fetched_at, r.first_page_at].forEach(function (t) { if (ms(t) > end) end = ms(t); }); });
-  if (ms(run.finished_at) > end) end = ms(run.finished_at);
   var span = Math.max(1, end - start);
   var left = 150, width = 640, rowH = 26, top = 8;
   var svg = svgEl("svg", { width: left + width + 20, height: top + rows.length * rowH + 30, "class": "timeline", role: "img" });

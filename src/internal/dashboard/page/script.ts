@@ -138,6 +138,7 @@ function runQuery(event) {
   event.preventDefault();
   var errorBox = document.getElementById("query-error");
   errorBox.hidden = true;
+  document.getElementById("query-result").replaceChildren();
   fetch("/api/query", { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ sql: document.getElementById("query-sql").value }) })
     .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
     .then(function (r) {
