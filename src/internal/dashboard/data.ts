@@ -173,7 +173,12 @@ export const runQuery = (
     })),
     Effect.mapError((e) =>
       new DashboardError({ reason: e.reason === "Connect" ? "Unavailable" : "BadRequest", message: e.message })
-    )
+    ),
+    // The embedded database (PGlite) ignores statement_timeout: the answer, at least, does not wait for it.
+    Effect.timeoutFail({
+      duration: (options.timeoutMillis ?? 10_000) + 2_000,
+      onTimeout: () => new DashboardError({ reason: "BadRequest", message: "the statement ran past its time limit" })
+    })
   )
 
 /** How many schema versions the dataset recorded (none before its first load). */
