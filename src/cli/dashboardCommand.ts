@@ -55,7 +55,8 @@ const dashboardCommand = Command.make(
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
-    "serve a local web dashboard of a config's dataset (loads, timings, schema, state, data, read-only SQL), printing its URL"
+    "serve a local web dashboard of a config's dataset (loads, timings, schema, state, data, read-only SQL) on 127.0.0.1 " +
+      "until Ctrl-C, printing its URL; on the embedded database it holds --data-dir's lock while it runs (a run there waits)"
   )
 )
 

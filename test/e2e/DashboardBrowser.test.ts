@@ -90,13 +90,13 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
       await browser.page.setViewportSize({ width: 1280, height: 900 })
       await browser.page.goto(dashboard.url)
       await browser.page.locator("body[data-ready=true]").waitFor({ state: "attached", timeout: 30_000 })
-    })
+    }, 240_000)
     afterAll(async () => {
       await browser?.close()
       if (dashboard !== undefined) expect(await stop(dashboard.child)).toBe(130)
       await api.close()
       await rm(dir, { recursive: true, force: true })
-    })
+    }, 60_000)
 
     it("Overview: every resource's last run, and the last run's timeline", async () => {
       const page = browser!.page

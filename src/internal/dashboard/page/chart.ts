@@ -30,7 +30,7 @@ function drawTimeline(run) {
   rows.forEach(function (r) { [r.finished_at, r.fetched_at, r.first_page_at].forEach(function (t) { if (ms(t) > end) end = ms(t); }); });
   var span = Math.max(1, end - start);
   var left = 150, width = 640, rowH = 26, top = 8;
-  var svg = svgEl("svg", { width: left + width + 20, height: top + rows.length * rowH + 30, "class": "timeline", role: "img" });
+  var svg = svgEl("svg", { width: left + width + 60, height: top + rows.length * rowH + 30, "class": "timeline", role: "img" });
   var x = function (t) { return left + ((t - start) / span) * width; };
   rows.forEach(function (r, i) {
     var y = top + i * rowH;
