@@ -111,5 +111,7 @@ it("the guards: a Host of ours (IPv6 too), no Host refused, a cross-site POST re
   const allowed = new Set(["localhost", "127.0.0.1", "[::1]"])
   expect(refusal({ method: "GET", headers: { host: "[::1]:8080" } }, allowed)).toBeUndefined()
   expect(refusal({ method: "GET", headers: {} }, allowed)).toBeDefined()
+  expect(refusal({ method: "GET", headers: { host: "192.168.1.5:8080" } }, allowed)).toBeUndefined()
+  expect(refusal({ method: "GET", headers: { host: "rebind.attacker.example:8080" } }, allowed)).toBeDefined()
   expect(refusal({ method: "POST", headers: { host: "127.0.0.1:1", "content-type": "application/json", "sec-fetch-site": "cross-site" } }, allowed)).toBeDefined()
 })

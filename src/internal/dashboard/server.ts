@@ -58,13 +58,21 @@ export const hostName = (header: string): string => {
   return colon === -1 ? h : h.slice(0, colon)
 }
 
+/**
+ * An IP address as Host (`192.168.1.5`, `[fe80::1]`): DNS rebinding needs a name, so an address
+ * is safe, and `--host 0.0.0.0` is reached by the machine's addresses.
+ */
+const isAddress = (name: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || /^\[[0-9a-f:.]+\]$/.test(name)
+
 /** Why a request is refused before routing (a foreign Host, a cross-origin POST), or undefined. */
 export const refusal = (
   request: { readonly method: string; readonly headers: Readonly<Record<string, string | undefined>> },
   allowed: ReadonlySet<string>
 ): string | undefined => {
   const host = request.headers["host"]
-  if (host === undefined || !allowed.has(hostName(host))) return "this dashboard answers only requests to its own host (Host header refused)"
+  if (host === undefined || !(allowed.has(hostName(host)) || isAddress(hostName(host)))) {
+    return "this dashboard answers only requests to its own host (Host header refused)"
+  }
   if (request.method === "GET" || request.method === "HEAD") return undefined
   const origin = request.headers["origin"]
   if (origin !== undefined) {
