@@ -185,7 +185,7 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
       await shot("data")
     })
 
-    it("refuses a foreign Host (DNS rebinding) and a cross-origin POST", async () => {
+    it("refuses a foreign Host (DNS rebinding) and a cross-origin POST; no secret in any answer", async () => {
       const url = new URL(dashboard!.url)
       const evilHost = await rawRequest(url, { path: "/api/state", headers: { host: "evil.example" } })
       expect(evilHost.status).toBe(403)
@@ -204,6 +204,12 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
       })
       expect(form.status).toBe(403)
       expect(browser!.console.filter((line) => line.startsWith("pageerror"))).toEqual([])
+      // No secret anywhere: neither the API key nor the wrong one the failed run sent.
+      for (const endpoint of ["/", "/api/overview", "/api/history", "/api/schema", "/api/state", "/api/tables/_rc_runs?limit=100"]) {
+        const body = (await rawRequest(url, { path: endpoint, headers: { host: url.host } })).body
+        expect(body, endpoint).not.toContain(OPS_TOKEN)
+        expect(body, endpoint).not.toContain("wrong-token")
+      }
     })
   }
 )
