@@ -108,7 +108,7 @@ function findPackages(dir, name, found = []) {
 
 const consumerTs = `import { Effect, Layer, Schema, Stream } from "effect"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiConfig, Telemetry, Testing, UndiciHttpClient } from "effect-rest-connector"
+import { ApiClient, Dashboard, Embedded, Operations, Pipeline, Postgres, RestApiConfig, Telemetry, Testing, UndiciHttpClient } from "effect-rest-connector"
 import * as OpenTelemetry from "effect-rest-connector/OpenTelemetry"
 import { defineConfig, make, type RecordOf } from "effect-rest-connector/RestApiSource"
 
@@ -153,6 +153,7 @@ export const traced: Effect.Effect<number, unknown> = main.pipe(
   Effect.provide(OpenTelemetry.layer({ endpoint: "http://127.0.0.1:4318", protocol: "http/json" }).pipe(Layer.provide(FetchHttpClient.layer)))
 )
 export const ownTracer: Effect.Effect<number, unknown> = main.pipe(Effect.provide(Telemetry.layer))
+export const dashboardUrl = Effect.scoped(Effect.map(Dashboard.serve({ dataset: "consumer", resources: [] }), (served) => served.url))
 export { parentName }
 `
 
@@ -170,7 +171,7 @@ const { port1, port2 } = new MessageChannel()
 const loaded = []
 port1.on("message", (url) => loaded.push(url))
 register("./hooks.mjs", { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] })
-for (const m of ["effect-rest-connector", "effect-rest-connector/RestApiSource", "effect-rest-connector/Embedded", "effect-rest-connector/Operations", "effect-rest-connector/Testing", "effect-rest-connector/Telemetry"]) await import(m)
+for (const m of ["effect-rest-connector", "effect-rest-connector/RestApiSource", "effect-rest-connector/Embedded", "effect-rest-connector/Operations", "effect-rest-connector/Dashboard", "effect-rest-connector/Testing", "effect-rest-connector/Telemetry"]) await import(m)
 await new Promise((resolve) => setTimeout(resolve, 200))
 port1.close()
 if (!loaded.some((u) => u.includes("/effect-rest-connector/dist/index.js"))) { console.error("the load hook saw nothing"); process.exit(1) }
@@ -183,7 +184,7 @@ const consumerMjs = `import { createServer } from "node:http"
 import { Effect, Layer, Stream, Schema, Chunk } from "effect"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { ApiClient, Embedded, Operations, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
+import { ApiClient, Dashboard, Embedded, Operations, Pipeline, Postgres, RestApiSource, UndiciHttpClient } from "effect-rest-connector"
 import * as OpenTelemetry from "effect-rest-connector/OpenTelemetry"
 
 // A loopback API: 3 pages of users, cursor-paged, each user with two posts.
@@ -241,6 +242,10 @@ const program = Effect.gen(function* () {
   const counted = Operations.rowObjects(yield* Operations.query("consumer", "SELECT count(*)::int AS n FROM users"))
   if (counted[0].n !== 7) throw new Error("unexpected query result: " + JSON.stringify(counted))
   if (history.total !== 2 || history.loads.find((l) => l.resource === "users")?.rowsPerTable.users !== 7) throw new Error("unexpected loads: " + JSON.stringify(history))
+  // The dashboard served from this program, over its own database layer.
+  const tree = yield* Effect.scoped(Effect.flatMap(Dashboard.serve({ dataset: "consumer", resources: [] }), (served) =>
+    Effect.promise(() => fetch(served.url + "api/schema").then((r) => r.json()))))
+  if (!tree.tables.some((t) => t.name === "users" && t.children.some((c) => c.name === "users__tags"))) throw new Error("unexpected dashboard schema: " + JSON.stringify(tree))
   console.log("consumer ok: " + u.n + " users, " + t.n + " tags, " + p.n + " posts, " + spanNames.length + " spans sent over OTLP")
 })
 

@@ -104,3 +104,10 @@ export * as Testing from "./Testing.js"
  * @since 0.1.0
  */
 export * as Telemetry from "./Telemetry.js"
+
+/**
+ * A local web dashboard of a dataset: runs, load history, schema, state, data, read-only SQL.
+ *
+ * @since 0.1.0
+ */
+export * as Dashboard from "./Dashboard.js"

@@ -19,6 +19,7 @@ import type { ResourceProgress } from "../internal/pipeline/progress.js"
 import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
+import { dashboardCommands } from "./dashboardCommand.js"
 import { showsInfo } from "./logging.js"
 import { queryCommands } from "./queryCommands.js"
 import { resetCommands } from "./resetCommands.js"
@@ -92,22 +93,37 @@ const runPipeline = (options: {
     }
     const where = options.databaseUrl === undefined ? `embedded database in ${options.dataDir}` : "Postgres server"
     yield* Effect.logInfo(`loading ${out.resources.length} resource(s) into dataset '${options.dataset}' (${where})`)
-    const info = yield* Pipeline.run(source, {
-      dataset: options.dataset,
-      resources: options.resources,
-      fullRefresh: options.fullRefresh,
-      concurrency: options.concurrency
+    // Whether a document was printed already (a failure may come from the run, or from the storage layer under it).
+    let reported = false
+    const onFailure = (error: unknown) =>
+      Effect.tap(RunOutput.failed(out, error), () => {
+        reported = true
+      })
+    const { info, report } = yield* Effect.gen(function*() {
+      const info = yield* Pipeline.run(source, {
+        dataset: options.dataset,
+        resources: options.resources,
+        fullRefresh: options.fullRefresh,
+        concurrency: options.concurrency
+      }).pipe(
+        Effect.provide(Layer.mergeAll(apiLayer, stderrProgress(1000, seen))),
+        // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
+        Effect.onInterrupt(() => Effect.flatMap(RunOutput.interrupted(out), (report) => RunOutput.keep(out, report))),
+        Effect.tapError((error) =>
+          error instanceof UnknownResourceError ? Effect.void : Effect.flatMap(onFailure(error), (report) => RunOutput.keep(out, report))
+        )
+      )
+      const report = yield* RunOutput.finishedReport(out, info)
+      yield* RunOutput.keep(out, report)
+      return { info, report }
     }).pipe(
-      Effect.provide(
-        Layer.mergeAll(storageLayer(options), apiLayer, stderrProgress(1000, seen))
-      ),
+      // The database is there until the report is kept.
+      Effect.provide(storageLayer(options)),
       // Closed with the run: its last spans and metrics are sent before the summary.
       withTelemetry(options.otel ?? Option.none()),
-      // Interruption runs the loads' finalizers first (rollback, staging dropped); then this.
-      Effect.onInterrupt(() => RunOutput.interrupted(out)),
-      Effect.tapError((error) => (error instanceof UnknownResourceError ? Effect.void : RunOutput.failed(out, error)))
+      Effect.tapError((error) => (error instanceof UnknownResourceError || reported ? Effect.void : onFailure(error)))
     )
-    yield* RunOutput.finished(out, info)
+    yield* RunOutput.finished(out, info, report)
     if (info.failed) return yield* Effect.fail(new CommandFailed("some resources failed"))
     return info
   })
@@ -249,7 +265,8 @@ export const subcommands = [
   withCommonOptions(demoCommand),
   ...stateCommands,
   ...resetCommands,
-  ...queryCommands
+  ...queryCommands,
+  ...dashboardCommands
 ] as const
 
 export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"

@@ -2,6 +2,7 @@
  * The pieces the CLI (and tests that drive it) put together: a source from a config file,
  * and the storage layer for a database URL or the embedded database.
  */
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Duration, Effect, Layer } from "effect"
 import type { ConfigError } from "../internal/config/configError.js"
@@ -51,15 +52,20 @@ export interface StorageOptions {
   readonly waitTimeout?: number | undefined
 }
 
-/** The Destination over a Postgres server or the embedded database. */
-export const storageLayer = (options: StorageOptions): Layer.Layer<Destination, SqlError> =>
-  options.databaseUrl === undefined
-    ? PostgresDestination.layer.pipe(Layer.provide(Embedded.layer({
-      dataDir: options.dataDir ?? ".rest-connector",
-      waitTimeout: Duration.seconds(options.waitTimeout ?? 300)
-    })))
-    : // A server: one pool for queries and COPY, which stages the rows.
-      PostgresDestination.layer.pipe(Layer.provide(PgPool.layerPool({ url: options.databaseUrl })))
+/**
+ * The Destination over a Postgres server or the embedded database, and the `SqlClient` under it
+ * (the run keeps its report in the dataset through it).
+ */
+export const storageLayer = (options: StorageOptions): Layer.Layer<Destination | SqlClient.SqlClient, SqlError> =>
+  PostgresDestination.layer.pipe(Layer.provideMerge(
+    options.databaseUrl === undefined
+      ? Embedded.layer({
+        dataDir: options.dataDir ?? ".rest-connector",
+        waitTimeout: Duration.seconds(options.waitTimeout ?? 300)
+      })
+      : // A server: one pool for queries and COPY, which stages the rows.
+        PgPool.layerPool({ url: options.databaseUrl })
+  ))
 
 /** The requests of a run: one ApiClient over our undici transport, built once per command. */
 export const apiLayer: Layer.Layer<ApiClient.ApiClient> = ApiClient.layer.pipe(Layer.provide(UndiciHttpClient.layer))

@@ -74,14 +74,14 @@ const host = Options.text("host").pipe(
   Options.withDescription("the loopback address to listen on (default: 127.0.0.1)"),
   Options.withDefault("127.0.0.1")
 )
-const port = Options.integer("port").pipe(
+export const port = Options.integer("port").pipe(
   Options.withDescription("the port to listen on; 0 picks a free one (default: 0)"),
   Options.filterMap((n) => (n >= 0 && n <= 65535 ? Option.some(n) : Option.none()), "--port must be 0 to 65535"),
   Options.withDefault(0)
 )
 
 /** The server has no authentication: loopback only. */
-const isLoopback = (address: string): boolean => /^127(\.\d{1,3}){3}$/.test(address) || address === "::1" || address === "localhost"
+export const isLoopback = (address: string): boolean => /^127(\.\d{1,3}){3}$/.test(address) || address === "::1" || address === "localhost"
 
 const serveFailed = (e: SqlError) =>
   new Error(`${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`)

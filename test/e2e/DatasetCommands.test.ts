@@ -15,31 +15,11 @@ import * as path from "node:path"
 import { type DemoApi, startDemoApi } from "../../src/cli/demo/demoApi.js"
 import * as Embedded from "../../src/internal/load/embedded.js"
 import { uniqueDatasetName } from "../support/database.js"
+import { incremental, opsConfig } from "../support/opsDataset.js"
 import { type CliResult, hasPsql, hasScript, onTerminal, repoRoot, runCli } from "../support/runCli.js"
 
 const TOKEN = "tok-ops-5d1e"
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
-
-const paginator = { type: "cursor", limit: 50, cursor_param: "next", stop_condition: "{{ response.get('hasNext', {}) == False }}" }
-const incremental = { cursor_path: "updatedAt", initial_value: "2000-01-01T00:00:00Z" }
-
-/** Links, snippets (an incremental cursor) and reports per link (a cursor per parent record). */
-const opsConfig = (baseUrl: string) => ({
-  client: {
-    base_url: baseUrl,
-    auth: { type: "api_key", name: "X-API-Token", api_key: { secret: "ANALYTICS_API_KEY" }, location: "header" }
-  },
-  resource_defaults: { primary_key: "id", write_disposition: "merge", endpoint: { paginator } },
-  resources: [
-    { name: "links", endpoint: { path: "/appointmentlinks/me", data_selector: "data" } },
-    { name: "snippets", endpoint: { path: "/codesnippets", data_selector: "results", incremental } },
-    {
-      name: "link_reports",
-      write_disposition: "append",
-      endpoint: { path: "/insightsreports", data_selector: "results", params: { owner: "{resources.links.id}" }, incremental }
-    }
-  ]
-})
 
 const targets = [
   { name: "embedded database", server: false },

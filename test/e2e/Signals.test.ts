@@ -102,8 +102,10 @@ describe("signals", () => {
         [dataset, `${dataset}_staging`]
       )
       const fast = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM "${dataset}".fast`)
+      // The run's report, kept when the signal stopped it.
+      const runs = yield* sql.unsafe<{ doc: string }>(`SELECT document::text AS doc FROM "${dataset}"._rc_runs ORDER BY id`)
       yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE; DROP SCHEMA IF EXISTS "${dataset}_staging" CASCADE`)
-      return { tables: tables.map((t) => `${t.schema}.${t.name}`), fastRows: fast[0]?.n }
+      return { tables: tables.map((t) => `${t.schema}.${t.name}`), fastRows: fast[0]?.n, runs: runs.map((r): unknown => JSON.parse(r.doc)) }
     }).pipe(
       Effect.provide(Embedded.databaseLayer({ databaseUrl: serverUrl, dataDir: serverUrl === undefined ? path.join(dir, dataset) : undefined })),
       Effect.runPromise
@@ -135,7 +137,7 @@ describe("signals", () => {
       { resource: "fast", status: "committed", rows: 2, tables: { fast: 2 } },
       { resource: "slow", status: "interrupted", rows: 0, tables: {} }
     ])
-    await stored(dataset)
+    expect((await stored(dataset)).runs).toEqual([JSON.parse(outcome.stdout)])
   })
 
   it("a second SIGINT exits at once with 130", async () => {

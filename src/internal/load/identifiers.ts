@@ -65,6 +65,8 @@ export const SystemTables = {
   tables: "_rc_tables",
   /** Which source key each column holds (see columnSources.ts). */
   columns: "_rc_columns",
+  /** Each CLI run's report (`run --json`'s document), see pipeline/runDocuments.ts. */
+  runs: "_rc_runs",
   /** Staging tables and the resource load that owns each, so leftovers can be found. */
   stagingRegistry: "_rc_staging_tables"
 } as const
@@ -75,7 +77,8 @@ export const systemTableNames: ReadonlySet<string> = new Set([
   SystemTables.state,
   SystemTables.version,
   SystemTables.tables,
-  SystemTables.columns
+  SystemTables.columns,
+  SystemTables.runs
 ])
 
 /** The column of `_rc_tables` with a child table's source key (added after the table was). */

@@ -37,6 +37,15 @@ export interface QueryResult {
   readonly rows: ReadonlyArray<ReadonlyArray<string | null>>
   /** The statement's command tag word (`SELECT`, `SHOW`, `EXPLAIN`...). */
   readonly command: string
+  /** More rows came than `maxRows` let through (only with `maxRows`). */
+  readonly truncated?: boolean | undefined
+}
+
+export interface QueryOptions {
+  /** Cancel the statement after this long (Postgres' `statement_timeout`; default none). */
+  readonly timeoutMillis?: number | undefined
+  /** Keep at most this many rows of the result (default all). */
+  readonly maxRows?: number | undefined
 }
 
 /** The settings of `client`'s connections, for a session of our own. */
@@ -73,7 +82,8 @@ const extended = (text: string): pg.QueryArrayConfig & { readonly queryMode: "ex
 /** Runs one statement read-only in `dataset` (see the module comment). */
 export const readOnlyQuery = (
   dataset: string,
-  statement: string
+  statement: string,
+  options: QueryOptions = {}
 ): Effect.Effect<QueryResult, QueryError, PgClient.PgClient> =>
   Effect.gen(function*() {
     const client = yield* PgClient.PgClient
@@ -96,11 +106,16 @@ export const readOnlyQuery = (
         try {
           // Parameters, not text: the dataset name is data here. Transaction-local, as is the rest.
           await session.query("SELECT set_config('search_path', $1, true)", [`"${dataset.replaceAll("\"", "\"\"")}", public`])
+          if (options.timeoutMillis !== undefined) {
+            await session.query("SELECT set_config('statement_timeout', $1, true)", [String(Math.max(1, Math.floor(options.timeoutMillis)))])
+          }
           const result = await session.query<Array<string | null>>(extended(statement))
+          const max = options.maxRows
           return {
             columns: result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })),
-            rows: result.rows,
-            command: result.command ?? ""
+            rows: max === undefined ? result.rows : result.rows.slice(0, max),
+            command: result.command ?? "",
+            ...(max === undefined ? {} : { truncated: result.rows.length > max })
           }
         } finally {
           await session.query("ROLLBACK").catch(() => undefined)

@@ -44,6 +44,14 @@ export class ParentFailed extends Data.TaggedError("ParentFailed")<{ readonly re
   }
 }
 
+/** When a resource's load started, got its first page, ended its fetching, and committed or failed (epoch ms). */
+export interface ResourceTimes {
+  readonly startedMillis: number
+  readonly firstPageMillis: number | undefined
+  readonly fetchedMillis: number | undefined
+  readonly finishedMillis: number
+}
+
 export interface ResourceLoadInfo {
   readonly resource: string
   readonly table: string
@@ -59,6 +67,8 @@ export interface ResourceLoadInfo {
   readonly replacedNuls: number
   readonly seconds: number
   readonly error?: ResourceError | undefined
+  /** Its timeline (absent when it failed before it started). */
+  readonly times?: ResourceTimes | undefined
 }
 
 export interface LoadInfo {

@@ -15,7 +15,7 @@ import { ApiClient } from "../http/apiClient.js"
 import type { Destination, DestinationError, LoadResult } from "../load/destination.js"
 import type * as Normalizer from "../normalize/normalizer.js"
 import { describeThrown } from "../thrown.js"
-import { ParentFailed, type ResourceError, type ResourceLoadInfo, tableNameOf, UnexpectedError } from "./loadInfo.js"
+import { ParentFailed, type ResourceError, type ResourceLoadInfo, type ResourceTimes, tableNameOf, UnexpectedError } from "./loadInfo.js"
 import { makeNode } from "./resourceNode.js"
 import type { Counters, Node, Resource, RunContext } from "./runContext.js"
 import * as Telemetry from "../telemetry/runTelemetry.js"
@@ -25,8 +25,28 @@ const countPage = (context: RunContext, node: Node) => (page: ResourcePage<unkno
   node.counters.requests += page.attempts
   node.counters.retries += page.attempts - 1
   if (node.telemetry !== undefined) Telemetry.countRecords(node.telemetry, page.records.length)
-  return context.report(node, "running")
+  if (node.milestones.firstPageMillis !== undefined) return context.report(node, "running")
+  // Once per resource: the clock is not read on every page.
+  return Effect.zipRight(
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      node.milestones.firstPageMillis ??= now
+    }),
+    context.report(node, "running")
+  )
 }
+
+/** The tree's streams have ended: every node fetched what it will. */
+const markFetched = (node: Node, now: number): void => {
+  node.milestones.fetchedMillis ??= now
+  for (const child of node.children) markFetched(child, now)
+}
+
+const timesOf = (node: Node, now: number): ResourceTimes => ({
+  startedMillis: node.startedMillis,
+  firstPageMillis: node.milestones.firstPageMillis,
+  fetchedMillis: node.milestones.fetchedMillis,
+  finishedMillis: now
+})
 
 const countFailure = (node: Node, error: ResourceError) => {
   if (error._tag === "ApiError") {
@@ -168,6 +188,7 @@ const attemptTree = (
         countFailure(tree, rootRun.left)
         tree.failure = rootRun.left
       }
+      markFetched(tree, yield* Clock.currentTimeMillis)
       const lostBefore = mayRetry ? findLost(tree) : undefined
       if (lostBefore !== undefined) return lost(lostBefore.resource, lostBefore.error)
 
@@ -213,9 +234,10 @@ const attemptTree = (
                   status: "committed",
                   rowsPerTable: result?.rowsPerTable ?? {},
                   ...node.counters,
-                  seconds: (now - node.startedMillis) / 1000
+                  seconds: (now - node.startedMillis) / 1000,
+                  times: timesOf(node, now)
                 }
-                : failedInfo(node.resource, node.table, node.counters, node.startedMillis, now, node.failure)
+                : { ...failedInfo(node.resource, node.table, node.counters, node.startedMillis, now, node.failure), times: timesOf(node, now) }
             )
           }
           const failedHere = node.failure === undefined ? ancestorFailed : ancestorFailed ?? node.resource.name

@@ -101,7 +101,10 @@ const runWithBudgets = (
           state,
           loadId,
           rowsPerTable,
-          error: node.failure?.message
+          error: node.failure?.message,
+          startedMillis: node.startedMillis,
+          firstPageMillis: node.milestones.firstPageMillis,
+          fetchedMillis: node.milestones.fetchedMillis
         })
       )
     const context: RunContext = { source, options, loadId, stored, loaded, needed, byName, telemetry, report }

@@ -19,6 +19,10 @@ export interface ResourceProgress {
   readonly rowsPerTable?: Readonly<Record<string, number>> | undefined
   /** Why the resource failed, once it has (not redacted: the reporter redacts what it prints). */
   readonly error?: string | undefined
+  /** When it started, got its first page and ended its fetching (epoch ms; the run report's timeline). */
+  readonly startedMillis?: number | undefined
+  readonly firstPageMillis?: number | undefined
+  readonly fetchedMillis?: number | undefined
 }
 
 export class Progress extends Context.Tag("effect-rest-connector/Progress")<Progress, {

@@ -89,9 +89,9 @@ const buildNode = (
     }
 
     if (!context.loaded.has(resource.name)) {
-      return { resource, table, counters, startedMillis, children, write: undefined, finish: undefined, incrementalFor, rootRuns, state, telemetry, failure: undefined }
+      return { resource, table, counters, startedMillis, milestones: { firstPageMillis: undefined, fetchedMillis: undefined }, children, write: undefined, finish: undefined, incrementalFor, rootRuns, state, telemetry, failure: undefined }
     }
     const current = waited ? { ...context, stored: yield* destination.storedTables(options.dataset) } : context
     const { write, finish } = yield* openWriters(current, resource, table, counters, startedMillis, state)
-    return { resource, table, counters, startedMillis, children, write, finish, incrementalFor, rootRuns, state, telemetry, failure: undefined }
+    return { resource, table, counters, startedMillis, milestones: { firstPageMillis: undefined, fetchedMillis: undefined }, children, write, finish, incrementalFor, rootRuns, state, telemetry, failure: undefined }
   })

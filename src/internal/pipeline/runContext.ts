@@ -42,12 +42,21 @@ export interface Counters {
   replacedNuls: number
 }
 
+/** When a resource's fetching reached its milestones (for the run report's timeline). */
+export interface Milestones {
+  /** When its first page arrived. */
+  firstPageMillis: number | undefined
+  /** When its stream (its tree's root stream, which feeds it) ended. */
+  fetchedMillis: number | undefined
+}
+
 /** A resource's part in a tree run. */
 export interface Node {
   readonly resource: Resource
   readonly table: string
   readonly counters: Counters
   readonly startedMillis: number
+  readonly milestones: Milestones
   readonly children: ReadonlyArray<Node>
   /** Adds records to the load (undefined when the resource only feeds its children). */
   readonly write: ((records: ReadonlyArray<unknown>) => Effect.Effect<void, Normalizer.NormalizeError | DestinationError>) | undefined

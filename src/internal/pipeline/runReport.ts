@@ -11,6 +11,8 @@ import type { ResourceProgress } from "./progress.js"
 const described = <A, I>(schema: Schema.Schema<A, I>, description: string): Schema.Schema<A, I> =>
   schema.annotations({ description })
 const count = (description: string) => described(Schema.Number, description)
+// Added after version 1 shipped, so optional: documents without them stay valid.
+const instant = (description: string) => Schema.optional(described(Schema.String, `${description} (ISO 8601, UTC)`))
 
 export const ResourceStatus = described(
   Schema.Literal("committed", "failed", "interrupted", "not started"),
@@ -32,7 +34,11 @@ export const ResourceReport = Schema.Struct({
   retries: count("requests that were retries"),
   seconds: count("from its first request to its commit"),
   replaced_nuls: count("NUL characters (U+0000, which Postgres text cannot hold) stored as U+FFFD"),
-  error: described(Schema.NullOr(Schema.String), "why it failed, secrets redacted; null unless failed")
+  error: described(Schema.NullOr(Schema.String), "why it failed, secrets redacted; null unless failed"),
+  started_at: instant("when its load started"),
+  first_page_at: instant("when its first page arrived"),
+  fetched_at: instant("when its last page had arrived (its tree's fetching ended)"),
+  finished_at: instant("when it committed (status committed) or failed")
 }).annotations({ identifier: "ResourceReport" })
 
 export interface ResourceReport extends Schema.Schema.Type<typeof ResourceReport> {}
@@ -52,6 +58,8 @@ export const RunReport = Schema.Struct({
     "why the run itself failed (e.g. the database could not be reached), secrets redacted; null otherwise"
   ),
   seconds: count("the run's wall time"),
+  started_at: instant("when the run started"),
+  finished_at: instant("when the run ended"),
   resources: described(Schema.Array(ResourceReport), "the resources the run loaded, in the config's order")
 }).annotations({
   identifier: "RunReport",
@@ -67,7 +75,24 @@ export interface ReportOptions {
   readonly redact: (text: string) => string
   /** The run's wall time. */
   readonly seconds: number
+  /** When the run started and ended (epoch ms), for `started_at`/`finished_at`. */
+  readonly startedMillis?: number | undefined
+  readonly finishedMillis?: number | undefined
 }
+
+const iso = (millis: number | undefined): string | undefined => (millis === undefined ? undefined : new Date(millis).toISOString())
+
+/** The timestamps present, as ISO strings (absent ones left out, so JSON has no `null`s for them). */
+const instants = (fields: Record<string, number | undefined>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [key, millis] of Object.entries(fields)) {
+    const text = iso(millis)
+    if (text !== undefined) out[key] = text
+  }
+  return out
+}
+
+const runTimes = (options: ReportOptions) => instants({ started_at: options.startedMillis, finished_at: options.finishedMillis })
 
 const round = (seconds: number): number => Math.round(seconds * 1000) / 1000
 
@@ -81,6 +106,7 @@ export const fromLoadInfo = (info: LoadInfo, options: ReportOptions): RunReport 
   interrupted: null,
   error: null,
   seconds: round(options.seconds),
+  ...runTimes(options),
   resources: info.resources.map((r) => ({
     resource: r.resource,
     table: r.table,
@@ -92,7 +118,13 @@ export const fromLoadInfo = (info: LoadInfo, options: ReportOptions): RunReport 
     retries: r.retries,
     seconds: round(r.seconds),
     replaced_nuls: r.replacedNuls,
-    error: r.error === undefined ? null : options.redact(r.error.message)
+    error: r.error === undefined ? null : options.redact(r.error.message),
+    ...instants({
+      started_at: r.times?.startedMillis,
+      first_page_at: r.times?.firstPageMillis,
+      fetched_at: r.times?.fetchedMillis,
+      finished_at: r.times?.finishedMillis
+    })
   }))
 })
 
@@ -147,7 +179,13 @@ export const fromProgress = (run: StoppedRun, options: ReportOptions): RunReport
       retries: p.retries,
       seconds: round(p.seconds),
       replaced_nuls: 0,
-      error: status === "failed" && p.error !== undefined ? options.redact(p.error) : null
+      error: status === "failed" && p.error !== undefined ? options.redact(p.error) : null,
+      ...instants({
+        started_at: p.startedMillis,
+        first_page_at: p.firstPageMillis,
+        fetched_at: p.fetchedMillis,
+        finished_at: p.startedMillis !== undefined && (p.state === "done" || p.state === "failed") ? p.startedMillis + p.seconds * 1000 : undefined
+      })
     }
   })
   return {
@@ -159,6 +197,7 @@ export const fromProgress = (run: StoppedRun, options: ReportOptions): RunReport
     interrupted: run.signal ?? null,
     error: run.error === undefined ? null : options.redact(run.error),
     seconds: round(options.seconds),
+    ...runTimes(options),
     resources
   }
 }
