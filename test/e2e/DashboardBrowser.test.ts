@@ -112,6 +112,10 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
       for (const mark of ["started", "first page", "fetched", "committed"]) {
         expect(await page.locator(`#timeline line[data-mark="${mark}"]`).count(), mark).toBe(3)
       }
+      // The config, its API key reference as ***.
+      const shownConfig = await page.locator("#config-body").textContent()
+      expect(shownConfig).toContain("\"api_key\": \"***\"")
+      expect(shownConfig).toContain("/appointmentlinks/me")
       await shot("overview")
     })
 
