@@ -7,6 +7,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect } from "effect"
 import * as path from "node:path"
+import { loadConfigFile } from "../internal/config/loadConfig.js"
 import { describeResources } from "../internal/dashboard/model.js"
 import { serve } from "../internal/dashboard/server.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
@@ -44,7 +45,9 @@ const dashboardCommand = Command.make(
         )
       }
       yield* Effect.gen(function*() {
-        const served = yield* serve({ dataset: name, resources: describeResources(spec), host: args.host, port: args.port })
+        // Loaded again as the file's dictionary (cached for modules), shown with its secrets as ***.
+        const config = yield* loadConfigFile(args.configFile)
+        const served = yield* serve({ dataset: name, resources: describeResources(spec), config, host: args.host, port: args.port })
         const where = url === undefined
           ? `the embedded database in ${path.resolve(args.dataDir)}, which no other process can use until the dashboard stops`
           : "the Postgres server"

@@ -71,6 +71,8 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
     const shot = (name: string) => browser!.page.screenshot({ path: path.join(artifacts, `dashboard-${target.server ? "server" : "embedded"}-${name}.png`), fullPage: true })
 
     beforeAll(async () => {
+      // First: without Chromium or playwright-core this fails at once, saying how to install them.
+      browser = await launchBrowser()
       dir = await mkdtemp(path.join(tmpdir(), "rc-dash-"))
       await mkdir(artifacts, { recursive: true })
       api = await startDemoApi({ rows: { appointment_links: 4, code_snippets: 30, insights_reports: 6 }, token: OPS_TOKEN })
@@ -86,7 +88,6 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
       states = await cli(["state", config, "--json"])
       snippetCount = Number((await cli(["query", config, "SELECT count(*) AS n FROM snippets", "--json"]))[0].n)
       dashboard = await startDashboard([config, "--dataset", dataset, ...storage])
-      browser = await launchBrowser()
       await browser.page.setViewportSize({ width: 1280, height: 900 })
       await browser.page.goto(dashboard.url)
       await browser.page.locator("body[data-ready=true]").waitFor({ state: "attached", timeout: 30_000 })
@@ -94,8 +95,8 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
     afterAll(async () => {
       await browser?.close()
       if (dashboard !== undefined) expect(await stop(dashboard.child)).toBe(130)
-      await api.close()
-      await rm(dir, { recursive: true, force: true })
+      await api?.close()
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true })
     }, 60_000)
 
     it("Overview: every resource's last run, and the last run's timeline", async () => {
@@ -111,6 +112,10 @@ describe.each([{ name: "embedded database", server: false }, ...(serverUrl === u
       for (const mark of ["started", "first page", "fetched", "committed"]) {
         expect(await page.locator(`#timeline line[data-mark="${mark}"]`).count(), mark).toBe(3)
       }
+      // The config, its API key reference as ***.
+      const shownConfig = await page.locator("#config-body").textContent()
+      expect(shownConfig).toContain("\"api_key\": \"***\"")
+      expect(shownConfig).toContain("/appointmentlinks/me")
       await shot("overview")
     })
 

@@ -15,6 +15,7 @@ import type { ServeError } from "@effect/platform/HttpServerError"
 import { Effect, Either, Schema } from "effect"
 import type { Scope } from "effect/Scope"
 import { createServer } from "node:http"
+import { maskConfig } from "./configView.js"
 import * as Data from "./data.js"
 import { DashboardError, type DashboardResource } from "./model.js"
 import { pageHtml, pageScript, pageStyles } from "./page/assets.js"
@@ -29,6 +30,8 @@ export interface DashboardOptions {
   readonly allowedHosts?: ReadonlyArray<string> | undefined
   /** SQL box: cancel a statement after this long (default 10 s). */
   readonly queryTimeoutMillis?: number | undefined
+  /** The config as loaded (the file's dictionary), shown with its secrets as `***`; none by default. */
+  readonly config?: unknown
 }
 
 const securityHeaders = {
@@ -103,6 +106,7 @@ export const app = (options: DashboardOptions) => {
     HttpRouter.get("/", Effect.succeed(respond(pageHtml(dataset), "text/html; charset=utf-8"))),
     HttpRouter.get("/app.js", Effect.succeed(respond(pageScript, "text/javascript; charset=utf-8"))),
     HttpRouter.get("/app.css", Effect.succeed(respond(pageStyles, "text/css; charset=utf-8"))),
+    HttpRouter.get("/api/config", Effect.sync(() => json({ config: maskConfig(options.config) }))),
     HttpRouter.get("/api/overview", api(Effect.mapError(Data.overview(dataset, resources), unavailable))),
     HttpRouter.get("/api/history", api(Effect.mapError(Data.history(dataset), unavailable))),
     HttpRouter.get("/api/schema", api(Effect.mapError(schemaTree(dataset, resources), unavailable))),

@@ -27,7 +27,7 @@ export const pageHtml = (dataset: string): string =>
 <nav>${sections.map((s) => `<a href="#${s}" id="nav-${s}" data-section="${s}">${s[0].toUpperCase()}${s.slice(1)}</a>`).join("")}</nav>
 </header>
 <main>
-<section id="overview"><h2>Overview</h2><div id="overview-body" class="loading">loading…</div><h3>Timeline of the last run</h3><div id="timeline"></div></section>
+<section id="overview"><h2>Overview</h2><div id="overview-body" class="loading">loading…</div><h3>Timeline of the last run</h3><div id="timeline"></div><details id="config"><summary>Config (secrets as ***)</summary><pre id="config-body"></pre></details></section>
 <section id="history" hidden><h2>History</h2><p class="hint">Rows loaded per load, per resource (from _rc_loads).</p><div id="history-chart"></div><h3>Runs</h3><div id="runs-body"></div><h3>Loads</h3><div id="loads-body"></div></section>
 <section id="schema" hidden><h2>Schema</h2><div id="schema-body"></div></section>
 <section id="state" hidden><h2>State</h2><div id="state-body"></div></section>
@@ -73,6 +73,8 @@ form { margin: .4rem 0; } button { margin-top: .3rem; }
 svg text { font-size: 11px; fill: var(--muted); }
 svg .bar { fill: #b7cdf5; } svg .bar.failed { fill: #f0b4ae; } svg .fetch { fill: var(--accent); }
 svg .mark { stroke: var(--fg); stroke-width: 2; } svg .axis { stroke: var(--line); }
+pre { background: #fafbfc; border: 1px solid var(--line); padding: .6rem; overflow: auto; max-height: 30rem; }
+#config { margin-top: 1.2rem; } #config summary { cursor: pointer; color: var(--muted); }
 .legend span { margin-right: 1rem; } .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; border-radius: 2px; vertical-align: middle; }
 `
 

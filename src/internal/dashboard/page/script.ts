@@ -181,7 +181,8 @@ document.addEventListener("DOMContentLoaded", function () {
     load("/api/history", "history-chart", renderHistory),
     load("/api/schema", "schema-body", renderSchema),
     load("/api/state", "state-body", renderState),
-    load("/api/tables", "rows-body", renderTables)
+    load("/api/tables", "rows-body", renderTables),
+    load("/api/config", "config-body", function (c) { document.getElementById("config-body").textContent = c.config === null ? "(not shown)" : JSON.stringify(c.config, null, 2); })
   ]).then(function () { document.body.dataset.ready = "true"; });
 });
 `
