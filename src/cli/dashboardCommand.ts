@@ -3,6 +3,7 @@
  * schema, state, data), served on 127.0.0.1 until Ctrl-C. The page and its data are the
  * library's (internal/dashboard); this opens the database and prints the URL.
  */
+import { setStoppingNote } from "./signals.js"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect } from "effect"
@@ -53,6 +54,7 @@ const dashboardCommand = Command.make(
           : "the Postgres server"
         yield* Effect.logInfo(`dashboard of dataset '${name}' (${where}) on ${served.url} until Ctrl-C (SIGINT) or SIGTERM`)
         yield* Console.log(served.url)
+        yield* Effect.sync(() => setStoppingNote("closing the dashboard and the database"))
         return yield* Effect.never
       }).pipe(Effect.provide(databaseFor(url, args.dataDir, args.waitTimeout)))
     }).pipe(Effect.scoped)
