@@ -12,7 +12,7 @@
  * `concurrency: 1` on every paginator. The last line is machine-readable:
  *   latency: records=N seconds=S sequential_floor_s=F resource_floor_s=R speedup=F/S throttles=T max_in_flight=M
  *
- *   npm run bench:latency [-- --latency-ms 100] [--server-limit 16] [--concurrency N] [--no-sequential]
+ *   npm run bench:latency [-- --latency-ms 100] [--server-limit 16] [--concurrency N] [--scale N] [--no-sequential]
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer } from "effect"
@@ -30,7 +30,9 @@ const latencyMs = Number(argValue("latency-ms") ?? 100)
 /** `--server-limit N`: the API's 429 threshold (16 by default: our default max_concurrency; lower it to see the limit adapt). */
 const serverLimit = Number(argValue("server-limit") ?? 16)
 const perPage = 100
-const sizes = { offset_items: 20_000, page_items: 20_000, cursor_items: 2_000 } as const
+/** `--scale N` multiplies every resource's records (memory with parallel pages must stay flat). */
+const scale = Number(argValue("scale") ?? 1)
+const sizes = { offset_items: 20_000 * scale, page_items: 20_000 * scale, cursor_items: 2_000 * scale } as const
 const databaseUrl = process.env["DATABASE_URL"] || undefined
 
 /** The API: counts requests in flight (the most at once, and how many were refused). */
@@ -157,6 +159,7 @@ const main = async () => {
     `latency: records=${ours.records} seconds=${ours.seconds.toFixed(2)} sequential_floor_s=${sequentialFloor.toFixed(1)} ` +
       `resource_floor_s=${resourceFloor.toFixed(1)} speedup=${speedup.toFixed(1)} throttles=${ours.stats.refused} max_in_flight=${ours.stats.maxInFlight}`
   )
+  console.log(`peak RSS of this process (the API and ours): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
   if (!ok) process.exitCode = 1
 }
 

@@ -295,7 +295,8 @@ describe.each(targets)("dataset commands on the $name", { timeout: 240_000 }, (t
         finished.push("reset")
         return r
       })
-      await new Promise((r) => setTimeout(r, 4000))
+      // Long enough for the reset process to start and meet the lock on a busy machine.
+      await new Promise((r) => setTimeout(r, 8000))
       expect(finished).toEqual([])
       release()
       const [run, reset] = await Promise.all([running, resetting])
