@@ -44,7 +44,10 @@ export const make = (socket: Socket): CopyChannel => {
   }
   socket.on("error", (e) => fail(`the embedded database's COPY pipe failed (${e.message})`))
   socket.on("close", () => fail("the embedded database's process closed its COPY pipe"))
-  createInterface({ input: socket }).on("line", (line) => {
+  const lines = createInterface({ input: socket })
+  // readline re-emits its input's errors (a killed child's ECONNRESET); the socket's handler has them.
+  lines.on("error", () => undefined)
+  lines.on("line", (line) => {
     let answer: unknown
     try {
       answer = JSON.parse(line)

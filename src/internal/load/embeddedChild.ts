@@ -150,6 +150,8 @@ const awaitReady = (child: ChildProcess, dataDir: string | undefined) =>
       return resume(Effect.fail(new SqlError({ message: "Embedded database: its process has no pipes" })))
     }
     const channel = CopyChannel.make(pipe)
+    // A killed child resets the pipes it left unread (ECONNRESET); its exit is what counts.
+    for (const stream of [stdin, stdout, errors]) stream.on("error", () => undefined)
     child.once("exit", (code, signal) => channel.fail(`the embedded database's process exited (${signal ?? `code ${code}`})`))
     let stderr = ""
     errors.setEncoding("utf8")
@@ -175,7 +177,9 @@ const awaitReady = (child: ChildProcess, dataDir: string | undefined) =>
     }
     child.once("error", (e) => fail(`failed to start its process: ${e.message}`))
     child.once("exit", (code) => fail(`its process exited (code ${code}) before it was ready: ${stderr.trim()}`))
-    createInterface({ input: stdout }).once("line", (line) => {
+    const lines = createInterface({ input: stdout })
+    lines.on("error", () => undefined)
+    lines.once("line", (line) => {
       const [word, ...rest] = line.split(" ")
       const where = word === "ready" ? hostAndPort(rest.join(" ")) : undefined
       if (where === undefined) return fail(`failed to open ${dataDir ?? "an in-memory database"}: ${rest.join(" ")}`)
