@@ -100,16 +100,19 @@ const sampler = setInterval(() => {
 
 /**
  * The embedded database's own process (not counted in our RSS, as a server's memory is not):
- * its peak RSS, read with `ps` every second (undefined where `ps` is missing).
+ * its peak RSS and its CPU seconds so far, read with `ps` every second (undefined where `ps`
+ * is missing). CPU time says more than wall time on a busy machine.
  */
 let databasePeakKb: number | undefined
+let databaseCpuSeconds: number | undefined
 const databaseSampler = setInterval(() => {
-  execFile("ps", ["-o", "rss=,args=", "--ppid", String(process.pid)], (error, out) => {
+  execFile("ps", ["-o", "rss=,times=,args=", "--ppid", String(process.pid)], (error, out) => {
     if (error !== null) return
     for (const line of out.split("\n")) {
       if (!line.includes("rest-connector embedded database")) continue
-      const kb = Number(line.trim().split(/\s+/)[0])
-      if (Number.isFinite(kb)) databasePeakKb = Math.max(databasePeakKb ?? 0, kb)
+      const [rss, cpu] = line.trim().split(/\s+/).map(Number)
+      if (Number.isFinite(rss)) databasePeakKb = Math.max(databasePeakKb ?? 0, rss)
+      if (Number.isFinite(cpu)) databaseCpuSeconds = Math.max(databaseCpuSeconds ?? 0, cpu)
     }
   })
 }, 1000)
@@ -170,7 +173,11 @@ const main = async () => {
     const peakMb = peakRss / 1024 / 1024
     console.log(`peak heap used ${(peakHeap / 1048576).toFixed(0)} MB, peak external + array buffers ${(peakExternal / 1048576).toFixed(0)} MB`)
     if (databasePeakKb !== undefined) {
-      console.log(`the embedded database's own process: peak RSS ${(databasePeakKb / 1024).toFixed(0)} MB (not counted above)`)
+      console.log(
+        `the embedded database's own process: peak RSS ${(databasePeakKb / 1024).toFixed(0)} MB, cpu ${
+          databaseCpuSeconds ?? "na"
+        } s (whole seconds, sampled each second; not counted above)`
+      )
     }
     console.log(`records ${records} (${(records / seconds).toFixed(0)}/s), rows ${totalRows} (${(totalRows / seconds).toFixed(0)}/s), pages ${pages} (${(pages / seconds).toFixed(1)}/s), peak RSS ${peakMb.toFixed(0)} MB`)
     // CPU of this process (all its threads): wall time on a busy or shared machine varies, this less so.

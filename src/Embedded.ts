@@ -5,7 +5,9 @@
  * not the pipeline's); `inProcess: true` keeps it in this process. PGlite is loaded only when
  * one of these layers is built, never by importing the library. A new data directory starts as
  * a copy of the one the build initialized (no `initdb`), and the child runs with small buffers
- * and V8's baseline WASM code (`optimizingCompiler: true` trades ~90 MB for ~13% speed).
+ * and V8's baseline WASM code (`optimizingCompiler: true` trades ~90 MB for ~13% speed). The
+ * Destination stages rows into it with COPY, as on a server: PGlite's own `COPY ... FROM
+ * '/dev/blob'`, handed the bytes beside its socket server (whose `COPY FROM STDIN` loses sync).
  *
  * @since 0.1.0
  */

@@ -1,7 +1,8 @@
 /**
  * One pool for a Postgres server (`layerPool`): the `SqlClient` and COPY share its connections,
  * and the Destination stages rows with COPY exactly when `PgCopy` is in context. Server only
- * (defined when `TEST_DATABASE_URL` is set): the embedded database has no COPY.
+ * (defined when `TEST_DATABASE_URL` is set; the embedded database's COPY has its own suite,
+ * EmbeddedCopy.test.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"

@@ -14,14 +14,16 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import type { Duration, Redacted } from "effect"
+import type { Redacted } from "effect"
 import type { Scope } from "effect/Scope"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { mkdir } from "node:fs/promises"
+import { blobTransport, inProcessCopy } from "./blobCopy.js"
 import * as DataDirLock from "./dataDirLock.js"
 import { acquireChild } from "./embeddedChild.js"
 import { memoryStartParams, seedFromTemplate } from "./embeddedSetup.js"
-import { layerPool } from "./pgPool.js"
+import * as PgCopy from "./pgCopy.js"
+import { acquirePool, layerPool } from "./pgPool.js"
 
 export interface EmbeddedOptions {
   /** Folder holding the database files; created if missing. `undefined` = in memory. */
@@ -113,31 +115,41 @@ const lockDataDir = (dataDir: string | undefined, waitTimeout: Duration.Duration
       Effect.mapError((error) => new SqlError({ cause: error, message: `Embedded database: ${error.message}` }))
     )
 
+/** PGlite in this process and its server, with COPY straight into it. */
+const inProcessDatabase = (dataDir: string | undefined) =>
+  Effect.flatMap(acquireDatabase(dataDir), (db) =>
+    Effect.map(acquireServer(db), (where) => ({ ...where, copy: inProcessCopy(db) })))
+
 /**
- * PGlite behind `PgClient`. Everything is scoped: on release the pool ends, then the server
- * stops, then PGlite closes (flushing `dataDir`).
+ * PGlite behind `PgClient`, and `PgCopy` into it (blobCopy.ts), over one pool of one
+ * connection. Everything is scoped: on release the pool ends, then the server stops, then
+ * PGlite closes (flushing `dataDir`).
  */
-export const layer = (options: EmbeddedOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
+export const layer = (
+  options: EmbeddedOptions
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | PgCopy.PgCopy, SqlError> =>
   Layer.unwrapScoped(
     Effect.gen(function*() {
       const lock = yield* lockDataDir(options.dataDir, options.waitTimeout)
-      const { host, port } = options.inProcess === true
-        ? yield* Effect.flatMap(acquireDatabase(options.dataDir), acquireServer)
+      const { copy, host, port } = options.inProcess === true
+        ? yield* inProcessDatabase(options.dataDir)
         : yield* Effect.zipRight(seed(options.dataDir), acquireChild(options.dataDir, {
           optimizingCompiler: options.optimizingCompiler === true,
           onSpawn: (pid) => lock?.recordChild(pid) ?? Effect.void
         }))
-      return PgClient.layer({
-        host,
-        port,
-        username: "postgres",
-        database: "postgres",
+      const pool = yield* acquirePool({
+        url: `postgres://postgres@${host}:${port}/postgres`,
         // PGlite is a single session: one connection, so a transaction owns it until it ends
-        // and other fibers wait in the pool instead of landing inside the open transaction.
+        // and other fibers (and COPYs, blobCopy.ts) wait in the pool instead of landing inside
+        // the open transaction.
         maxConnections: 1,
         // Keep the one connection instead of closing it every 10 s of idleness (pg's default).
-        idleTimeout: "1 hour"
+        idleTimeout: Duration.hours(1)
       })
+      return Layer.mergeAll(
+        PgClient.layerFromPool({ acquire: Effect.succeed(pool) }),
+        PgCopy.layerFromPool(pool, { maxConcurrentCopies: 1 }, blobTransport(copy))
+      )
     })
   )
 

@@ -49,7 +49,7 @@ export type PendingRows =
 
 export interface LoadState {
   readonly sql: SqlClient.SqlClient
-  /** COPY on a server; undefined: rows go to staging as INSERTs (the embedded database). */
+  /** COPY (a server, the embedded database); undefined: rows go to staging as INSERTs (a bare SqlClient). */
   readonly copy: CopyWriter | undefined
   readonly dataset: string
   readonly resource: string

@@ -6,8 +6,9 @@
  * Error messages name schema, table, SQLSTATE and the failing line/column, never row data, the
  * URL or its password.
  *
- * Server only: over the embedded PGlite socket (embedded.ts) `COPY ... FROM STDIN` fails with
- * "protocol synchronization was lost" and leaves the one shared PGlite session unusable.
+ * `COPY ... FROM STDIN` is for servers: over the embedded PGlite socket (embedded.ts) it fails
+ * with "protocol synchronization was lost" and leaves the one shared PGlite session unusable, so
+ * the embedded database's writer has a transport of its own (blobCopy.ts) with the same encoder.
  */
 import { Context, Data, Effect, Layer } from "effect"
 import { Readable } from "node:stream"
@@ -103,16 +104,25 @@ interface ColumnTypeRow {
 }
 
 /**
- * One `COPY target (columns) FROM STDIN` of encoded chunks on a connection of `pool`. A failed
- * or interrupted COPY leaves the connection in doubt: it is discarded.
+ * How a writer sends one COPY of encoded chunks into `target` (schema.table, quoted): over a
+ * connection of the pool (a server) or beside it (the embedded database, blobCopy.ts).
  */
-const sendChunks = async (
+export type CopyTransport = (
   pool: pg.Pool,
-  chunkBytes: number,
   target: string,
   columns: ReadonlyArray<string>,
   encoded: ReadonlyArray<Buffer>,
   signal: AbortSignal
+) => Promise<void>
+
+/**
+ * Runs `f` on a connection checked out of `pool`. The connection is discarded when it broke
+ * meanwhile, and when `f` failed with `discardOnFailure` (its protocol state is then in doubt).
+ */
+export const withClient = async (
+  pool: pg.Pool,
+  discardOnFailure: boolean,
+  f: (client: pg.PoolClient) => Promise<void>
 ): Promise<void> => {
   const client = await pool.connect()
   let failure: Error | undefined
@@ -123,13 +133,9 @@ const sendChunks = async (
   }
   client.on("error", onClientError)
   try {
-    // Room for a few chunks in flight: the server parses one while the next is on its way.
-    const stream = client.query(
-      copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
-    )
-    await pipeline(Readable.from(encoded, { highWaterMark: 1 }), stream, { signal })
+    await f(client)
   } catch (e) {
-    failure = e instanceof Error ? e : new Error("COPY failed")
+    if (discardOnFailure) failure ??= e instanceof Error ? e : new Error("COPY failed")
     throw e
   } finally {
     client.removeListener("error", onClientError)
@@ -138,6 +144,19 @@ const sendChunks = async (
   }
 }
 
+/**
+ * One `COPY target (columns) FROM STDIN` of encoded chunks on a connection of `pool`. A failed
+ * or interrupted COPY leaves the connection in doubt: it is discarded.
+ */
+const sendChunks = (chunkBytes: number): CopyTransport => (pool, target, columns, encoded, signal) =>
+  withClient(pool, true, async (client) => {
+    // Room for a few chunks in flight: the server parses one while the next is on its way.
+    const stream = client.query(
+      copyFrom(`COPY ${target} (${columns.map(ident).join(", ")}) FROM STDIN`, { highWaterMark: 4 * chunkBytes })
+    )
+    await pipeline(Readable.from(encoded, { highWaterMark: 1 }), stream, { signal })
+  })
+
 /** A `CopyWriter` over connections of `pool` (which it does not own). */
 class PoolCopyWriter implements CopyWriter {
   /** schema.table (quoted) → column → kind */
@@ -145,6 +164,7 @@ class PoolCopyWriter implements CopyWriter {
 
   constructor(
     private readonly pool: pg.Pool,
+    private readonly transport: CopyTransport,
     private readonly chunkBytes: number,
     private readonly chunks: ChunkPool,
     private readonly permits: Effect.Semaphore,
@@ -158,7 +178,7 @@ class PoolCopyWriter implements CopyWriter {
     if (encoded.rows === 0) return Effect.void
     const target = `${ident(schema)}.${ident(table)}`
     return this.permits.withPermits(1)(Effect.tryPromise({
-      try: (signal) => sendChunks(this.pool, this.chunkBytes, target, encoded.columns, encoded.take(), signal),
+      try: (signal) => this.transport(this.pool, target, encoded.columns, encoded.take(), signal),
       catch: this.failed(schema, table)
     })).pipe(
       // After a failure the socket may still hold some chunks: those are left to the GC.
@@ -221,8 +241,11 @@ class PoolCopyWriter implements CopyWriter {
   }
 }
 
-/** A COPY writer over connections of `pool`; the pool stays the caller's to close. */
-export const makeWriter = (pool: pg.Pool, options: CopyOptions = {}): Effect.Effect<CopyWriter> =>
+/**
+ * A COPY writer over connections of `pool`; the pool stays the caller's to close. `transport`
+ * replaces `COPY ... FROM STDIN` on a pool connection (the embedded database's, blobCopy.ts).
+ */
+export const makeWriter = (pool: pg.Pool, options: CopyOptions = {}, transport?: CopyTransport): Effect.Effect<CopyWriter> =>
   Effect.gen(function*() {
     const chunkBytes = Math.max(1024, options.chunkBytes ?? 1 << 18)
     const concurrent = Math.max(1, options.maxConcurrentCopies ?? 3)
@@ -230,7 +253,7 @@ export const makeWriter = (pool: pg.Pool, options: CopyOptions = {}): Effect.Eff
     // Enough for every COPY's chunks in flight (the copy stream holds up to 4) and for the
     // encoders waiting for a COPY (a few tables per resource, ~1 MiB each).
     const chunks = new ChunkPool(chunkBytes, 16 * Math.max(2, concurrent))
-    return new PoolCopyWriter(pool, chunkBytes, chunks, permits, scrubber(pool.options.connectionString))
+    return new PoolCopyWriter(pool, transport ?? sendChunks(chunkBytes), chunkBytes, chunks, permits, scrubber(pool.options.connectionString))
   })
 
 /**
@@ -239,6 +262,6 @@ export const makeWriter = (pool: pg.Pool, options: CopyOptions = {}): Effect.Eff
  */
 export class PgCopy extends Context.Tag("effect-rest-connector/PgCopy")<PgCopy, CopyWriter>() {}
 
-/** `PgCopy` over connections of `pool`, which stays the caller's to close. */
-export const layerFromPool = (pool: pg.Pool, options: CopyOptions = {}): Layer.Layer<PgCopy> =>
-  Layer.effect(PgCopy, makeWriter(pool, options))
+/** `PgCopy` over connections of `pool`, which stays the caller's to close (`transport`: see `makeWriter`). */
+export const layerFromPool = (pool: pg.Pool, options: CopyOptions = {}, transport?: CopyTransport): Layer.Layer<PgCopy> =>
+  Layer.effect(PgCopy, makeWriter(pool, options, transport))

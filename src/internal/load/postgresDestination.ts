@@ -1,9 +1,9 @@
 /**
  * `Destination` over `SqlClient`: the same SQL runs on a Postgres server and on the embedded
  * PGlite. Rows stream into per-load staging tables in `<dataset>_staging` (staging.ts,
- * writePath.ts): by COPY when `PgCopy` is in context (a server, see `layerPool`), else as
- * `json_to_recordset` INSERTs (the embedded database, which cannot COPY through its socket
- * server). `commit` moves them into the final tables in one transaction (commit.ts, DESIGN §4),
+ * writePath.ts): by COPY when `PgCopy` is in context (a server's `layerPool`, and the embedded
+ * database's layer, whose COPY goes beside its socket server: blobCopy.ts), else as
+ * `json_to_recordset` INSERTs (a bare `SqlClient`). `commit` moves them into the final tables in one transaction (commit.ts, DESIGN §4),
  * merging with dlt's strategies (mergePlan.ts) and recording the resource's schema version.
  * Two runs loading one resource take turns (resourceLocks.ts).
  */

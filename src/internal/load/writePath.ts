@@ -1,7 +1,8 @@
 /**
  * The write path (the hot path): rows wait per table until there are enough for one write to
- * staging, as COPY text on a server (encoded as they arrive, so only bytes wait) or as row
- * objects for one `json_to_recordset` INSERT on the embedded database. Everything that waits is
+ * staging, as COPY text when the destination has a `CopyWriter` (a server, the embedded
+ * database: encoded as they arrive, so only bytes wait) or else as row objects for one
+ * `json_to_recordset` INSERT. Everything that waits is
  * written before the commit (`flushAll`).
  *
  * Per page, so no `Effect.gen` here: a generator closure made per call keeps the rows it
