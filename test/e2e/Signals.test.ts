@@ -103,7 +103,11 @@ describe("signals", () => {
       )
       const fast = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM "${dataset}".fast`)
       // The run's report, kept when the signal stopped it.
-      const runs = yield* sql.unsafe<{ doc: string }>(`SELECT document::text AS doc FROM "${dataset}"._rc_runs ORDER BY id`)
+      // A second signal exits at once, maybe before the run wrote (or created) its table of reports.
+      const [{ present }] = yield* sql.unsafe<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${dataset}"._rc_runs`])
+      const runs = present
+        ? yield* sql.unsafe<{ doc: string }>(`SELECT document::text AS doc FROM "${dataset}"._rc_runs ORDER BY id`)
+        : []
       yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE; DROP SCHEMA IF EXISTS "${dataset}_staging" CASCADE`)
       return { tables: tables.map((t) => `${t.schema}.${t.name}`), fastRows: fast[0]?.n, runs: runs.map((r): unknown => JSON.parse(r.doc)) }
     }).pipe(
