@@ -5,7 +5,7 @@
  * records, the resource's Schema decodes them, parent fields are added, processing steps
  * run, then the incremental cursor filters them.
  */
-import { Data, Effect, Either, Fiber, Option, Stream } from "effect"
+import { Data, Effect, Either, Option, Stream } from "effect"
 import type { IncrementalSpec, ResourceSpec } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
 import type { ApiError, PageResponse, SourceClient } from "../http/apiClient.js"
@@ -108,8 +108,6 @@ interface State {
   readonly selector: DataSelector.DataSelector | undefined
   /** Records before this page, for error messages and the incremental filter. */
   readonly offset: number
-  /** This page's response, already requested while the page before it was processed. */
-  readonly ahead?: Effect.Effect<PageResponse, ApiError> | undefined
 }
 
 /** The incremental's settings that a placeholder may name besides the run's values. */
@@ -302,17 +300,11 @@ export const pages = (
   // end the paging (incremental row_order), and one step per page is cheaper than a second
   // stream stage. Consumers that want pages fetched ahead buffer the stream.
   const fetchPage = (state: State): Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>], ApiError | ExtractError> =>
-    Effect.flatMap(state.ahead ?? request(state), (response) => {
+    Effect.flatMap(request(state), (response) => {
       const processed = pageOf(state, response)
       if (Either.isLeft(processed)) return Effect.fail(processed.left)
-      const [page, next] = processed.right
-      // The next page's request goes out now, while this page is normalized and written: a
-      // chain of pages (cursor, next links) then costs one round trip per page, not a round
-      // trip plus the processing.
-      const step: Effect.Effect<readonly [ResourcePage<unknown>, Option.Option<State>]> = Option.isNone(next)
-        ? Effect.succeed([page, next])
-        : Effect.map(Effect.fork(request(next.value)), (fiber) => [page, Option.some<State>({ ...next.value, ahead: Fiber.join(fiber) })])
-      return unmatched === undefined || warned ? step : Effect.zipRight(warnUnmatched, step)
+      const step = [processed.right[0], processed.right[1]] as const
+      return unmatched === undefined || warned ? Effect.succeed(step) : Effect.as(warnUnmatched, step)
     })
 
   const initial: State = { request: start.right.request, index: 0, selector: resource.dataSelector, offset: 0 }
@@ -344,9 +336,7 @@ export const pages = (
     const [page, next, plan] = yield* Effect.flatMap(request(initial), (response) => pageOf(initial, response))
     yield* warnUnmatched
     if (Option.isNone(next)) return Stream.make(page)
-    if (Option.isSome(plan)) return Stream.concat(Stream.make(page), planned(plan.value, next.value))
-    const ahead = yield* Effect.fork(request(next.value))
-    const rest = Stream.paginateEffect({ ...next.value, ahead: Fiber.join(ahead) }, fetchPage)
+    const rest = Option.isSome(plan) ? planned(plan.value, next.value) : Stream.paginateEffect(next.value, fetchPage)
     return Stream.concat(Stream.make(page), rest)
   }))
 }
