@@ -118,10 +118,16 @@ export const make = (maxConcurrency: number): ConcurrencyLimit => {
     })
 
   return {
+    // A free slot is taken synchronously inside the mask (no waiting Effect on the common path);
+    // only a request that must wait leaves the mask to wait interruptibly.
     around: (exchange) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(restore(acquire), () => Effect.onExit(restore(exchange), release(epoch, inFlight)))
-      ),
+      Effect.uninterruptibleMask((restore) => {
+        if (waiting.length === 0 && inFlight < Math.floor(limit)) {
+          take()
+          return Effect.onExit(restore(exchange), release(epoch, inFlight))
+        }
+        return Effect.flatMap(restore(acquire), () => Effect.onExit(restore(exchange), release(epoch, inFlight)))
+      }),
     stats: () => ({ reached, limit: Math.floor(limit), throttles })
   }
 }
