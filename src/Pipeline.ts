@@ -25,6 +25,13 @@ export {
 } from "./internal/normalize/normalizer.js"
 export {
   /**
+   * What the API's adaptive concurrency limit did in a run: the most requests in flight, the
+   * limit at the end, the throttles met (`LoadInfo.http`).
+   *
+   * @since 0.1.0
+   */
+  type HttpInfo,
+  /**
    * @since 0.1.0
    */
   type LoadInfo,

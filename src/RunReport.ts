@@ -9,6 +9,12 @@ import * as runReport from "./internal/pipeline/runReport.js"
 
 export {
   /**
+   * The API's concurrency in the run: host, most requests in flight, final limit, throttles.
+   *
+   * @since 0.1.0
+   */
+  HttpReport,
+  /**
    * @since 0.1.0
    */
   type ReportOptions,

@@ -67,6 +67,11 @@ export const summary = (info: LoadInfo): string => {
   const notes = info.resources.filter((r) => r.replacedNuls > 0).map((r) =>
     `note: ${r.resource}: ${plural(r.replacedNuls, "NUL character")} (U+0000, which Postgres text cannot hold) stored as U+FFFD`
   )
+  if (info.http !== undefined && (info.http.maxInFlight > 1 || info.http.throttles > 0)) {
+    const { host, maxInFlight, limit, throttles } = info.http
+    const pushed = throttles === 0 ? "no throttles" : `${plural(throttles, "throttled response")} (429/503 or a low rate-limit budget)`
+    notes.push(`${host}: up to ${plural(maxInFlight, "request")} in flight (limit ${limit} at the end), ${pushed}`)
+  }
   return `dataset ${info.dataset}, load ${info.loadId}\n` +
     table(["resource", "table", "status", "rows", "pages", "requests", "retries", "seconds"], rows) +
     notes.map((n) => `\n${n}`).join("")

@@ -67,6 +67,11 @@ describe("rest-connector output for scripts", () => {
     expect(links).toMatchObject({ table: "appointment_links", status: "committed", rows: 60, pages: 2, requests: 2, retries: 0, error: null })
     expect(links.tables["appointment_links"]).toBe(60)
     expect(Object.keys(links.tables)).toEqual(expect.arrayContaining(["appointment_links__tags", "appointment_links__attendees"]))
+    // The API's concurrency: three cursor chains, so at most three requests in flight, no throttles.
+    expect(report.http?.host).toBe(new URL(api.baseUrl).host)
+    expect(report.http?.max_in_flight).toBeGreaterThanOrEqual(1)
+    expect(report.http?.max_in_flight).toBeLessThanOrEqual(3)
+    expect(report.http?.throttles).toBe(0)
     // Progress stays on stderr.
     expect(result.stderr).toContain("loading 3 resource(s)")
   })
@@ -81,7 +86,7 @@ describe("rest-connector output for scripts", () => {
     expect(report.resources[0].tables).toEqual({})
   })
 
-  it("by default each retry is a line on stderr as it happens: request, cause, number and wait", async () => {
+  it("by default each retry is a line on stderr as it happens, and the summary counts the API's throttles", async () => {
     api.setFaults({ failures: [{ resource: "code_snippets", page: 2, status: 429, times: 1 }] })
     try {
       const result = await run(["run", config, "--base-url", api.baseUrl, "--dataset", dataset, ...storageFlags(dataDir), "--resources", "code_snippets"])
@@ -90,6 +95,7 @@ describe("rest-connector output for scripts", () => {
         /^resource 'code_snippets': GET http:\/\/127\.0\.0\.1:\d+\/v1\/codesnippets\?limit=50\S* failed \(HTTP 429\); retry 1 of 3 in \d\.\ds$/m
       )
       expect(result.stdout).toMatch(/code_snippets\s+code_snippets\s+committed\s+60/)
+      expect(result.stdout).toContain(`${new URL(api.baseUrl).host}: up to 1 request in flight (limit 4 at the end), 1 throttled response (429/503`)
     } finally {
       api.setFaults({ failures: [] })
     }

@@ -76,4 +76,21 @@ describe("adaptive concurrency", () => {
       yield* Effect.forEach(Array.from({ length: 4 }), () => limit.around(api.exchange()), { concurrency: 4, discard: true })
       expect(api.state.most).toBe(2)
     }))
+
+  it.effect("a window counts one run's peak and throttles; overlapping windows count their own; a closed one keeps its count", () =>
+    Effect.gen(function*() {
+      const api = server(1000)
+      const limit = AdaptiveConcurrency.make(16)
+      yield* Effect.forEach(Array.from({ length: 40 }), () => limit.around(api.exchange()), { concurrency: 10, discard: true })
+      const first = limit.open()
+      yield* Effect.forEach(Array.from({ length: 8 }), () => limit.around(api.exchange()), { concurrency: 4, discard: true })
+      const second = limit.open()
+      yield* limit.around(api.exchange({ "x-ratelimit-remaining": "1", "x-ratelimit-limit": "100" }))
+      first.close()
+      yield* Effect.forEach(Array.from({ length: 12 }), () => limit.around(api.exchange()), { concurrency: 6, discard: true })
+      expect(first.read()).toMatchObject({ reached: 4, throttles: 1 })
+      expect(second.read()).toMatchObject({ reached: 6, throttles: 1 })
+      second.close()
+      expect(limit.stats()).toMatchObject({ reached: 10, throttles: 1 })
+    }))
 })

@@ -35,10 +35,21 @@ interface Outcome {
   readonly headers: Readonly<Record<string, string>>
 }
 
+/** The stats of one stretch of time (a run), read while or after it lasts. */
+export interface ConcurrencyWindow {
+  /** The most in flight and the throttles since the window opened; the limit as it stands. */
+  readonly read: () => ConcurrencyStats
+  /** Stops counting (`read` keeps answering with what was counted). */
+  readonly close: () => void
+}
+
 export interface ConcurrencyLimit {
   /** Runs the exchange once a slot is free, and learns from its response. */
   readonly around: <A extends Outcome, E, R>(exchange: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Since the limit was made (it lives as long as the source's client). */
   readonly stats: () => ConcurrencyStats
+  /** Starts counting for one run: a client outlives its runs, and runs may overlap. */
+  readonly open: () => ConcurrencyWindow
 }
 
 /** A budget at or below this share of its limit (or 10 requests without a limit) is low. */
@@ -61,10 +72,13 @@ export const make = (maxConcurrency: number): ConcurrencyLimit => {
   /** Fewest requests in flight when one was refused, less one: the capacity as far as we know. */
   let capacity = max
   const waiting: Array<() => void> = []
+  /** Open windows' peaks (usually none or one, so `take` stays cheap). */
+  const windows = new Set<{ reached: number }>()
 
   const take = () => {
     inFlight++
     if (inFlight > reached) reached = inFlight
+    if (windows.size > 0) for (const w of windows) if (inFlight > w.reached) w.reached = inFlight
   }
 
   // Slots freed (or a grown limit) go to the waiting requests, oldest first.
@@ -128,6 +142,24 @@ export const make = (maxConcurrency: number): ConcurrencyLimit => {
         }
         return Effect.flatMap(restore(acquire), () => Effect.onExit(restore(exchange), release(epoch, inFlight)))
       }),
-    stats: () => ({ reached, limit: Math.floor(limit), throttles })
+    stats: () => ({ reached, limit: Math.floor(limit), throttles }),
+    open: () => {
+      const peak = { reached: inFlight }
+      const throttlesBefore = throttles
+      let closed: { readonly reached: number; readonly throttles: number } | undefined
+      windows.add(peak)
+      return {
+        read: () => ({
+          reached: closed?.reached ?? peak.reached,
+          limit: Math.floor(limit),
+          throttles: closed?.throttles ?? throttles - throttlesBefore
+        }),
+        close: () => {
+          if (closed !== undefined) return
+          closed = { reached: peak.reached, throttles: throttles - throttlesBefore }
+          windows.delete(peak)
+        }
+      }
+    }
   }
 }

@@ -63,6 +63,15 @@ export interface RequestOptions {
 /** The requests of one source. */
 export interface SourceClient {
   readonly request: (options: RequestOptions) => Effect.Effect<PageResponse, ApiError>
+  /**
+   * The API's adaptive concurrency limit (absent in fakes): a run opens a window on it to
+   * report the most requests in flight and the throttles met.
+   */
+  readonly concurrency?: {
+    /** The API's host (`client.base_url`'s). */
+    readonly host: string
+    readonly open: () => AdaptiveConcurrency.ConcurrencyWindow
+  } | undefined
 }
 
 /** Gives each source its client, made once and kept while the service lives. */
@@ -119,16 +128,8 @@ const reasonOf = (error: Classified): ApiErrorReason => {
 /** A request as described in messages: with what auth puts on the wire (an api_key in the query). */
 type Describe = (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
 
-/**
- * One line at the end of a source's run when the API pushed back or more than one request was
- * in flight: the concurrency reached and the throttles met (the summary's, issue 14).
- */
-const reportConcurrency = (baseUrl: string, stats: AdaptiveConcurrency.ConcurrencyStats) => {
-  if (stats.reached <= 1 && stats.throttles === 0) return Effect.void
-  const host = URL.canParse(baseUrl) ? new URL(baseUrl).host : baseUrl
-  const pushed = stats.throttles === 0 ? "no throttles" : `${stats.throttles} throttled response(s) (429/503 or a low rate-limit budget)`
-  return Effect.logInfo(`${host}: up to ${stats.reached} request(s) in flight (limit ${stats.limit} at the end), ${pushed}`)
-}
+/** The host requests go to, as the summary names it. */
+const hostOf = (baseUrl: string): string => (URL.canParse(baseUrl) ? new URL(baseUrl).host : baseUrl)
 
 /** The client of one source: an HttpClient per resource (auth and response actions differ). */
 export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, never, HttpClient.HttpClient | Scope.Scope> =>
@@ -143,8 +144,8 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     )
     const limiter = yield* RateLimit.make(config.rateLimit)
     // One adaptive limit for the whole source: every resource's requests go to the same API.
+    // A run reports what it reached (Pipeline.run's LoadInfo.http, the summary).
     const concurrency = AdaptiveConcurrency.make(config.maxConcurrency)
-    yield* Effect.addFinalizer(() => reportConcurrency(config.baseUrl, concurrency.stats()))
     // One authenticator for the client and one per endpoint override, made once, so an
     // OAuth2 token is fetched once and shared by every resource that uses it.
     const clientAuth = config.auth === undefined ? undefined : yield* Auth.makeAuthenticator(config.auth, redactor.learn)
@@ -282,5 +283,5 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
         })
       ))
     }
-    return { request }
+    return { request, concurrency: { host: hostOf(config.baseUrl), open: concurrency.open } }
   })

@@ -71,12 +71,26 @@ export interface ResourceLoadInfo {
   readonly times?: ResourceTimes | undefined
 }
 
+/** What the API's adaptive concurrency limit did in a run (issue 14's summary line). */
+export interface HttpInfo {
+  /** The API's host (`client.base_url`'s). */
+  readonly host: string
+  /** The most requests that were in flight at once. */
+  readonly maxInFlight: number
+  /** The limit at the end of the run. */
+  readonly limit: number
+  /** Responses that pushed back: 429, 503, or a low rate-limit budget. */
+  readonly throttles: number
+}
+
 export interface LoadInfo {
   readonly loadId: string
   /** The schema loaded into (the given name, shortened if too long for Postgres). */
   readonly dataset: string
   readonly resources: ReadonlyArray<ResourceLoadInfo>
   readonly failed: boolean
+  /** The API's concurrency in this run (absent when the ApiClient in context is a fake that does not say). */
+  readonly http?: HttpInfo | undefined
 }
 
 export class UnknownResourceError extends Data.TaggedError("UnknownResourceError")<{

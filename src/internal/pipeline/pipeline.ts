@@ -11,7 +11,7 @@
  * ones that committed; a failing child does not stop its parent.
  */
 import { Clock, Effect, Option } from "effect"
-import type { ApiClient } from "../http/apiClient.js"
+import { ApiClient } from "../http/apiClient.js"
 import { currentRetryBudgets } from "../http/retry.js"
 import { datasetName } from "../load/identifiers.js"
 import { Destination, type DestinationError } from "../load/destination.js"
@@ -23,6 +23,7 @@ import * as Progress from "./progress.js"
 import type { RunContext } from "./runContext.js"
 
 export {
+  type HttpInfo,
   type LoadInfo,
   ParentFailed,
   type ResourceError,
@@ -108,7 +109,16 @@ const runWithBudgets = (
         })
       )
     const context: RunContext = { source, options, loadId, stored, loaded, needed, byName, telemetry, report }
-    const results = yield* Effect.forEach(roots, (root) => loadTree(context, root), { concurrency: options.concurrency ?? 3 })
+    // The source's client outlives the run (and may serve others at once): count this run's share.
+    const concurrency = (yield* (yield* ApiClient).forSource(source.spec)).concurrency
+    const window = concurrency?.open()
+    const results = yield* Effect.forEach(roots, (root) => loadTree(context, root), { concurrency: options.concurrency ?? 3 }).pipe(
+      Effect.ensuring(Effect.sync(() => window?.close()))
+    )
     const infos = results.flat()
-    return { loadId, dataset: options.dataset, resources: infos, failed: infos.some((r) => r.status === "failed") }
+    const stats = window?.read()
+    const http = concurrency === undefined || stats === undefined
+      ? undefined
+      : { host: concurrency.host, maxInFlight: stats.reached, limit: stats.limit, throttles: stats.throttles }
+    return { loadId, dataset: options.dataset, resources: infos, failed: infos.some((r) => r.status === "failed"), http }
   })

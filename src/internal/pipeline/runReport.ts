@@ -43,6 +43,15 @@ export const ResourceReport = Schema.Struct({
 
 export interface ResourceReport extends Schema.Schema.Type<typeof ResourceReport> {}
 
+export const HttpReport = Schema.Struct({
+  host: described(Schema.String, "the API's host (client.base_url's)"),
+  max_in_flight: count("the most requests that were in flight at once (the adaptive limit lets it grow while the API answers well)"),
+  limit: count("the adaptive concurrency limit at the end of the run (at most client.max_concurrency)"),
+  throttles: count("responses that pushed back: 429, 503 or a low RateLimit-Remaining; each halved the limit once per round trip")
+}).annotations({ identifier: "HttpReport" })
+
+export interface HttpReport extends Schema.Schema.Type<typeof HttpReport> {}
+
 export const RunReport = Schema.Struct({
   version: described(Schema.Literal(1), "the shape's version: a change that breaks a reader bumps it (new fields may appear without)"),
   status: described(
@@ -60,7 +69,9 @@ export const RunReport = Schema.Struct({
   seconds: count("the run's wall time"),
   started_at: instant("when the run started"),
   finished_at: instant("when the run ended"),
-  resources: described(Schema.Array(ResourceReport), "the resources the run loaded, in the config's order")
+  resources: described(Schema.Array(ResourceReport), "the resources the run loaded, in the config's order"),
+  // Added after version 1 shipped, so optional.
+  http: Schema.optional(described(HttpReport, "the API's concurrency in this run; absent when the run did not finish"))
 }).annotations({
   identifier: "RunReport",
   title: "rest-connector run --json",
@@ -125,7 +136,10 @@ export const fromLoadInfo = (info: LoadInfo, options: ReportOptions): RunReport 
       fetched_at: r.times?.fetchedMillis,
       finished_at: r.times?.finishedMillis
     })
-  }))
+  })),
+  ...(info.http === undefined ? {} : {
+    http: { host: info.http.host, max_in_flight: info.http.maxInFlight, limit: info.http.limit, throttles: info.http.throttles }
+  })
 })
 
 export interface StoppedRun {

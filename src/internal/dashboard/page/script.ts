@@ -67,7 +67,7 @@ function renderOverview(o) {
   var run = o.lastRun;
   if (run === null) { replace("timeline", el("p", { cls: "muted", text: "No run has kept its report yet (runs of this version do)." })); return; }
   var svg = drawTimeline(run);
-  var caption = el("p", { cls: "muted", text: "Run " + (run.load_id || "(no load)") + ", " + run.status + ", started " + when(run.started_at) + ", " + run.seconds + " s. Bar: start to commit; blue: first page to end of fetching." });
+  var caption = el("p", { cls: "muted", text: "Run " + (run.load_id || "(no load)") + ", " + run.status + ", started " + when(run.started_at) + ", " + run.seconds + " s." + (run.http ? " API " + run.http.host + ": up to " + run.http.max_in_flight + " request(s) in flight, " + run.http.throttles + " throttled response(s)." : "") + " Bar: start to commit; blue: first page to end of fetching." });
   replace("timeline", el("div", {}, [caption, svg || el("p", { cls: "muted", text: "no resource started" })]));
 }
 
