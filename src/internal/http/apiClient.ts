@@ -12,7 +12,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Context, Effect, Either, FiberRef, Layer, LogLevel, Redacted, Scope } from "effect"
+import { Context, Effect, Either, Fiber, FiberRef, Layer, LogLevel, Redacted, Scope } from "effect"
 import type { Secret } from "../config/secrets.js"
 import type { ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
@@ -63,6 +63,11 @@ export interface RequestOptions {
 /** The requests of one source. */
 export interface SourceClient {
   readonly request: (options: RequestOptions) => Effect.Effect<PageResponse, ApiError>
+  /**
+   * Sends the request now (in a fiber of its own) and gives back the Effect that awaits its
+   * page, its body parsed only then (absent in fakes: `request` is used when it is wanted).
+   */
+  readonly requestAhead?: ((options: RequestOptions) => Effect.Effect<Effect.Effect<PageResponse, ApiError>>) | undefined
   /**
    * The API's adaptive concurrency limit (absent in fakes): a run opens a window on it to
    * report the most requests in flight and the throttles met.
@@ -219,7 +224,13 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       })
     }
 
-    const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> => {
+    /**
+     * Sends one page's request; what it gives back parses the body when run. A page fetched
+     * ahead (while the one before it is written) keeps its body as bytes until it is wanted:
+     * parsed on arrival, its records would outlive a few young-generation collections and be
+     * promoted (measured: GC time 2.5x, our CPU per bench run +20%).
+     */
+    const exchange = (options: RequestOptions): Effect.Effect<Effect.Effect<PageResponse, ApiError>, ApiError> => {
       const own = perResource.get(options.resource)
       if (own === undefined) return Effect.die(new Error(`ApiClient: '${options.resource}' is not a resource of this source`))
       let req = HttpClientRequest.make(options.method)(joinUrl(config.baseUrl, options.url)).pipe(
@@ -248,24 +259,31 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
       const page = { resource: options.resource, page: options.page, method: options.method, urlTemplate: own.template, url: () => redactor.url(fullUrl) }
       // Telemetry on, the page goes through the client whose attempts are spans.
       return observePage(page, (traced) => (traced ? own.traced : own.http).execute(req).pipe(
-        Effect.flatMap((response) => {
+        Effect.map((response) => {
           const attempts = response instanceof BufferedResponse ? response.attempts : 1
-          const text = response instanceof BufferedResponse ? response.textSync() : undefined
-          const body = parseJson(text ?? "")
-          return Either.isLeft(body)
-            ? Effect.fail(fail("MalformedJson", `the response is not valid JSON: ${body.left}`, attempts, response.status))
-            : Effect.succeed({ url: fullUrl, status: response.status, headers: response.headers, body: body.right, ignored: false, attempts })
+          const parse = Effect.suspend((): Effect.Effect<PageResponse, ApiError> => {
+            const text = response instanceof BufferedResponse ? response.textSync() : undefined
+            const body = parseJson(text ?? "")
+            return Either.isLeft(body)
+              ? Effect.fail(fail("MalformedJson", `the response is not valid JSON: ${body.left}`, attempts, response.status))
+              : Effect.succeed({ url: fullUrl, status: response.status, headers: response.headers, body: body.right, ignored: false, attempts })
+          })
+          return { attempts, status: response.status, parse }
         }),
-        Effect.catchAll((error): Effect.Effect<PageResponse, ApiError> => {
+        Effect.catchAll((error): Effect.Effect<{ readonly attempts: number; readonly parse: Effect.Effect<PageResponse, ApiError> }, ApiError> => {
           switch (error._tag) {
             case "ResponseIgnored":
               return Effect.succeed({
-                url: fullUrl,
+                attempts: error.attempts,
                 status: error.response.status,
-                headers: error.response.headers,
-                body: undefined,
-                ignored: true,
-                attempts: error.attempts
+                parse: Effect.succeed({
+                  url: fullUrl,
+                  status: error.response.status,
+                  headers: error.response.headers,
+                  body: undefined,
+                  ignored: true,
+                  attempts: error.attempts
+                })
               })
             case "Transient":
               return Effect.fail(fail(reasonOf(error), error.reason === "Status" ? `gave up: ${error.detail}` : error.detail, error.attempts, error.status))
@@ -275,13 +293,15 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
               return Effect.fail(fail("Auth", error.message, 1))
             case "TooManyRedirects":
               return Effect.fail(fail("TooManyRedirects", error.describe(redactor.url), 1))
-            case "ApiError":
-              return Effect.fail(error)
             default:
               return Effect.fail(fail("Transport", transportDetail(error), 1))
           }
         })
-      ))
+      )).pipe(Effect.map((exchanged) => exchanged.parse))
     }
-    return { request, concurrency: { host: hostOf(config.baseUrl), open: concurrency.open } }
+    const request = (options: RequestOptions): Effect.Effect<PageResponse, ApiError> => Effect.flatten(exchange(options))
+    const requestAhead = (options: RequestOptions): Effect.Effect<Effect.Effect<PageResponse, ApiError>> =>
+      Effect.map(Effect.fork(exchange(options)), (fiber) => Effect.flatten(Fiber.join(fiber)))
+
+    return { request, requestAhead, concurrency: { host: hostOf(config.baseUrl), open: concurrency.open } }
   })
