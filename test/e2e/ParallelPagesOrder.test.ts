@@ -93,7 +93,7 @@ forEachDatabase((target) => {
             const info = yield* Pipeline.run(source, { dataset })
             expect(info.failed, JSON.stringify(info.resources.map((r) => r.error?.message))).toBe(false)
             const rows = (table: string, columns: string) =>
-              sql.unsafe(`SELECT ${columns} FROM "${dataset}"."${table}" ORDER BY 1, 2`)
+              sql.unsafe<{ readonly id: number; readonly updated: number; readonly v: string; readonly _rc_id: string }>(`SELECT ${columns} FROM "${dataset}"."${table}" ORDER BY 1, 2`)
             const state = yield* sql.unsafe<{ resource: string; state: unknown }>(
               `SELECT resource, state FROM "${dataset}"._rc_state ORDER BY resource`
             )
@@ -114,7 +114,7 @@ forEachDatabase((target) => {
         expect(parallel.deduped[0]).toMatchObject({ id: 0, updated: 200, v: "v200" })
         expect(parallel.deduped[99]).toMatchObject({ id: 99, updated: 299, v: "v299" })
         // The last in the API's order, although its page arrived first.
-        expect(parallel.lastWins.map((r) => r["v"])).toEqual(parallel.deduped.map((r) => r["v"]))
+        expect(parallel.lastWins.map((r) => r.v)).toEqual(parallel.deduped.map((r) => r.v))
         // The incremental cursor is the run's maximum; records before initial_value are filtered.
         expect(parallel.lastSeen).toHaveLength(100)
         expect(JSON.stringify(parallel.state)).toContain("299")
