@@ -90,7 +90,7 @@ const choose = (model: ApiModel, notes: Array<string>): Choice | undefined => {
   const chosen = candidates[0]
   if (chosen === undefined) return undefined
   if (candidates.length > 1) {
-    notes.push(`security scheme '${chosen.name}' (accepted by ${chosen.count} of ${operations.length} ${gets.length > 0 ? "GET " : ""}operations); also defined: ${candidates.slice(1).map((c) => c.name).join(", ")}`)
+    notes.push(`security scheme '${chosen.name}' (accepted by ${chosen.count} of ${operations.length} ${gets.length > 0 ? "GET " : ""}operations); other schemes accepted: ${candidates.slice(1).map((c) => c.name).join(", ")}`)
   }
   if (anonymous > 0) notes.push(`${anonymous} of ${operations.length} operations also accept no credentials`)
   const others = Object.keys(chosen.requirement ?? {}).filter((n) => n !== chosen.name)

@@ -179,7 +179,7 @@ const stopRules = (ctx: Context, total?: Property): { readonly fields: Record<st
   return { fields: {}, note: "" }
 }
 
-const sizeParams_ = (ctx: Context): Record<string, unknown> =>
+const sizeParamsOf = (ctx: Context): Record<string, unknown> =>
   ctx.size?.value === undefined ? {} : { [ctx.size.param.name]: ctx.size.value }
 
 const sizeNote = (ctx: Context): string =>
@@ -187,13 +187,13 @@ const sizeNote = (ctx: Context): string =>
 
 const guessLink = (ctx: Context, from: string): PaginatorGuess => ({
   paginator: { type: "header_link" },
-  params: sizeParams_(ctx),
+  params: sizeParamsOf(ctx),
   note: `header_link: ${from}${sizeNote(ctx)}`
 })
 
 const guessJsonLink = (ctx: Context, next: Property): PaginatorGuess => ({
   paginator: { type: "json_link", next_url_path: formatPath(next.path) },
-  params: sizeParams_(ctx),
+  params: sizeParamsOf(ctx),
   note: `json_link: the response's '${formatPath(next.path)}' holds the next page's URL${sizeNote(ctx)}`
 })
 
@@ -265,7 +265,7 @@ const guessPageNumber = (ctx: Context, param: Parameter): PaginatorGuess => {
       total_path: total === undefined ? null : formatPath(total.path),
       ...stop.fields
     },
-    params: sizeParams_(ctx),
+    params: sizeParamsOf(ctx),
     note: `page_number: query param '${param.name}' from ${base}${documented ? "" : " (assumed)"}` +
       (total === undefined ? ", no page count in the response (stops on an empty page)" : `, page count from '${formatPath(total.path)}'`) +
       stop.note + sizeNote(ctx)
@@ -302,7 +302,7 @@ export const detectPaginator = (
   if (operation.response?.headers.includes("link") === true) {
     return guessLink(ctx, `the ${operation.response.status} response documents a Link header`)
   }
-  const linkParam = operation.parameters.find((p) => p.in === "query" && /\blink header\b/i.test(p.description ?? ""))
+  const linkParam = operation.parameters.find((p) => p.in === "query" && /\blink\W{0,2}\s*headers?\b/i.test(p.description ?? ""))
   if (linkParam !== undefined) return guessLink(ctx, `query param '${linkParam.name}' is described as taken from the Link header`)
   const nextUrl = findNextUrl(props, examples, cursorParam !== undefined)
   if (nextUrl !== undefined) return guessJsonLink(ctx, nextUrl)
@@ -319,5 +319,5 @@ export const detectPaginator = (
   if (reasons.length === 0) {
     reasons.push("no Link header, next link, cursor, offset or page parameter documented")
   }
-  return { paginator: "auto", params: sizeParams_(ctx), note: `auto: ${reasons.join("; ")} (detected on the first response at run time)` }
+  return { paginator: "auto", params: sizeParamsOf(ctx), note: `auto: ${reasons.join("; ")} (detected on the first response at run time)` }
 }
