@@ -36,8 +36,7 @@ export const evaluate = (module: SchemaModule): ReadonlyArray<Schema.Schema<unkn
 /** A module file as `init --openapi` would write it: the import, the declarations, one export per root. */
 export const moduleSource = (module: SchemaModule): string =>
   [
-    `import { Schema } from "effect"`,
-    "",
+    ...(module.declarations === "" && module.roots.length === 0 ? [] : [`import { Schema } from "effect"`, ""]),
     module.declarations,
     ...module.roots.map((r, i) => `export const Root${i} = ${r}`),
     ...module.roots.map((_, i) => `export type Root${i} = typeof Root${i}.Type`),

@@ -63,14 +63,15 @@ const list = (
   items: ReadonlyArray<string>,
   close: string,
   indent: string,
-  options: { readonly separator?: string; readonly maxItems?: number } = {}
+  options: { readonly separator?: string; readonly lineSeparator?: string; readonly maxItems?: number } = {}
 ): string => {
   const separator = options.separator ?? ","
   const flat = `${open}${items.join(`${separator} `)}${close}`
   const fits = items.length <= (options.maxItems ?? Infinity) && flat.length + indent.length <= WIDTH
   if (fits && !flat.includes("\n")) return flat
   const inner = indent + INDENT
-  return `${open.trimEnd()}\n${items.map((i) => inner + i).join(`${separator}\n`)}\n${indent}${close.trimStart()}`
+  const lineSeparator = options.lineSeparator ?? separator
+  return `${open.trimEnd()}\n${items.map((i) => inner + i).join(`${lineSeparator}\n`)}\n${indent}${close.trimStart()}`
 }
 
 export const printSchema = (node: Node, naming: Naming, indent = ""): string => {
@@ -148,7 +149,7 @@ export const printType = (node: Node, side: Side, naming: Naming, indent = ""): 
     case "Union":
       return node.members.map((m) => printType(m, side, naming, indent)).join(" | ")
     case "Struct":
-      return list("{ ", typeMembers(node.fields, node.rest, side, naming, indent), " }", indent, { separator: ";", maxItems: 4 })
+      return list("{ ", typeMembers(node.fields, node.rest, side, naming, indent), " }", indent, { separator: ";", lineSeparator: "", maxItems: 4 })
     case "Ref": {
       const rec = naming.recursive(node.name)
       if (rec !== undefined) return side === "Type" ? rec[0] : rec[1]
