@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import type { JsonSchema } from "../../src/internal/openapi/model.js"
 import { generateSchemas, type GenerateOptions, type SchemaModule } from "../../src/internal/openapi/schemaCodegen.js"
-import { evaluate, moduleSource, pointer, typecheck } from "../support/schemaCodegen.js"
+import { pointer } from "../../src/internal/openapi/document.js"
+import { evaluate, moduleSource, typecheck } from "../support/schemaCodegen.js"
 
 // JSON Schema → Effect Schema source: each rule, by evaluating the generated code and decoding with it.
 // Every module generated here is also typechecked under strict at the end.
