@@ -13,6 +13,8 @@ import type { JsonSchema } from "./model.js"
 import { Converter, type Node, type SchemaModel } from "./schemaCodegenConvert.js"
 import { Identifiers, type Naming, printSchema, printTypeDeclaration } from "./schemaCodegenPrint.js"
 
+export type { SchemaModel }
+
 export interface SchemaModule {
   /** `const` per named schema used (and what those reference), dependencies first; `interface`s for recursive ones. */
   readonly declarations: string
