@@ -35,6 +35,13 @@ export * as Pipeline from "./Pipeline.js"
 export * as Progress from "./Progress.js"
 
 /**
+ * From an OpenAPI document to a typed connector (`rest-connector init --openapi`).
+ *
+ * @since 0.1.0
+ */
+export * as OpenApi from "./OpenApi.js"
+
+/**
  * A run's result as one versioned JSON document (`rest-connector run --json`).
  *
  * @since 0.1.0

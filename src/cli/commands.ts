@@ -20,6 +20,7 @@ import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { dashboardCommands } from "./dashboardCommand.js"
+import { initCommands } from "./initCommand.js"
 import { showsInfo } from "./logging.js"
 import { queryCommands } from "./queryCommands.js"
 import { resetCommands } from "./resetCommands.js"
@@ -266,7 +267,8 @@ export const subcommands = [
   ...stateCommands,
   ...resetCommands,
   ...queryCommands,
-  ...dashboardCommands
+  ...dashboardCommands,
+  ...initCommands
 ] as const
 
 export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"
