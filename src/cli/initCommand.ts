@@ -13,7 +13,7 @@ import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { UsageError } from "./datasetOptions.js"
 
 const openapi = Options.text("openapi").pipe(
-  Options.withDescription("the OpenAPI document: a JSON or YAML file, a file: URL or an http(s) URL (Swagger 2.0, OpenAPI 3.0 and 3.1)")
+  Options.withDescription("the OpenAPI document: a JSON or YAML file, a file: URL or an http(s) URL (Swagger 2.0, OpenAPI 3.0 and 3.1; required, no default)")
 )
 const out = Options.directory("out", { exists: "either" }).pipe(
   Options.withDescription("the folder to write into (default: ./<name>)"),

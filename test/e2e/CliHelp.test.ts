@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { runCli } from "../support/cli.js"
 
-const commands = ["run", "check", "schema", "demo"]
+const commands = ["run", "check", "schema", "demo", "init"]
 
 /** Each `--option` (or `<argument>`) heading of a help text with the paragraph under it. */
 const entries = (help: string): ReadonlyArray<readonly [string, string]> => {
