@@ -66,11 +66,16 @@ describe("init --openapi on public documents", () => {
     expect(comments?.plan).toMatchObject({ parent: "gists", path: "/gists/{resources.gists.id}/comments", selected: true })
     expect(summary["github"]?.children).toBeGreaterThan(0)
     const trains = loaded.find((l) => l.doc.name === "train_travel")?.generated
-    expect(trains?.resources.map((r) => [r.plan.name, r.plan.dataSelector, r.plan.primaryKey])).toEqual([
-      ["bookings", "data", "id"],
-      ["stations", "data", "id"],
-      ["trips", "data", "id"]
+    // Lists under `data`; trips needs origin, destination and date (only examples in the
+    // document): written, not selected; `GET /bookings/{bookingId}` is a detail child, not selected.
+    expect(trains?.resources.map((r) => [r.plan.name, r.plan.kind, r.plan.path, r.plan.dataSelector, r.plan.primaryKey, r.plan.selected])).toEqual([
+      ["bookings", "list", "/bookings", "data", "id", true],
+      ["stations", "list", "/stations", "data", "id", true],
+      ["trips", "list", "/trips", "data", "id", false],
+      ["booking_details", "detail", "/bookings/{resources.bookings.id}", "$", "id", false]
     ])
+    expect(trains?.resources[2]?.plan.notes.join(" ")).toContain("`origin` (the document's example is filled in)")
+    expect(trains?.resources[3]?.paginator).toEqual({ type: "single_page" })
   })
 
   it("each generated config decodes as check decodes it (JSON and YAML too)", () =>

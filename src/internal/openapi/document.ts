@@ -236,7 +236,14 @@ export const load = (source: string): Effect.Effect<ApiModel, OpenApiError> =>
     try: async () => {
       // Loaded here, not at the top: only `init` needs the parser.
       const parser = await import("@readme/openapi-parser")
-      return parser.bundle(locationOf(source))
+      try {
+        return { document: await parser.bundle(locationOf(source)), notes: [] }
+      } catch (e) {
+        // A `$ref` that leads nowhere (documents have them, often unused) need not stop the rest:
+        // read the document as it is; what leads there is taken as untyped.
+        if (!(e instanceof parser.MissingPointerError)) throw e
+        return { document: await parser.parse(locationOf(source)), notes: [`${e.message}: what refers to it is read as untyped`] }
+      }
     },
     catch: (e) => new OpenApiError({ source, detail: e instanceof Error ? e.message : String(e) })
-  }).pipe(Effect.flatMap((document) => toModel(document, source)))
+  }).pipe(Effect.flatMap(({ document, notes }) => Effect.map(toModel(document, source), (model) => ({ ...model, notes }))))

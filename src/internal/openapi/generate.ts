@@ -63,7 +63,7 @@ const resourceEntry = (summary: ResourceSummary): Record<string, unknown> => {
 }
 
 export const generate = (model: ApiModel, options: GenerateOptions): Generated => {
-  const notes: Array<string> = []
+  const notes: Array<string> = [...(model.notes ?? [])]
   const planned = planResources(model).filter((plan) =>
     (options.include.length === 0 || matches(options.include, plan)) && !matches(options.exclude, plan)
   )
@@ -72,7 +72,9 @@ export const generate = (model: ApiModel, options: GenerateOptions): Generated =
   const plans = planned.filter((p) => p.parent === undefined || names.has(p.parent))
   if (plans.length < planned.length) notes.push(`${planned.length - plans.length} child resource(s) left out with their parents`)
   const resources: Array<ResourceSummary> = plans.map((plan) => {
-    const guess = detectPaginator(plan.operation, plan.operation.response?.schema, plan.dataSelector, model)
+    const guess = plan.kind === "detail"
+      ? { paginator: { type: "single_page" }, params: {}, note: "single_page: one record per parent record" }
+      : detectPaginator(plan.operation, plan.operation.response?.schema, plan.dataSelector, model)
     return { plan, paginator: guess.paginator, paginatorNote: guess.note, paginatorParams: guess.params }
   })
   const auth = detectAuth(model, options.name)

@@ -77,6 +77,8 @@ export interface ApiModel {
   readonly securitySchemes: Readonly<Record<string, SecurityScheme>>
   /** The document's default security requirements. */
   readonly security: ReadonlyArray<SecurityRequirement>
+  /** What reading the document met and worked around (a `$ref` that leads nowhere), for the README stub. */
+  readonly notes?: ReadonlyArray<string> | undefined
   /** Follows a local `$ref` (a JSON pointer into the document); undefined when it leads nowhere. */
   readonly resolve: (ref: string) => unknown
 }

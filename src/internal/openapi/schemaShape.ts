@@ -29,16 +29,23 @@ const schemasIn = (o: Json): Record<string, JsonSchema> => {
   return out
 }
 
-/** The schema's own and `allOf`-merged properties (undefined when it declares none and is not an object). */
+/**
+ * The schema's own properties and those of its `allOf`, `anyOf` and `oneOf` members (a record
+ * of a union has any member's), undefined when it declares none and is not an object.
+ */
 export const propertiesOf = (model: Pick<ApiModel, "resolve">, schema: unknown, depth = 0): Record<string, JsonSchema> | undefined => {
   const s = follow(model, schema)
   if (s === undefined || depth > 8) return undefined
   let out: Record<string, JsonSchema> | undefined
   const own = s["properties"]
   if (isObject(own)) out = schemasIn(own)
-  for (const member of Array.isArray(s["allOf"]) ? s["allOf"] : []) {
-    const more = propertiesOf(model, member, depth + 1)
-    if (more !== undefined) out = { ...(out ?? {}), ...more }
+  for (const key of ["allOf", "anyOf", "oneOf"]) {
+    const members = s[key]
+    for (const member of Array.isArray(members) ? members : []) {
+      const more = propertiesOf(model, member, depth + 1)
+      // allOf: a later member refines an earlier one; a union's members add what is not there.
+      if (more !== undefined) out = key === "allOf" ? { ...(out ?? {}), ...more } : { ...more, ...(out ?? {}) }
+    }
   }
   if (out === undefined && types(s).includes("object")) return {}
   return out
@@ -52,6 +59,9 @@ export const itemsOf = (model: Pick<ApiModel, "resolve">, schema: unknown): Json
   const items = s["items"]
   return isSchema(items) ? items : {}
 }
+
+/** Names of what a page of records says besides them. */
+const pagingMetadata = /total|count|page|next|prev|cursor|more|limit|offset|size|link|meta|pagination|paging|start|end|last|first|token|has_|took|status|ok|warning|error|message|request_?id|response_metadata|type|object|url/i
 
 /** Property names that read as a list's wrapper, most likely first. */
 const wrapperNames = ["data", "items", "results", "records", "entries", "values", "objects", "list", "content", "elements", "rows", "nodes", "edges"]
@@ -80,10 +90,12 @@ export const listShapeOf = (
       const items = itemsOf(model, p)
       return items === undefined ? [] : [[name, items] as [string, JsonSchema]]
     })
-    // The only list in an object is its records when they are objects (an object with a list of
-    // strings, GitHub's `/app` and its `events`, is one record).
+    // The only list in an object is its records when they are objects and everything beside it
+    // reads as paging metadata (an object with a list of strings, GitHub's `/app` and its
+    // `events`, or a profile with a list of websites, is one record).
     const ofObjects = arrays.filter(([, items]) => propertiesOf(model, items) !== undefined)
-    if (ofObjects.length === 1 && !wrappedOnly) return ofObjects[0]
+    const besides = Object.keys(properties).filter((name) => name !== ofObjects[0]?.[0])
+    if (ofObjects.length === 1 && !wrappedOnly && besides.every((name) => pagingMetadata.test(name))) return ofObjects[0]
     const named = (name: string) => arrays.find(([n]) => n === name)
     for (const name of [...(resourceName === undefined ? [] : [resourceName]), ...wrapperNames]) {
       const hit = named(name)
