@@ -13,9 +13,9 @@ import { readCatalog } from "./catalog.js"
 import { recordSources } from "./columnSources.js"
 import type { Ddl } from "./ddlPlan.js"
 import { planDdl } from "./ddlPlan.js"
-import { DestinationError, type LoadResult } from "./destination.js"
+import { type CommitOptions, DestinationError, type LoadResult } from "./destination.js"
 import type { LoadState } from "./loadState.js"
-import { recordLoad } from "./loadRecords.js"
+import { claimCommit, createCommitsSql, type EarlierCommit, recordLoad } from "./loadRecords.js"
 import { moveStagedRows } from "./moveRows.js"
 import { schemaVersionOf } from "./schemaVersion.js"
 import { exec, unitOfWork } from "./sqlSession.js"
@@ -139,12 +139,17 @@ const commitTable = (state: LoadState, startedAt: Date, newTables: ReadonlySet<s
     return { rowsPerTable, catalog, ownTables: new Set([rootTable, ...storedChildren, ...allSpecs.map((t) => t.name)]) }
   })
 
+const isEarlierCommit = (u: unknown): u is EarlierCommit =>
+  typeof u === "object" && u !== null && "loadId" in u && typeof u.loadId === "string" && "rowsPerTable" in u
+const earlierOf = (u: unknown): EarlierCommit => (isEarlierCommit(u) ? u : { loadId: "", rowsPerTable: {} })
+
 /** Every table's commit, then the resource's schema version, `_rc_loads` row and state. */
 const commitWork = (
   states: ReadonlyArray<LoadState>,
   startedAt: Date,
   resourceState: unknown,
-  newTables: ReadonlyArray<ReadonlySet<string>>
+  newTables: ReadonlyArray<ReadonlySet<string>>,
+  commitKey: string | undefined
 ) =>
   Effect.gen(function*() {
     const { dataset, loadId, resource, sql } = states[0]
@@ -166,6 +171,20 @@ const commitWork = (
       }))
     )
     yield* recordLoad(sql, { dataset, resource, loadId, startedAt, rowsPerTable, version, state: resourceState })
+    if (commitKey !== undefined) {
+      const earlier = yield* claimCommit(sql, { dataset, key: commitKey, resource, loadId, rowsPerTable })
+      // Failing rolls the whole transaction back: rows, `_rc_loads` row and state.
+      if (earlier !== undefined) {
+        return yield* Effect.fail(
+          new DestinationError({
+            message: `${resource}: commit key ${commitKey} was committed by load ${earlier.loadId}; this attempt rolled back`,
+            dataset,
+            reason: "AlreadyCommitted",
+            cause: earlier
+          })
+        )
+      }
+    }
     return { rowsPerTable, schemaVersion: version.hash }
   })
 
@@ -194,7 +213,7 @@ const lockedAll = <A, E>(states: ReadonlyArray<LoadState>, effect: Effect.Effect
  */
 export const commitLoads = (
   states: ReadonlyArray<LoadState>,
-  options: { readonly startedAt: Date; readonly state?: unknown }
+  options: CommitOptions
 ): Effect.Effect<LoadResult, DestinationError> => {
   const first = states[0]
   if (first === undefined) return Effect.dieMessage("commitLoads: no load to commit")
@@ -221,17 +240,25 @@ export const commitLoads = (
         sql,
         `preparing the tables of ${resource}`,
         dataset,
-        Effect.forEach(states, prepareTables)
+        Effect.zipLeft(
+          Effect.forEach(states, prepareTables),
+          options.commitKey === undefined ? Effect.void : exec(sql, createCommitsSql(dataset), [], "creating the commit keys' table", dataset)
+        )
       )
-      const { rowsPerTable, schemaVersion } = yield* unitOfWork(
+      const committed = yield* unitOfWork(
         sql,
         `committing ${resource}`,
         dataset,
-        commitWork(states, options.startedAt, options.state, newTables)
-      ).pipe(Effect.mapError(lostInCommit(resource)))
+        commitWork(states, options.startedAt, options.state, newTables, options.commitKey)
+      ).pipe(
+        Effect.map((done): LoadResult => ({ loadId, resource, ...done })),
+        // The key's earlier commit stands; this load rolled back (its staging goes with it).
+        Effect.catchIf((e) => e.reason === "AlreadyCommitted" && isEarlierCommit(e.cause), (e) =>
+          Effect.succeed<LoadResult>({ loadId: earlierOf(e.cause).loadId, resource, rowsPerTable: earlierOf(e.cause).rowsPerTable, committedEarlier: true })),
+        Effect.mapError(lostInCommit(resource))
+      )
       for (const state of states) state.status = "committed"
-      const result: LoadResult = { loadId, resource, rowsPerTable, schemaVersion }
-      return result
+      return committed
     })
   ).pipe(Effect.withSpan("Destination.commit", { attributes: { dataset, resource, loadId, tables: states.length } }))
 }

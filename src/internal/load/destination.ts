@@ -15,9 +15,11 @@ export class DestinationError extends Data.TaggedError("DestinationError")<{
    * `ConnectionLost`: the database connection broke (server restart, terminated session)
    * before anything was committed, so the load can be done again. `ConnectionLostInCommit`:
    * it broke during the commit's transaction, whose outcome this run cannot know (the next
-   * run converges: rows and state commit together).
+   * run converges: rows and state commit together). `AlreadyCommitted`: the commit's key was
+   * claimed by an earlier commit (its `cause` is that commit's load id and rows); this one
+   * rolled back.
    */
-  readonly reason?: "ConnectionLost" | "ConnectionLostInCommit" | undefined
+  readonly reason?: "ConnectionLost" | "ConnectionLostInCommit" | "AlreadyCommitted" | undefined
   readonly cause?: unknown
 }> {}
 
@@ -94,12 +96,20 @@ export interface LoadResult {
   readonly rowsPerTable: Readonly<Record<string, number>>
   /** Hash of the tables' schema the load used (stored in `_rc_loads` and `_rc_version`). */
   readonly schemaVersion?: string | undefined
+  /** Set when the commit key had been claimed by an earlier commit: this load rolled back, `loadId` and rows are that commit's. */
+  readonly committedEarlier?: boolean | undefined
 }
 
 export interface CommitOptions {
   readonly startedAt: Date
   /** Resource state (incremental cursors...) to store in `_rc_state` in the same transaction. */
   readonly state?: unknown
+  /**
+   * Commits at most once per key (a workflow activity's id), claimed in `_rc_commits` in the
+   * same transaction: a commit whose key an earlier one holds rolls back and answers with that
+   * commit's load (`LoadResult.committedEarlier`).
+   */
+  readonly commitKey?: string | undefined
 }
 
 /** A resource's load in progress: rows stream into staging; `commit` makes them visible at once. */

@@ -68,7 +68,9 @@ export const SystemTables = {
   /** Each CLI run's report (`run --json`'s document), see pipeline/runDocuments.ts. */
   runs: "_rc_runs",
   /** Staging tables and the resource load that owns each, so leftovers can be found. */
-  stagingRegistry: "_rc_staging_tables"
+  stagingRegistry: "_rc_staging_tables",
+  /** Commit keys (a workflow activity's id): a resource commit with a key commits once (see loadRecords.ts). */
+  commits: "_rc_commits"
 } as const
 
 /** The dataset's system tables, which are not data tables of any resource. */
@@ -78,7 +80,8 @@ export const systemTableNames: ReadonlySet<string> = new Set([
   SystemTables.version,
   SystemTables.tables,
   SystemTables.columns,
-  SystemTables.runs
+  SystemTables.runs,
+  SystemTables.commits
 ])
 
 /** The column of `_rc_tables` with a child table's source key (added after the table was). */

@@ -13,7 +13,7 @@ import type { SchemaVersion } from "./schemaVersion.js"
 import { exec, exists, query } from "./sqlSession.js"
 import { tableExistsSql } from "./sqlText.js"
 
-const { loads: loadsTable, state: stateTable, version: versionTable } = SystemTables
+const { commits: commitsTable, loads: loadsTable, state: stateTable, version: versionTable } = SystemTables
 
 /** `_rc_loads` columns; datasets written by older versions lack the newer ones (see `planDdl`). */
 export const loadsColumns: ReadonlyArray<ColumnSchema> = [
@@ -115,4 +115,50 @@ export const readState = (
       try: (): unknown => JSON.parse(text),
       catch: destinationError(what, dataset, stateTable)
     })
+  })
+
+/**
+ * `_rc_commits`: the commit keys of resource commits that carry one (a workflow activity's id).
+ * Claimed in the commit's transaction, so a retried attempt whose first try committed (and then
+ * lost its answer: a crash, a killed runner) rolls back instead of committing twice.
+ */
+export const createCommitsSql = (schema: string): string =>
+  `CREATE TABLE IF NOT EXISTS ${
+    qualified(schema, commitsTable)
+  } (commit_key text PRIMARY KEY, resource text NOT NULL, load_id text NOT NULL, rows jsonb, committed_at timestamptz NOT NULL)`
+
+/** The commit that holds a key already: its load and rows. */
+export interface EarlierCommit {
+  readonly loadId: string
+  readonly rowsPerTable: Readonly<Record<string, number>>
+}
+
+const isCounts = (u: unknown): u is Record<string, number> =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && Object.values(u).every((v) => typeof v === "number")
+
+/** Claims `key` for this commit; the earlier commit when another one holds it. */
+export const claimCommit = (
+  sql: SqlClient.SqlClient,
+  claim: { readonly dataset: string; readonly key: string; readonly resource: string; readonly loadId: string; readonly rowsPerTable: Readonly<Record<string, number>> }
+): Effect.Effect<EarlierCommit | undefined, DestinationError> =>
+  Effect.gen(function*() {
+    const table = qualified(claim.dataset, commitsTable)
+    const claimed = yield* query<{ commit_key: string }>(
+      sql,
+      `INSERT INTO ${table} (commit_key, resource, load_id, rows, committed_at) VALUES ($1, $2, $3, $4::jsonb, clock_timestamp())
+      ON CONFLICT (commit_key) DO NOTHING RETURNING commit_key`,
+      [claim.key, claim.resource, claim.loadId, JSON.stringify(claim.rowsPerTable)],
+      `claiming commit key of ${claim.resource}`,
+      claim.dataset
+    )
+    if (claimed.length > 0) return undefined
+    const earlier = yield* query<{ load_id: string; rows: unknown }>(
+      sql,
+      `SELECT load_id, rows FROM ${table} WHERE commit_key = $1`,
+      [claim.key],
+      `reading the commit key of ${claim.resource}`,
+      claim.dataset
+    )
+    const row = earlier[0]
+    return { loadId: row?.load_id ?? "", rowsPerTable: isCounts(row?.rows) ? row.rows : {} }
   })

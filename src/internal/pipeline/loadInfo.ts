@@ -23,6 +23,12 @@ export interface RunOptions {
   readonly batchRows?: number | undefined
   /** Ignore stored incremental state and start over (the new state replaces it). */
   readonly fullRefresh?: boolean | undefined
+  /**
+   * A key per resource commit (a durable workflow's activity id): each key commits once, claimed
+   * in `_rc_commits` in the commit's own transaction. A retried attempt whose first try
+   * committed rolls back instead of committing twice (`ResourceLoadInfo.committedEarlier`).
+   */
+  readonly commitKey?: ((resource: string) => string | undefined) | undefined
 }
 
 export type ResourceError = SourceError | Normalizer.NormalizeError | DestinationError | ParentFailed | UnexpectedError
@@ -67,6 +73,8 @@ export interface ResourceLoadInfo {
   readonly replacedNuls: number
   readonly seconds: number
   readonly error?: ResourceError | undefined
+  /** The load id of the earlier commit that held this run's commit key (`RunOptions.commitKey`): this run's load rolled back. */
+  readonly committedEarlier?: string | undefined
   /** Its timeline (absent when it failed before it started). */
   readonly times?: ResourceTimes | undefined
 }

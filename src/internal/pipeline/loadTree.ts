@@ -215,6 +215,9 @@ const attemptTree = (
             } else {
               result = outcome.right
               committed = true
+              if (result.committedEarlier === true) {
+                yield* Effect.logInfo(`${node.resource.name}: committed earlier (load ${result.loadId}) under this commit key; this attempt rolled back`)
+              }
             }
           }
           const now = yield* Clock.currentTimeMillis
@@ -233,6 +236,7 @@ const attemptTree = (
                   table: node.table,
                   status: "committed",
                   rowsPerTable: result?.rowsPerTable ?? {},
+                  ...(result?.committedEarlier === true ? { committedEarlier: result.loadId } : {}),
                   ...node.counters,
                   seconds: (now - node.startedMillis) / 1000,
                   times: timesOf(node, now)

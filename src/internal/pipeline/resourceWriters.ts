@@ -124,7 +124,11 @@ export const openWriters = (
       loads.length === 0
         ? Effect.succeed({ loadId: context.loadId, resource: resource.name, rowsPerTable: {}, schemaVersion: undefined })
         : Effect.suspend(() =>
-          destination.commitLoads(loads.map((t) => t.load), { startedAt: new Date(startedMillis), state: state() })
+          destination.commitLoads(loads.map((t) => t.load), {
+            startedAt: new Date(startedMillis),
+            state: state(),
+            commitKey: context.options.commitKey?.(resource.name)
+          })
         )
 
     const route = resource.tableNameOf
