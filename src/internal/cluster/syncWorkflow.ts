@@ -1,0 +1,121 @@
+/**
+ * A sync as a durable workflow (@effect/workflow): one execution per dataset, tenant, config
+ * and requested run (its idempotency key), one activity per resource tree. An activity's
+ * resource commits carry its idempotency key (`RunOptions.commitKey`), claimed in the commit's
+ * own transaction: an activity retried after its first try committed (a runner killed before
+ * the engine recorded the result) rolls back instead of committing twice. A workflow resumed
+ * elsewhere replays the trees whose activities finished and runs the rest.
+ */
+import * as Activity from "@effect/workflow/Activity"
+import * as Workflow from "@effect/workflow/Workflow"
+import { Effect, Schema } from "effect"
+import { createHash } from "node:crypto"
+import { readFile } from "node:fs/promises"
+import type { ResourceSpec } from "../config/spec.js"
+import type { Secret } from "../config/secrets.js"
+import type { RestApiSource } from "../extract/source.js"
+import * as Source from "../extract/source.js"
+import * as Pipeline from "../pipeline/pipeline.js"
+
+export const SyncRequest = Schema.Struct({
+  /** The config file, as the runners see it (every runner has the same file). */
+  config: Schema.String,
+  /** A hash of the config file's content: a runner with another version refuses the sync. */
+  configHash: Schema.String,
+  dataset: Schema.String,
+  /** The tenant whose secrets and params the sync uses ("" for none). */
+  tenant: Schema.String,
+  /** The requested run: a manual submission's id or a schedule's tick. */
+  run: Schema.String
+})
+export type SyncRequest = typeof SyncRequest.Type
+
+export const TreeOutcome = Schema.Struct({
+  resource: Schema.String,
+  status: Schema.Literal("committed", "failed"),
+  rows: Schema.Number,
+  tables: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  /** The load that committed it, this attempt's or an earlier one's. */
+  loadId: Schema.String,
+  committedEarlier: Schema.Boolean,
+  error: Schema.NullOr(Schema.String)
+})
+export type TreeOutcome = typeof TreeOutcome.Type
+
+export const SyncResult = Schema.Struct({ dataset: Schema.String, resources: Schema.Array(TreeOutcome) })
+export type SyncResult = typeof SyncResult.Type
+
+/** The sync could not start (its config is missing or changed, a secret is missing). */
+export class SyncError extends Schema.TaggedError<SyncError>()("SyncError", { message: Schema.String }) {}
+
+/** Dataset + tenant + config hash + run: submitting the same request twice joins the first. */
+export const idempotencyKeyOf = (r: SyncRequest): string => [r.dataset, r.tenant, r.configHash, r.run].join("\u0000")
+
+export const SyncWorkflow = Workflow.make({
+  name: "rest-connector/Sync",
+  payload: SyncRequest,
+  success: SyncResult,
+  error: SyncError,
+  idempotencyKey: idempotencyKeyOf
+})
+
+/** The resources a tree's activity loads: a root and every resource below it. */
+const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Secret>): ReadonlyArray<string> => {
+  const names = new Set([root.name])
+  for (let grew = true; grew;) {
+    grew = false
+    for (const r of all) {
+      if (r.parent !== undefined && names.has(r.parent) && !names.has(r.name) && r.selected) {
+        names.add(r.name)
+        grew = true
+      }
+    }
+  }
+  return [...names]
+}
+
+/** One activity per resource tree, run one after another (a resumed sync starts at the first unfinished tree). */
+export const runTrees = (source: RestApiSource, dataset: string) =>
+  Effect.forEach(
+    source.spec.resources.filter((r) => r.parent === undefined && r.selected),
+    (root) => {
+      const name = `tree/${root.name}`
+      return Activity.make({
+        name,
+        success: Schema.Array(TreeOutcome),
+        execute: Effect.gen(function*() {
+          const key = yield* Activity.idempotencyKey(name)
+          const info = yield* Pipeline.run(source, { dataset, resources: treeOf(source.spec.resources, root), commitKey: (r) => `${key}/${r}` })
+          return info.resources.map((r): TreeOutcome => ({
+            resource: r.resource,
+            status: r.status,
+            rows: r.rows,
+            tables: { ...r.rowsPerTable },
+            loadId: r.committedEarlier ?? info.loadId,
+            committedEarlier: r.committedEarlier !== undefined,
+            error: r.error === undefined ? null : source.redactor.text(r.error.message)
+          }))
+        }).pipe(Effect.orDie)
+      })
+    }
+  ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
+
+/** The hash a request carries of its config file (sha256 of its bytes). */
+export const configHash = (file: string): Effect.Effect<string, SyncError> =>
+  Effect.tryPromise({
+    try: async () => createHash("sha256").update(await readFile(file)).digest("hex"),
+    catch: (e) => new SyncError({ message: `cannot read the config ${file}: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
+/** The workflow's implementation: the runner's Destination and ApiClient do the work. */
+export const layer = SyncWorkflow.toLayer((request) =>
+  Effect.gen(function*() {
+    // Every runner must sync the config that was submitted, not another version of the file.
+    const hash = yield* configHash(request.config)
+    if (hash !== request.configHash) {
+      return yield* new SyncError({ message: `${request.config} is not the config that was submitted (its content changed)` })
+    }
+    const source = yield* Source.fromFile(request.config).pipe(Effect.mapError((e) => new SyncError({ message: e.message })))
+    return yield* runTrees(source, request.dataset)
+  })
+)

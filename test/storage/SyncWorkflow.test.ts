@@ -1,0 +1,80 @@
+/**
+ * A sync as a durable workflow, on the in-memory workflow engine: each resource tree is an
+ * activity whose commits carry its idempotency key; the same request again joins the first
+ * execution; a config changed after submission is refused. Both databases, a loopback API.
+ */
+import { expect, layer } from "@effect/vitest"
+import { NodeHttpClient } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import { Effect, Layer } from "effect"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
+import { forEachDatabase, freshDataset } from "../support/database.js"
+import { serveJson } from "../support/loopback.js"
+
+const configFor = (baseUrl: string) => ({
+  client: { base_url: baseUrl },
+  resources: [
+    { name: "users", primary_key: "id", write_disposition: "merge", endpoint: { path: "users", paginator: "single_page" } },
+    {
+      name: "user_posts",
+      primary_key: "id",
+      endpoint: { path: "users/{resources.users.id}/posts", paginator: "single_page" }
+    },
+    { name: "tags", primary_key: "id", endpoint: { path: "tags", paginator: "single_page" } }
+  ]
+})
+
+forEachDatabase((target) => {
+  const Live = Sync.layer.pipe(
+    Layer.provideMerge(WorkflowEngine.layerMemory),
+    Layer.provideMerge(Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
+    Layer.provideMerge(target.layer)
+  )
+
+  layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
+    it.scoped("each resource tree is an activity; the same request joins the first execution; a changed config is refused", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const api = yield* serveJson((url) => {
+          if (url.pathname === "/users") return { body: [{ id: 1, name: "a" }, { id: 2, name: "b" }] }
+          if (url.pathname === "/tags") return { body: [{ id: "t1" }] }
+          const user = url.pathname.split("/")[2]
+          return { body: [{ id: `${user}-p1` }, { id: `${user}-p2` }] }
+        })
+        const dir = yield* Effect.acquireRelease(
+          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-sync-"))),
+          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
+        )
+        const config = path.join(dir, "shop.json")
+        yield* Effect.promise(() => writeFile(config, JSON.stringify(configFor(api.url))))
+        const dataset = yield* freshDataset("sync")
+        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
+        const result = yield* Sync.SyncWorkflow.execute(request)
+        expect(result.resources.map((r) => [r.resource, r.status, r.rows, r.committedEarlier])).toEqual([
+          ["users", "committed", 2, false],
+          ["user_posts", "committed", 4, false],
+          ["tags", "committed", 1, false]
+        ])
+        // Submitted again: the same execution, nothing loaded twice.
+        const again = yield* Sync.SyncWorkflow.execute(request)
+        expect(again).toEqual(result)
+        const loads = yield* sql.unsafe<{ n: string }>(`SELECT count(*) AS n FROM "${dataset}"._rc_loads`)
+        expect(Number(loads[0]?.n)).toBe(3)
+        const keys = yield* sql.unsafe<{ commit_key: string }>(`SELECT commit_key FROM "${dataset}"._rc_commits ORDER BY commit_key`)
+        // `<activity's idempotency key>/<resource>`: the users tree's two resources share their activity's.
+        expect(keys.map((k) => k.commit_key.split("/").at(-1)).sort()).toEqual(["tags", "user_posts", "users"])
+        const activity = (resource: string) => keys.find((k) => k.commit_key.endsWith(`/${resource}`))?.commit_key.slice(0, -resource.length - 1)
+        expect(activity("users")).toBe(activity("user_posts"))
+        expect(activity("users")).not.toBe(activity("tags"))
+        // The file changed after this request was made: refused, with the reason.
+        yield* Effect.promise(() => writeFile(config, JSON.stringify({ ...configFor(api.url), resources: [] })))
+        const refused = yield* Effect.flip(Sync.SyncWorkflow.execute({ ...request, run: "manual-2" }))
+        expect(refused.message).toContain("not the config that was submitted")
+      }))
+  })
+})
