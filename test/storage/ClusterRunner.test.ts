@@ -1,0 +1,65 @@
+/**
+ * The sync workflow on @effect/cluster: a runner (SQL message and runner storage in the Postgres
+ * server, its socket on loopback) runs a submitted sync; the same request submitted again joins
+ * it. The cluster keeps its state in Postgres, so this needs the server (TEST_DATABASE_URL); the
+ * embedded database cannot hold the cluster's locks.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { NodeHttpClient } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, Redacted } from "effect"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { runnerLayer } from "../../src/internal/cluster/runner.js"
+import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
+import * as PgPool from "../../src/internal/load/pgPool.js"
+import * as PostgresDestination from "../../src/internal/load/postgresDestination.js"
+import { freshDataset } from "../support/database.js"
+import { serveJson } from "../support/loopback.js"
+
+const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
+  it.live("a runner runs a submitted sync; the same request again joins it", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const database = PgPool.layerPool({ url: Redacted.make(serverUrl ?? ""), maxConnections: 8 })
+      const Live = runnerLayer({ host: "127.0.0.1", port }).pipe(
+        Layer.provideMerge(Layer.mergeAll(PostgresDestination.layer, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
+        Layer.provideMerge(database)
+      )
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const api = yield* serveJson((url) => ({ body: url.pathname === "/users" ? [{ id: 1 }, { id: 2 }, { id: 3 }] : [] }))
+        const dir = yield* Effect.acquireRelease(
+          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-cluster-"))),
+          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
+        )
+        const config = path.join(dir, "users.json")
+        yield* Effect.promise(() =>
+          writeFile(config, JSON.stringify({ client: { base_url: api.url }, resources: [{ name: "users", primary_key: "id", endpoint: { path: "users", paginator: "single_page" } }] }))
+        )
+        const dataset = yield* freshDataset("cluster")
+        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
+        const result = yield* Sync.SyncWorkflow.execute(request)
+        expect(result.resources.map((r) => [r.resource, r.status, r.rows])).toEqual([["users", "committed", 3]])
+        const again = yield* Sync.SyncWorkflow.execute(request)
+        expect(again).toEqual(result)
+        const rows = yield* sql.unsafe<{ n: string }>(`SELECT count(*) AS n FROM "${dataset}".users`)
+        expect(Number(rows[0]?.n)).toBe(3)
+      }).pipe(Effect.provide(Live), Effect.scoped)
+    }), 60_000)
+})
