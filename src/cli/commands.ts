@@ -20,6 +20,7 @@ import { scrub } from "./redaction.js"
 import { progressLine, stderrProgress, table } from "./report.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { dashboardCommands } from "./dashboardCommand.js"
+import { clusterCommands } from "./clusterCommands.js"
 import { initCommands } from "./initCommand.js"
 import { showsInfo } from "./logging.js"
 import { queryCommands } from "./queryCommands.js"
@@ -268,7 +269,8 @@ export const subcommands = [
   ...resetCommands,
   ...queryCommands,
   ...dashboardCommands,
-  ...initCommands
+  ...initCommands,
+  ...clusterCommands
 ] as const
 
 export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"

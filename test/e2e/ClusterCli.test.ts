@@ -1,0 +1,88 @@
+/**
+ * The cluster from the CLI, as README's "Running a cluster" says: two `worker` processes on
+ * loopback and `submit --wait`, against the Postgres server (TEST_DATABASE_URL; a cluster keeps
+ * its state there).
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { createServer as createHttpServer } from "node:http"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { root, runCli } from "../support/cli.js"
+import { uniqueDatasetName } from "../support/database.js"
+
+const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+/** A worker process; resolves once it listens. */
+const startWorker = async (port: number): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, [path.join(root, "bin/rest-connector.mjs"), "worker", "--listen", `127.0.0.1:${port}`], {
+    env: { ...process.env, DATABASE_URL: serverUrl },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  await new Promise<void>((resolve, reject) => {
+    let seen = ""
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString()
+      if (seen.includes("Listening on")) resolve()
+    }
+    child.stdout?.on("data", onData)
+    child.stderr?.on("data", onData)
+    child.on("exit", (code) => reject(new Error(`worker exited with ${code}: ${seen}`)))
+    setTimeout(() => reject(new Error(`worker did not listen: ${seen}`)), 30_000)
+  })
+  return child
+}
+
+describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () => {
+  const workers: Array<ChildProcess> = []
+  let dir = ""
+  afterAll(async () => {
+    for (const w of workers) w.kill("SIGKILL")
+    if (dir !== "") await rm(dir, { recursive: true, force: true })
+  })
+
+  it("two workers run a sync submitted with --wait; the same --run again joins it", async () => {
+    const api = createHttpServer((req, res) => {
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify(req.url?.startsWith("/users") === true ? [{ id: 1 }, { id: 2 }] : [{ id: "t" }]))
+    })
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()))
+    const address = api.address()
+    const apiPort = typeof address === "object" && address !== null ? address.port : 0
+    try {
+      dir = await mkdtemp(path.join(tmpdir(), "rc-cluster-cli-"))
+      const config = path.join(dir, "cluster_shop.json")
+      await writeFile(config, JSON.stringify({
+        client: { base_url: `http://127.0.0.1:${apiPort}/` },
+        resources: [
+          { name: "users", primary_key: "id", endpoint: { path: "users", paginator: "single_page" } },
+          { name: "tags", primary_key: "id", endpoint: { path: "tags", paginator: "single_page" } }
+        ]
+      }))
+      workers.push(await startWorker(await freePort()), await startWorker(await freePort()))
+      const dataset = uniqueDatasetName("clustercli")
+      const args = ["submit", config, "--dataset", dataset, "--run", "r1", "--wait"]
+      const first = await runCli(args, { env: { DATABASE_URL: serverUrl } })
+      expect(first.code, first.stderr).toBe(0)
+      const result: unknown = JSON.parse(first.stdout)
+      expect(result).toMatchObject({ dataset, resources: [{ resource: "users", status: "committed", rows: 2 }, { resource: "tags", status: "committed", rows: 1 }] })
+      const again = await runCli(args, { env: { DATABASE_URL: serverUrl } })
+      expect(again.code, again.stderr).toBe(0)
+      expect(JSON.parse(again.stdout)).toEqual(result)
+    } finally {
+      api.close()
+    }
+  }, 120_000)
+})
