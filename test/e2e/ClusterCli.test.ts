@@ -7,23 +7,14 @@ import { afterAll, describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer as createHttpServer } from "node:http"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { root, runCli } from "../support/cli.js"
 import { uniqueDatasetName } from "../support/database.js"
+import { freePort } from "../support/ports.js"
 
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** A worker process; resolves once it listens. */
 const startWorker = async (port: number): Promise<ChildProcess> => {

@@ -9,7 +9,6 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Redacted } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { runnerLayer } from "../../src/internal/cluster/runner.js"
@@ -19,18 +18,10 @@ import * as PgPool from "../../src/internal/load/pgPool.js"
 import * as PostgresDestination from "../../src/internal/load/postgresDestination.js"
 import { freshDataset } from "../support/database.js"
 import { serveJson } from "../support/loopback.js"
+import { freePort } from "../support/ports.js"
 
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
   it.live("a runner runs a submitted sync; the same request again joins it", () =>
