@@ -71,9 +71,15 @@ const run = Options.text("run").pipe(
   Options.withDescription("the requested run's id: the same id joins the sync already submitted (default: a new id from the clock)"),
   Options.optional
 )
+const tenant = Options.text("tenant").pipe(
+  Options.withDescription(
+    "sync for this tenant: the runners read each secret NAME of the config from <TENANT>_NAME (default: none: NAME itself)"
+  ),
+  Options.optional
+)
 const wait = Options.boolean("wait").pipe(Options.withDescription("wait for the sync to end and print its result as JSON (default: off: print the execution id)"))
 
-const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, run, wait, ...commonOptions }, (args) =>
+const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, tenant, run, wait, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
     const [{ clientLayer }, Sync] = yield* clusterModules
@@ -81,8 +87,11 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
     const request = {
       config,
       configHash: yield* Sync.configHash(config).pipe(Effect.mapError((e) => new UsageError({ message: e.message }))),
-      dataset: datasetFor(args.configFile, args.dataset),
-      tenant: "",
+      // A tenant's data goes to a dataset of its own unless --dataset says otherwise.
+      dataset: Option.isSome(args.dataset) || Option.isNone(args.tenant)
+        ? datasetFor(args.configFile, args.dataset)
+        : datasetFor(args.configFile, Option.some(`${datasetFor(args.configFile, Option.none())}_${args.tenant.value}`)),
+      tenant: Option.getOrElse(args.tenant, () => ""),
       run: Option.getOrElse(args.run, () => `manual-${Date.now()}`)
     }
     const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: 2 })

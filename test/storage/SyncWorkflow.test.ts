@@ -7,7 +7,7 @@ import { expect, layer } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
-import { Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
@@ -75,6 +75,37 @@ forEachDatabase((target) => {
         yield* Effect.promise(() => writeFile(config, JSON.stringify({ ...configFor(api.url), resources: [] })))
         const refused = yield* Effect.flip(Sync.SyncWorkflow.execute({ ...request, run: "manual-2" }))
         expect(refused.message).toContain("not the config that was submitted")
+      }))
+
+    it.scoped("tenants: one config, each tenant's secrets from its own prefix, each sync its own execution", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const seen: Array<string> = []
+        const api = yield* serveJson((url) => {
+          seen.push(url.searchParams.get("token") ?? "")
+          return { body: [{ id: url.searchParams.get("token") }] }
+        })
+        const dir = yield* Effect.acquireRelease(
+          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-tenants-"))),
+          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
+        )
+        const config = path.join(dir, "accounts.json")
+        yield* Effect.promise(() =>
+          writeFile(config, JSON.stringify({
+            client: { base_url: api.url, auth: { type: "api_key", name: "token", location: "query", api_key: { secret: "API_TOKEN" } } },
+            resources: [{ name: "accounts", primary_key: "id", endpoint: { path: "accounts", paginator: "single_page" } }]
+          }))
+        )
+        const configHash = yield* Sync.configHash(config)
+        const secrets = ConfigProvider.fromMap(new Map([["ACME_EU_API_TOKEN", "acme-token"], ["GLOBEX_API_TOKEN", "globex-token"]]), { pathDelim: "_" })
+        for (const tenant of ["acme-eu", "globex"]) {
+          const dataset = yield* freshDataset(`tenant_${tenant.slice(0, 4)}`)
+          const result = yield* Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant, run: "r1" }).pipe(Effect.withConfigProvider(secrets))
+          expect(result.resources[0]).toMatchObject({ resource: "accounts", status: "committed", rows: 1 })
+          const ids = yield* sql.unsafe<{ id: string }>(`SELECT id FROM "${dataset}".accounts`)
+          expect(ids.map((r) => r.id)).toEqual([tenant === "acme-eu" ? "acme-token" : "globex-token"])
+        }
+        expect(seen).toEqual(["acme-token", "globex-token"])
       }))
   })
 })

@@ -8,7 +8,7 @@
  */
 import * as Activity from "@effect/workflow/Activity"
 import * as Workflow from "@effect/workflow/Workflow"
-import { Effect, Schema } from "effect"
+import { ConfigProvider, Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -100,6 +100,16 @@ export const runTrees = (source: RestApiSource, dataset: string) =>
     }
   ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
 
+/**
+ * A tenant's view of the environment: a secret `NAME` is read from `<TENANT>_NAME` (the
+ * tenant in upper snake case), so one config serves many accounts, each with its own token.
+ */
+export const forTenant = (tenant: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.configProviderWith((provider) => Effect.withConfigProvider(self, provider.pipe(ConfigProvider.nested(tenantPrefix(tenant)))))
+
+/** `acme-eu` → `ACME_EU`. */
+export const tenantPrefix = (tenant: string): string => tenant.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()
+
 /** The hash a request carries of its config file (sha256 of its bytes). */
 export const configHash = (file: string): Effect.Effect<string, SyncError> =>
   Effect.tryPromise({
@@ -115,7 +125,11 @@ export const layer = SyncWorkflow.toLayer((request) =>
     if (hash !== request.configHash) {
       return yield* new SyncError({ message: `${request.config} is not the config that was submitted (its content changed)` })
     }
-    const source = yield* Source.fromFile(request.config).pipe(Effect.mapError((e) => new SyncError({ message: e.message })))
+    // A tenant's secrets are the config's names under its prefix (`ACME_ANALYTICS_API_KEY`).
+    const source = yield* Source.fromFile(request.config).pipe(
+      Effect.mapError((e) => new SyncError({ message: e.message })),
+      request.tenant === "" ? (self) => self : forTenant(request.tenant)
+    )
     return yield* runTrees(source, request.dataset)
   })
 )
