@@ -8,6 +8,8 @@ import { Effect } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { stringify as stringifyYaml } from "yaml"
 import * as Document from "../../src/internal/openapi/document.js"
 import { planResources } from "../../src/internal/openapi/resources.js"
 
@@ -109,5 +111,23 @@ describe("resources from an OpenAPI document", () => {
       const model = yield* Document.load(file).pipe(Effect.ensuring(Effect.promise(() => rm(dir, { recursive: true, force: true }))))
       expect(model.notes?.join(" ")).toContain("Missing")
       expect(planResources(model).some((p) => p.name === "pets")).toBe(true)
+    }))
+
+  it.effect("reads YAML as JSON, from a path or a file: URL, and says what it cannot read", () =>
+    Effect.gen(function*() {
+      const dir = yield* Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-openapi-")))
+      const file = path.join(dir, "shop.yaml")
+      yield* Effect.promise(() => writeFile(file, stringifyYaml(document)))
+      const fromPath = yield* Document.load(file)
+      const fromUrl = yield* Document.load(pathToFileURL(file).href)
+      expect(planResources(fromPath).map((p) => p.name)).toEqual(planResources(fromUrl).map((p) => p.name))
+      expect(fromPath).toMatchObject({ version: "3.0", title: "Shop", baseUrl: "https://shop.test/v1" })
+      const missing = yield* Effect.flip(Document.load(path.join(dir, "nope.yaml")))
+      expect(missing._tag).toBe("OpenApiError")
+      expect(missing.message).toContain("nope.yaml")
+      yield* Effect.promise(() => writeFile(file, "openapi: 9.9\ninfo: {title: x}\npaths: {}\n"))
+      const unknown = yield* Effect.flip(Document.load(file))
+      yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
+      expect(unknown._tag).toBe("OpenApiError")
     }))
 })
