@@ -40,7 +40,20 @@ describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () =
   const workers: Array<ChildProcess> = []
   let dir = ""
   afterAll(async () => {
-    for (const w of workers) w.kill("SIGKILL")
+    // SIGTERM: the runners leave the cluster (a killed one stays registered until health checks drop it).
+    await Promise.all(workers.map((w) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          w.kill("SIGKILL")
+          resolve()
+        }, 15_000)
+        w.once("exit", () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        w.kill("SIGTERM")
+      })
+    ))
     if (dir !== "") await rm(dir, { recursive: true, force: true })
   })
 
