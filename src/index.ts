@@ -106,7 +106,8 @@ export * as Testing from "./Testing.js"
 
 /**
  * Spans and metrics of runs, for apps with their own tracer (OTLP export: the separate
- * `effect-rest-connector/OpenTelemetry` module, which needs `@effect/opentelemetry`).
+ * `effect-rest-connector/OpenTelemetry` module, which needs `@effect/opentelemetry`; likewise
+ * `effect-rest-connector/Cluster`, which needs `@effect/cluster`, `@effect/workflow` and `@effect/rpc`).
  *
  * @since 0.1.0
  */

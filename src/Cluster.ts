@@ -1,0 +1,87 @@
+/**
+ * Syncs as durable workflows on `@effect/cluster` and `@effect/workflow`, for Effect apps that
+ * embed runners in their own service (what `rest-connector worker` and `submit` do). A sync is
+ * one workflow execution per dataset, tenant, config and requested run; each resource tree is an
+ * activity whose commits carry its idempotency key, so a retried activity never commits twice.
+ * This module needs the optional peer dependencies `@effect/cluster` (0.60), `@effect/workflow`
+ * (0.19) and `@effect/rpc` (0.76); the rest of the library never loads them.
+ *
+ * @since 0.1.0
+ */
+import * as runner from "./internal/cluster/runner.js"
+import * as sync from "./internal/cluster/syncWorkflow.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   */
+  RunnerOptions
+} from "./internal/cluster/runner.js"
+
+export {
+  /**
+   * The sync could not start: its config is missing or changed since submission, a secret is missing.
+   *
+   * @since 0.1.0
+   */
+  SyncError,
+  /**
+   * What to sync: the config file (as the runners see it), its hash, the dataset, the tenant ("" for none) and the run's id.
+   *
+   * @since 0.1.0
+   */
+  SyncRequest,
+  /**
+   * The result: each resource's status, rows, tables, load id and whether an earlier attempt committed it.
+   *
+   * @since 0.1.0
+   */
+  SyncResult,
+  /**
+   * The workflow: `SyncWorkflow.execute(request)` submits (or joins) a sync and waits for its
+   * result; `{ discard: true }` returns its execution id at once; `poll` reads its result.
+   *
+   * @since 0.1.0
+   */
+  SyncWorkflow,
+  /**
+   * @since 0.1.0
+   */
+  TreeOutcome
+} from "./internal/cluster/syncWorkflow.js"
+
+/**
+ * A runner: joins the cluster whose state lives in the Postgres database of the `SqlClient` it is
+ * given, and runs the syncs on its shards with the `Destination` and `ApiClient` it is given.
+ *
+ * @since 0.1.0
+ */
+export const runnerLayer = runner.runnerLayer
+
+/**
+ * A client of the cluster (over a `SqlClient` to its database): submits and polls syncs, runs none.
+ *
+ * @since 0.1.0
+ */
+export const clientLayer = runner.clientLayer
+
+/**
+ * The workflow's implementation, for any `WorkflowEngine` (the cluster's, or `WorkflowEngine.layerMemory` in tests).
+ *
+ * @since 0.1.0
+ */
+export const syncLayer = sync.layer
+
+/**
+ * The hash a request carries of its config file (sha256 of its bytes).
+ *
+ * @since 0.1.0
+ */
+export const configHash = sync.configHash
+
+/**
+ * Runs an effect with a tenant's secrets: each config secret `NAME` is read as `<TENANT>_NAME`.
+ *
+ * @since 0.1.0
+ */
+export const forTenant = sync.forTenant
