@@ -14,16 +14,22 @@ import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { apiLayer } from "./connector.js"
 import { datasetFor, resolveDatabaseUrl, UsageError } from "./datasetOptions.js"
 
-const databaseUrl = Options.text("database-url").pipe(
-  Options.withDescription("the Postgres server that holds the cluster's state and the datasets (default: env DATABASE_URL; required)"),
-  Options.optional
-)
+/** An optional text option with its description. */
+const optionalText = (name: string, description: string) => Options.text(name).pipe(Options.withDescription(description), Options.optional)
+
+const databaseUrl = optionalText("database-url", "the Postgres server that holds the cluster's state and the datasets (default: env DATABASE_URL; required)")
 
 const serverUrl = (flag: Option.Option<string>) =>
   Effect.flatMap(resolveDatabaseUrl(flag), (url) =>
     url === undefined
       ? Effect.fail(new UsageError({ message: "a cluster needs a Postgres server: pass --database-url or set DATABASE_URL" }))
       : Effect.succeed(url))
+
+/** The schedules' module (it needs @effect/cluster too). */
+const schedulesModule = Effect.tryPromise({
+  try: () => import("../internal/cluster/schedules.js"),
+  catch: (e) => new UsageError({ message: `the cluster commands need @effect/cluster@0.60 installed (${e instanceof Error ? e.message : String(e)})` })
+})
 
 /** The cluster's modules, or a usage error saying what to install (they are optional peer dependencies). */
 const clusterModules = Effect.tryPromise({
@@ -63,20 +69,15 @@ const workerCommand = Command.make("worker", { databaseUrl, listen, ...commonOpt
   )
 
 const configFile = Args.file({ name: "config-file", exists: "yes" }).pipe(Args.withDescription("the config file; every runner must see it at this path"))
-const dataset = Options.text("dataset").pipe(
-  Options.withDescription("the dataset (Postgres schema) (default: the config file's name in snake_case)"),
-  Options.optional
-)
-const run = Options.text("run").pipe(
-  Options.withDescription("the requested run's id: the same id joins the sync already submitted (default: a new id from the clock)"),
-  Options.optional
-)
-const tenant = Options.text("tenant").pipe(
-  Options.withDescription(
-    "sync for this tenant: the runners read each secret NAME of the config from <TENANT>_NAME (default: none: NAME itself)"
-  ),
-  Options.optional
-)
+const dataset = optionalText("dataset", "the dataset (Postgres schema) (default: the config file's name in snake_case)")
+const run = optionalText("run", "the requested run's id: the same id joins the sync already submitted (default: a new id from the clock)")
+const tenant = optionalText("tenant", "sync for this tenant: the runners read each secret NAME of the config from <TENANT>_NAME (default: none: NAME itself)")
+/** A tenant's data goes to a dataset of its own (`<config>_<tenant>`) unless --dataset says otherwise. */
+const syncDataset = (file: string, flag: Option.Option<string>, tenantFlag: Option.Option<string>): string =>
+  Option.isSome(flag) || Option.isNone(tenantFlag)
+    ? datasetFor(file, flag)
+    : datasetFor(file, Option.some(`${datasetFor(file, Option.none())}_${tenantFlag.value}`))
+
 const wait = Options.boolean("wait").pipe(Options.withDescription("wait for the sync to end and print its result as JSON (default: off: print the execution id)"))
 
 const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, tenant, run, wait, ...commonOptions }, (args) =>
@@ -87,10 +88,7 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
     const request = {
       config,
       configHash: yield* Sync.configHash(config).pipe(Effect.mapError((e) => new UsageError({ message: e.message }))),
-      // A tenant's data goes to a dataset of its own unless --dataset says otherwise.
-      dataset: Option.isSome(args.dataset) || Option.isNone(args.tenant)
-        ? datasetFor(args.configFile, args.dataset)
-        : datasetFor(args.configFile, Option.some(`${datasetFor(args.configFile, Option.none())}_${args.tenant.value}`)),
+      dataset: syncDataset(args.configFile, args.dataset, args.tenant),
       tenant: Option.getOrElse(args.tenant, () => ""),
       run: Option.getOrElse(args.run, () => `manual-${Date.now()}`)
     }
@@ -112,4 +110,40 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
     )
   )
 
-export const clusterCommands = [withCommonOptions(workerCommand), withCommonOptions(submitCommand)] as const
+const every = optionalText("every", "sync every N minutes (dividing an hour: 5m, 15m, 30m) or hours (dividing a day: 1h, 6h, 24h) (default: none; this or --cron)")
+const cron = optionalText("cron", "sync on this cron expression, in UTC, e.g. \"*/15 * * * *\" (default: none; this or --every)")
+const scheduleName = optionalText("name", "the schedule's name; scheduling a name again replaces it (default: the dataset's name)")
+
+const scheduleCommand = Command.make(
+  "schedule",
+  { configFile, databaseUrl, dataset, tenant, every, cron, name: scheduleName, ...commonOptions },
+  (args) =>
+    Effect.gen(function*() {
+      const url = yield* serverUrl(args.databaseUrl)
+      const [[, Sync], Schedules] = yield* Effect.all([clusterModules, schedulesModule])
+      const expression = Option.isSome(args.every) && Option.isNone(args.cron)
+        ? yield* Schedules.cronForEvery(args.every.value)
+        : Option.isSome(args.cron) && Option.isNone(args.every)
+        ? args.cron.value
+        : yield* Effect.fail(new UsageError({ message: "give one of --every or --cron" }))
+      yield* Schedules.parseCron(expression)
+      const config = path.resolve(args.configFile)
+      const datasetName = syncDataset(args.configFile, args.dataset, args.tenant)
+      const schedule = {
+        name: Option.getOrElse(args.name, () => datasetName),
+        config,
+        configHash: yield* Sync.configHash(config).pipe(Effect.mapError((e) => new UsageError({ message: e.message }))),
+        dataset: datasetName,
+        tenant: Option.getOrElse(args.tenant, () => ""),
+        cron: expression
+      }
+      yield* Schedules.upsertSchedule(schedule).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 })))
+      yield* Console.log(`schedule ${schedule.name}: ${schedule.dataset} on "${expression}" (UTC); the cluster's runners submit each tick's sync once`)
+    }).pipe(Effect.mapError((e) => (e._tag === "ScheduleError" ? new UsageError({ message: e.message }) : e)))
+).pipe(
+  Command.withDescription(
+    "schedule a config's sync on the cluster in --database-url: exactly one run per tick, whichever runner fires it (ClusterCron)"
+  )
+)
+
+export const clusterCommands = [withCommonOptions(workerCommand), withCommonOptions(submitCommand), withCommonOptions(scheduleCommand)] as const

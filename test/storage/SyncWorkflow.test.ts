@@ -4,17 +4,15 @@
  * execution; a config changed after submission is refused. Both databases, a loopback API.
  */
 import { expect, layer } from "@effect/vitest"
-import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
-import * as ApiClient from "../../src/internal/http/apiClient.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { serveJson } from "../support/loopback.js"
+import { syncOnMemoryEngine } from "../support/syncEngine.js"
 
 const configFor = (baseUrl: string) => ({
   client: { base_url: baseUrl },
@@ -30,11 +28,7 @@ const configFor = (baseUrl: string) => ({
 })
 
 forEachDatabase((target) => {
-  const Live = Sync.layer.pipe(
-    Layer.provideMerge(WorkflowEngine.layerMemory),
-    Layer.provideMerge(Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
-    Layer.provideMerge(target.layer)
-  )
+  const Live = syncOnMemoryEngine(target)
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("each resource tree is an activity; the same request joins the first execution; a changed config is refused", () =>

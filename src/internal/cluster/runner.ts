@@ -8,6 +8,7 @@ import * as ClusterWorkflowEngine from "@effect/cluster/ClusterWorkflowEngine"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import { Layer, Option } from "effect"
+import * as Schedules from "./schedules.js"
 import * as Sync from "./syncWorkflow.js"
 
 export interface RunnerOptions {
@@ -16,11 +17,11 @@ export interface RunnerOptions {
   readonly port: number
 }
 
-/** A runner: the sync workflow registered on the cluster's workflow engine. */
+/** A runner: the sync workflow registered on the cluster's workflow engine, and the schedules' tick. */
 export const runnerLayer = (options: RunnerOptions) =>
-  Sync.layer.pipe(
+  Layer.mergeAll(Sync.layer, Schedules.cronLayer).pipe(
     Layer.provideMerge(ClusterWorkflowEngine.layer),
-    Layer.provide(
+    Layer.provideMerge(
       NodeClusterSocket.layer({
         storage: "sql",
         shardingConfig: { runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)) }
