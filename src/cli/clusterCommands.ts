@@ -13,6 +13,7 @@ import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { apiLayer } from "./connector.js"
 import { datasetFor, resolveDatabaseUrl, UsageError } from "./datasetOptions.js"
+import { table } from "./report.js"
 
 /** An optional text option with its description. */
 const optionalText = (name: string, description: string) => Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -33,7 +34,8 @@ const schedulesModule = Effect.tryPromise({
 
 /** The cluster's modules, or a usage error saying what to install (they are optional peer dependencies). */
 const clusterModules = Effect.tryPromise({
-  try: () => Promise.all([import("../internal/cluster/runner.js"), import("../internal/cluster/syncWorkflow.js")]),
+  try: () =>
+    Promise.all([import("../internal/cluster/runner.js"), import("../internal/cluster/syncWorkflow.js"), import("../internal/cluster/syncRegistry.js")]),
   catch: (e) =>
     new UsageError({
       message: `the cluster commands need @effect/cluster@0.60, @effect/workflow@0.19 and @effect/rpc@0.76 installed beside effect-rest-connector ` +
@@ -83,7 +85,7 @@ const wait = Options.boolean("wait").pipe(Options.withDescription("wait for the 
 const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, tenant, run, wait, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
-    const [{ clientLayer }, Sync] = yield* clusterModules
+    const [{ clientLayer }, Sync, Registry] = yield* clusterModules
     const config = path.resolve(args.configFile)
     const request = {
       config,
@@ -94,6 +96,8 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
     }
     const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: 2 })
     yield* Effect.gen(function*() {
+      const executionId = yield* Sync.SyncWorkflow.executionId(request)
+      yield* Registry.recordSubmitted({ executionId, dataset: request.dataset, tenant: request.tenant, run: request.run })
       if (!args.wait) {
         const id = yield* Sync.SyncWorkflow.execute(request, { discard: true })
         yield* Console.log(id)
@@ -102,7 +106,7 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
       const result = yield* Sync.SyncWorkflow.execute(request)
       yield* Console.log(JSON.stringify(result, null, 2))
       if (result.resources.some((r) => r.status === "failed")) process.exitCode = 1
-    }).pipe(Effect.provide(clientLayer.pipe(Layer.provide(database))))
+    }).pipe(Effect.provide(clientLayer.pipe(Layer.provideMerge(database))))
   })).pipe(
     Command.withDescription(
       "submit a sync of a config to the cluster in --database-url as a durable workflow (one per dataset, config and --run); " +
@@ -146,4 +150,28 @@ const scheduleCommand = Command.make(
   )
 )
 
-export const clusterCommands = [withCommonOptions(workerCommand), withCommonOptions(submitCommand), withCommonOptions(scheduleCommand)] as const
+const json = Options.boolean("json").pipe(Options.withDescription("print the syncs and runners as one JSON document (default: off: tables)"))
+const limit = Options.integer("limit").pipe(Options.withDescription("the newest syncs to show (default: 50)"), Options.withDefault(50))
+
+const statusCommand = Command.make("status", { databaseUrl, json, limit, ...commonOptions }, (args) =>
+  Effect.gen(function*() {
+    const url = yield* serverUrl(args.databaseUrl)
+    const Registry = yield* Effect.promise(() => import("../internal/cluster/syncRegistry.js"))
+    const { runners, syncs } = yield* Effect.all({ syncs: Registry.listSyncs(args.limit), runners: Registry.listRunners }).pipe(
+      Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 }))
+    )
+    if (args.json) return yield* Console.log(JSON.stringify({ syncs, runners }, null, 2))
+    yield* Console.log(table(
+      ["tenant", "dataset", "run", "state", "resource", "started", "finished", "last error"],
+      syncs.map((r) => [r.tenant, r.dataset, r.run, r.state, r.current_resource ?? "", r.started_at ?? "", r.finished_at ?? "", r.last_error ?? ""])
+    ))
+    yield* Console.log("")
+    yield* Console.log(table(["runner", "healthy", "last heartbeat"], runners.map((r) => [r.address, r.healthy ? "yes" : "no", r.last_heartbeat])))
+  })).pipe(Command.withDescription("list the cluster's syncs (newest first: tenant, dataset, run, state, resource in progress, times, last error) and its runners"))
+
+export const clusterCommands = [
+  withCommonOptions(workerCommand),
+  withCommonOptions(submitCommand),
+  withCommonOptions(scheduleCommand),
+  withCommonOptions(statusCommand)
+] as const

@@ -57,7 +57,7 @@ describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () =
     if (dir !== "") await rm(dir, { recursive: true, force: true })
   })
 
-  it("two workers run a sync submitted with --wait; the same --run again joins it", async () => {
+  it("two workers run a sync submitted with --wait; the same --run again joins it; status lists it and the runners", async () => {
     const api = createHttpServer((req, res) => {
       res.setHeader("content-type", "application/json")
       res.end(JSON.stringify(req.url?.startsWith("/users") === true ? [{ id: 1 }, { id: 2 }] : [{ id: "t" }]))
@@ -85,6 +85,19 @@ describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () =
       const again = await runCli(args, { env: { DATABASE_URL: serverUrl } })
       expect(again.code, again.stderr).toBe(0)
       expect(JSON.parse(again.stdout)).toEqual(result)
+      // status: the sync (committed, with its times) and the two runners.
+      const status = await runCli(["status", "--json", "--limit", "500"], { env: { DATABASE_URL: serverUrl } })
+      expect(status.code, status.stderr).toBe(0)
+      const doc: unknown = JSON.parse(status.stdout)
+      const syncs: unknown = typeof doc === "object" && doc !== null ? Reflect.get(doc, "syncs") : undefined
+      const runners: unknown = typeof doc === "object" && doc !== null ? Reflect.get(doc, "runners") : undefined
+      const mine = Array.isArray(syncs) ? syncs.filter((r: unknown) => Reflect.get(Object(r), "dataset") === dataset) : []
+      expect(mine).toHaveLength(1)
+      expect(mine[0]).toMatchObject({ dataset, tenant: "", run: "r1", state: "committed", last_error: null })
+      expect(Reflect.get(Object(mine[0]), "finished_at")).toEqual(expect.any(String))
+      expect(Array.isArray(runners) ? runners.filter((r: unknown) => Reflect.get(Object(r), "healthy") === true).length : 0).toBeGreaterThanOrEqual(2)
+      const text = await runCli(["status"], { env: { DATABASE_URL: serverUrl } })
+      expect(text.stdout).toMatch(/tenant\s+dataset\s+run\s+state/)
     } finally {
       api.close()
     }

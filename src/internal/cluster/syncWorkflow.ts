@@ -16,6 +16,7 @@ import type { Secret } from "../config/secrets.js"
 import type { RestApiSource } from "../extract/source.js"
 import * as Source from "../extract/source.js"
 import * as Pipeline from "../pipeline/pipeline.js"
+import * as Registry from "./syncRegistry.js"
 
 export const SyncRequest = Schema.Struct({
   /** The config file, as the runners see it (every runner has the same file). */
@@ -75,12 +76,12 @@ const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Sec
 }
 
 /** One activity per resource tree, run one after another (a resumed sync starts at the first unfinished tree). */
-export const runTrees = (source: RestApiSource, dataset: string) =>
+export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTree: (root: string) => Effect.Effect<void, never, R> = () => Effect.void) =>
   Effect.forEach(
     source.spec.resources.filter((r) => r.parent === undefined && r.selected),
     (root) => {
       const name = `tree/${root.name}`
-      return Activity.make({
+      return Effect.zipRight(onTree(root.name), Activity.make({
         name,
         success: Schema.Array(TreeOutcome),
         execute: Effect.gen(function*() {
@@ -96,7 +97,7 @@ export const runTrees = (source: RestApiSource, dataset: string) =>
             error: r.error === undefined ? null : source.redactor.text(r.error.message)
           }))
         }).pipe(Effect.orDie)
-      })
+      }))
     }
   ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
 
@@ -118,7 +119,23 @@ export const configHash = (file: string): Effect.Effect<string, SyncError> =>
   })
 
 /** The workflow's implementation: the runner's Destination and ApiClient do the work. */
-export const layer = SyncWorkflow.toLayer((request) =>
+export const layer = SyncWorkflow.toLayer((request, executionId) =>
+  Effect.gen(function*() {
+    const key = { executionId, dataset: request.dataset, tenant: request.tenant, run: request.run }
+    // Bookkeeping for `status`: never the reason a sync fails.
+    const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
+      Registry.recordProgress(key, update).pipe(Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`)))
+    yield* progress({ state: "running" })
+    const result = yield* run(request, (resource) => progress({ state: "running", currentResource: resource })).pipe(
+      Effect.tapError((e) => progress({ state: "failed", error: e.message }))
+    )
+    const failed = result.resources.find((r) => r.status === "failed")
+    yield* progress({ state: failed === undefined ? "committed" : "failed", error: failed?.error ?? undefined })
+    return result
+  })
+)
+
+const run = <R>(request: SyncRequest, onTree: (root: string) => Effect.Effect<void, never, R>) =>
   Effect.gen(function*() {
     // Every runner must sync the config that was submitted, not another version of the file.
     const hash = yield* configHash(request.config)
@@ -130,6 +147,5 @@ export const layer = SyncWorkflow.toLayer((request) =>
       Effect.mapError((e) => new SyncError({ message: e.message })),
       request.tenant === "" ? (self) => self : forTenant(request.tenant)
     )
-    return yield* runTrees(source, request.dataset)
+    return yield* runTrees(source, request.dataset, onTree)
   })
-)

@@ -1,0 +1,99 @@
+/**
+ * What `rest-connector status` shows of the cluster's syncs: `rc_cluster_syncs`, one row per
+ * workflow execution (tenant, dataset, run, state, the resource tree in progress, started,
+ * finished, last error), written by `submit` and by the workflow as it goes. The workflow's
+ * writes are upserts, so a replay on another runner writes the same again.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect } from "effect"
+
+export const syncsTable = "rc_cluster_syncs"
+
+export type SyncState = "submitted" | "running" | "committed" | "failed"
+
+export interface SyncRow {
+  readonly execution_id: string
+  readonly dataset: string
+  readonly tenant: string
+  readonly run: string
+  readonly state: SyncState
+  readonly current_resource: string | null
+  readonly started_at: string | null
+  readonly finished_at: string | null
+  readonly last_error: string | null
+  readonly updated_at: string
+}
+
+const createSql = `CREATE TABLE IF NOT EXISTS ${syncsTable} (
+  execution_id text PRIMARY KEY, dataset text NOT NULL, tenant text NOT NULL, run text NOT NULL, state text NOT NULL,
+  current_resource text, started_at timestamptz, finished_at timestamptz, last_error text, updated_at timestamptz NOT NULL)`
+
+const ensured = (sql: SqlClient.SqlClient) => sql.unsafe(createSql)
+
+export interface SyncKey {
+  readonly executionId: string
+  readonly dataset: string
+  readonly tenant: string
+  readonly run: string
+}
+
+/** The sync was submitted (kept as it is when it already runs or ran). */
+export const recordSubmitted = (key: SyncKey): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.zipRight(
+      ensured(sql),
+      sql.unsafe(
+        `INSERT INTO ${syncsTable} (execution_id, dataset, tenant, run, state, updated_at) VALUES ($1, $2, $3, $4, 'submitted', now())
+        ON CONFLICT (execution_id) DO NOTHING`,
+        [key.executionId, key.dataset, key.tenant, key.run]
+      )
+    ))
+
+/** The workflow's progress: running a tree, or ended. */
+export const recordProgress = (
+  key: SyncKey,
+  update: { readonly state: SyncState; readonly currentResource?: string | undefined; readonly error?: string | undefined }
+): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.zipRight(
+      ensured(sql),
+      sql.unsafe(
+        `INSERT INTO ${syncsTable} (execution_id, dataset, tenant, run, state, current_resource, started_at, finished_at, last_error, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $5 IN ('committed', 'failed') THEN now() END, $7, now())
+        ON CONFLICT (execution_id) DO UPDATE SET state = EXCLUDED.state, current_resource = EXCLUDED.current_resource,
+          started_at = COALESCE(${syncsTable}.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
+          last_error = COALESCE(EXCLUDED.last_error, ${syncsTable}.last_error), updated_at = now()`,
+        [key.executionId, key.dataset, key.tenant, key.run, update.state, update.currentResource ?? null, update.error ?? null]
+      )
+    ))
+
+/** The newest syncs first. */
+export const listSyncs = (limit: number): Effect.Effect<ReadonlyArray<SyncRow>, SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.zipRight(
+      ensured(sql),
+      sql.unsafe<SyncRow>(
+        `SELECT execution_id, dataset, tenant, run, state, current_resource, started_at::text, finished_at::text, last_error, updated_at::text
+        FROM ${syncsTable} ORDER BY updated_at DESC LIMIT ${Math.max(1, Math.floor(limit))}`
+      ).withoutTransform
+    ))
+
+export interface RunnerRow {
+  readonly address: string
+  readonly healthy: boolean
+  readonly last_heartbeat: string
+}
+
+/** The runners the cluster knows (none before the first runner started). */
+export const listRunners: Effect.Effect<ReadonlyArray<RunnerRow>, SqlError, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    Effect.flatMap(
+      sql.unsafe<{ present: boolean }>(`SELECT to_regclass('cluster_runners') IS NOT NULL AS present`).withoutTransform,
+      (rows) =>
+        rows[0]?.present === true
+          ? sql.unsafe<RunnerRow>(`SELECT address, healthy, last_heartbeat::text FROM cluster_runners ORDER BY address`).withoutTransform
+          : Effect.succeed([])
+    )
+)
