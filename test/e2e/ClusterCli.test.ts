@@ -4,56 +4,24 @@
  * its state there).
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer as createHttpServer } from "node:http"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { root, runCli } from "../support/cli.js"
+import { runCli } from "../support/cli.js"
 import { uniqueDatasetName } from "../support/database.js"
 import { freePort } from "../support/ports.js"
+import { startWorker, stopWorker } from "../support/workers.js"
 
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 
-
-/** A worker process; resolves once it listens. */
-const startWorker = async (port: number): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [path.join(root, "bin/rest-connector.mjs"), "worker", "--listen", `127.0.0.1:${port}`], {
-    env: { ...process.env, DATABASE_URL: serverUrl },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  await new Promise<void>((resolve, reject) => {
-    let seen = ""
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString()
-      if (seen.includes("Listening on")) resolve()
-    }
-    child.stdout?.on("data", onData)
-    child.stderr?.on("data", onData)
-    child.on("exit", (code) => reject(new Error(`worker exited with ${code}: ${seen}`)))
-    setTimeout(() => reject(new Error(`worker did not listen: ${seen}`)), 30_000)
-  })
-  return child
-}
 
 describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () => {
   const workers: Array<ChildProcess> = []
   let dir = ""
   afterAll(async () => {
-    // SIGTERM: the runners leave the cluster (a killed one stays registered until health checks drop it).
-    await Promise.all(workers.map((w) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          w.kill("SIGKILL")
-          resolve()
-        }, 15_000)
-        w.once("exit", () => {
-          clearTimeout(timer)
-          resolve()
-        })
-        w.kill("SIGTERM")
-      })
-    ))
+    await Promise.all(workers.map(stopWorker))
     if (dir !== "") await rm(dir, { recursive: true, force: true })
   })
 
@@ -75,7 +43,7 @@ describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () =
           { name: "tags", primary_key: "id", endpoint: { path: "tags", paginator: "single_page" } }
         ]
       }))
-      workers.push(await startWorker(await freePort()), await startWorker(await freePort()))
+      workers.push(await startWorker(await freePort(), serverUrl), await startWorker(await freePort(), serverUrl))
       const dataset = uniqueDatasetName("clustercli")
       const args = ["submit", config, "--dataset", dataset, "--run", "r1", "--wait"]
       const first = await runCli(args, { env: { DATABASE_URL: serverUrl } })

@@ -1,0 +1,39 @@
+/** `rest-connector worker` processes for the cluster tests: started (resolves once listening) and stopped. */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as path from "node:path"
+import { root } from "./cli.js"
+
+/** A worker on 127.0.0.1:`port` joining the cluster in `databaseUrl`; resolves once it listens. */
+export const startWorker = async (port: number, databaseUrl: string | undefined): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, [path.join(root, "bin/rest-connector.mjs"), "worker", "--listen", `127.0.0.1:${port}`], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  await new Promise<void>((resolve, reject) => {
+    let seen = ""
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString()
+      if (seen.includes("Listening on")) resolve()
+    }
+    child.stdout?.on("data", onData)
+    child.stderr?.on("data", onData)
+    child.on("exit", (code) => reject(new Error(`worker exited with ${code}: ${seen}`)))
+    setTimeout(() => reject(new Error(`worker did not listen: ${seen}`)), 30_000)
+  })
+  return child
+}
+
+/** SIGTERM, so the runner leaves the cluster (a killed one stays registered until health checks drop it); SIGKILL after 15 s. */
+export const stopWorker = (w: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (w.exitCode !== null || w.signalCode !== null) return resolve()
+    const timer = setTimeout(() => {
+      w.kill("SIGKILL")
+      resolve()
+    }, 15_000)
+    w.once("exit", () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    w.kill("SIGTERM")
+  })
