@@ -20,5 +20,6 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ["bench/bench.ts"], outfile: "build/bench.mjs" }),
   build({ ...common, entryPoints: ["bench/phases.ts"], outfile: "build/phases.mjs" }),
-  build({ ...common, entryPoints: ["bench/latency.ts"], outfile: "build/latency.mjs" })
+  build({ ...common, entryPoints: ["bench/latency.ts"], outfile: "build/latency.mjs" }),
+  build({ ...common, entryPoints: ["bench/cluster.ts"], outfile: "build/cluster.mjs" })
 ])

@@ -56,15 +56,20 @@ const hostPort = (value: string): Effect.Effect<{ readonly host: string; readonl
     : Effect.succeed({ host: value.slice(0, at), port })
 }
 
-const workerCommand = Command.make("worker", { databaseUrl, listen, ...commonOptions }, (args) =>
+const maxSyncs = Options.integer("max-syncs").pipe(
+  Options.withDescription("resource trees this runner loads at once, whatever its shards hold (default: 8)"),
+  Options.withDefault(8)
+)
+
+const workerCommand = Command.make("worker", { databaseUrl, listen, maxSyncs, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
     const address = yield* hostPort(args.listen)
     const [{ runnerLayer }] = yield* clusterModules
-    const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: 8 })
+    const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: Math.max(8, 2 * args.maxSyncs + 4) })
     yield* Effect.logInfo(`runner on ${address.host}:${address.port}, joining the cluster in the Postgres server; syncs run here until Ctrl-C`)
     return yield* Layer.launch(
-      runnerLayer(address).pipe(Layer.provide(Layer.mergeAll(PostgresDestination.layer, apiLayer)), Layer.provide(database))
+      runnerLayer({ ...address, maxSyncs: args.maxSyncs }).pipe(Layer.provide(Layer.mergeAll(PostgresDestination.layer, apiLayer)), Layer.provide(database))
     )
   })).pipe(
     Command.withDescription("run a cluster runner: it joins the cluster whose state is in --database-url and runs the syncs submitted to it")

@@ -4,8 +4,14 @@ import * as path from "node:path"
 import { root } from "./cli.js"
 
 /** A worker on 127.0.0.1:`port` joining the cluster in `databaseUrl`; resolves once it listens. */
-export const startWorker = async (port: number, databaseUrl: string | undefined): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [path.join(root, "bin/rest-connector.mjs"), "worker", "--listen", `127.0.0.1:${port}`], {
+export const startWorker = async (
+  port: number,
+  databaseUrl: string | undefined,
+  extra: ReadonlyArray<string> = [],
+  /** The CLI's launcher (the bench, bundled elsewhere, says where it is). */
+  bin = path.join(root, "bin/rest-connector.mjs")
+): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, [bin, "worker", "--listen", `127.0.0.1:${port}`, ...extra], {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "pipe", "pipe"]
   })

@@ -15,11 +15,14 @@ export interface RunnerOptions {
   /** Where other runners and clients reach this one. */
   readonly host: string
   readonly port: number
+  /** Resource trees this runner loads at once (default: unbounded). */
+  readonly maxSyncs?: number | undefined
 }
 
 /** A runner: the sync workflow registered on the cluster's workflow engine, and the schedules' tick. */
 export const runnerLayer = (options: RunnerOptions) =>
   Layer.mergeAll(Sync.layer, Schedules.cronLayer).pipe(
+    Layer.provide(options.maxSyncs === undefined ? Layer.empty : Sync.syncSlotsLayer(options.maxSyncs)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(
       NodeClusterSocket.layer({

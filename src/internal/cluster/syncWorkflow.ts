@@ -8,7 +8,7 @@
  */
 import * as Activity from "@effect/workflow/Activity"
 import * as Workflow from "@effect/workflow/Workflow"
-import { ConfigProvider, Effect, Schema } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -75,6 +75,22 @@ const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Sec
   return [...names]
 }
 
+/**
+ * How many resource trees a runner loads at once (`worker --max-syncs`): a runner's share of the
+ * work is bounded however many workflows its shards hold. Unbounded by default (the library's
+ * in-memory engine, tests).
+ */
+export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-connector/SyncSlots", {
+  defaultValue: (): { readonly withSlot: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> } => ({ withSlot: (self) => self })
+}) {}
+
+/** A runner's slots: at most `n` trees at once. */
+export const syncSlotsLayer = (n: number) =>
+  Layer.effect(SyncSlots, Effect.map(Effect.makeSemaphore(Math.max(1, n)), (semaphore) => ({ withSlot: semaphore.withPermits(1) })))
+
+const withSyncSlot = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(SyncSlots, (slots) => slots.withSlot(self))
+
 /** One activity per resource tree, run one after another (a resumed sync starts at the first unfinished tree). */
 export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTree: (root: string) => Effect.Effect<void, never, R> = () => Effect.void) =>
   Effect.forEach(
@@ -84,7 +100,7 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
       return Effect.zipRight(onTree(root.name), Activity.make({
         name,
         success: Schema.Array(TreeOutcome),
-        execute: Effect.gen(function*() {
+        execute: withSyncSlot(Effect.gen(function*() {
           const key = yield* Activity.idempotencyKey(name)
           const info = yield* Pipeline.run(source, { dataset, resources: treeOf(source.spec.resources, root), commitKey: (r) => `${key}/${r}` })
           return info.resources.map((r): TreeOutcome => ({
@@ -96,7 +112,7 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
             committedEarlier: r.committedEarlier !== undefined,
             error: r.error === undefined ? null : source.redactor.text(r.error.message)
           }))
-        }).pipe(Effect.orDie)
+        })).pipe(Effect.orDie)
       }))
     }
   ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))

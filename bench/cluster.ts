@@ -1,0 +1,112 @@
+/**
+ * npm run bench:cluster [-- --syncs N] [--pages N] [--latency-ms N] [--max-syncs N] [--runners 1,2,3]
+ * Syncs per minute on 1, 2 and 3 runners (`rest-connector worker` processes, each capped at the
+ * same `--max-syncs`, default 2) against a latency-bound loopback API (every page 100 ms, so a
+ * runner's concurrency budget is the limit, not the CPU). Each sync is one tenant's: its own
+ * dataset, one resource of `--pages` pages (default 5). `--syncs` (default 96) are submitted at
+ * once through a cluster client and awaited. Needs the Postgres server (DATABASE_URL).
+ * The last line is machine-readable:
+ *   cluster: runners=1,2,3 syncs_per_min=A,B,C ratio=C/A peak_rss_mb=M
+ * (peak_rss_mb: the largest peak RSS of any runner, from /proc/<pid>/status VmHWM).
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { ChildProcess } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { createServer } from "node:http"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { Effect, Layer, Redacted } from "effect"
+import { argValue, root } from "./demoProcess.js"
+// The tests' worker helpers: the bench starts runners as the tests do.
+import { freePort } from "../test/support/ports.js"
+import { startWorker, stopWorker } from "../test/support/workers.js"
+import { clientLayer } from "../src/internal/cluster/runner.js"
+import * as Sync from "../src/internal/cluster/syncWorkflow.js"
+import * as PgPool from "../src/internal/load/pgPool.js"
+
+const databaseUrl = process.env["DATABASE_URL"] || undefined
+const syncs = Number(argValue("syncs") ?? 96)
+const pages = Number(argValue("pages") ?? 5)
+const latencyMs = Number(argValue("latency-ms") ?? 100)
+const maxSyncs = Number(argValue("max-syncs") ?? 2)
+const runnerCounts = (argValue("runners") ?? "1,2,3").split(",").map(Number)
+
+const peakRssMb = (pid: number | undefined): number => {
+  if (pid === undefined) return 0
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return hwm === null ? 0 : Number(hwm[1]) / 1024
+  } catch {
+    return 0
+  }
+}
+
+const main = async () => {
+  if (databaseUrl === undefined) {
+    console.error("bench:cluster needs a Postgres server: set DATABASE_URL")
+    process.exitCode = 2
+    return
+  }
+  const api = createServer((req, res) => {
+    const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page") ?? 1)
+    setTimeout(() => {
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify({ items: page > pages ? [] : Array.from({ length: 20 }, (_, k) => ({ id: `${page}-${k}`, v: k })), total_pages: pages }))
+    }, latencyMs)
+  })
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()))
+  const address = api.address()
+  const apiPort = typeof address === "object" && address !== null ? address.port : 0
+  const dir = await mkdtemp(path.join(tmpdir(), "rc-bench-cluster-"))
+  const config = path.join(dir, "bench_cluster.json")
+  await writeFile(config, JSON.stringify({
+    client: { base_url: `http://127.0.0.1:${apiPort}/` },
+    resources: [{
+      name: "items",
+      primary_key: "id",
+      write_disposition: "merge",
+      endpoint: { path: "items", data_selector: "items", paginator: { type: "page_number", base_page: 1, total_path: "total_pages", concurrency: 1 } }
+    }]
+  }))
+  const database = PgPool.layerPool({ url: Redacted.make(databaseUrl), maxConnections: 4 })
+  const stamp = Date.now().toString(36)
+  const rates: Array<number> = []
+  let peak = 0
+  try {
+    for (const count of runnerCounts) {
+      const workers: Array<ChildProcess> = []
+      for (let i = 0; i < count; i++) workers.push(await startWorker(await freePort(), databaseUrl, ["--max-syncs", String(maxSyncs)], path.join(root, "bin/rest-connector.mjs")))
+      const datasets = Array.from({ length: syncs }, (_, i) => `bench_cluster_${stamp}_${count}_${i}`)
+      const seconds = await Effect.gen(function*() {
+        const configHash = yield* Sync.configHash(config)
+        // New runners take a few of the cluster's assignment rounds (3 s each) to share the
+        // shards out; syncs submitted before that wait for them. Not part of the time.
+        yield* Effect.sleep("8 seconds")
+        const started = performance.now()
+        yield* Effect.forEach(
+          datasets,
+          (dataset, i) => Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant: `t${i}`, run: `bench-${stamp}-${count}` }),
+          { concurrency: "unbounded", discard: true }
+        )
+        const elapsed = (performance.now() - started) / 1000
+        const sql = yield* SqlClient.SqlClient
+        for (const dataset of datasets) yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
+        return elapsed
+      }).pipe(Effect.provide(clientLayer.pipe(Layer.provideMerge(database))), Effect.runPromise)
+      const rssMb = Math.max(...workers.map((w) => peakRssMb(w.pid)))
+      peak = Math.max(peak, rssMb)
+      const perMin = (syncs / seconds) * 60
+      rates.push(perMin)
+      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min, peak RSS per runner ${rssMb.toFixed(0)} MB`)
+      await Promise.all(workers.map(stopWorker))
+    }
+  } finally {
+    api.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+  const ratio = rates.length > 1 ? rates[rates.length - 1] / rates[0] : 1
+  console.log(`cluster: runners=${runnerCounts.join(",")} syncs_per_min=${rates.map((r) => r.toFixed(1)).join(",")} ratio=${ratio.toFixed(2)} peak_rss_mb=${peak.toFixed(0)}`)
+}
+
+await main()
