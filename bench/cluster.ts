@@ -21,7 +21,7 @@ import { argValue, root } from "./demoProcess.js"
 // The tests' worker helpers: the bench starts runners as the tests do.
 import { freePort } from "../test/support/ports.js"
 import { startWorker, stopWorker } from "../test/support/workers.js"
-import { clientLayer } from "../src/internal/cluster/runner.js"
+import { clientLayer, clusterDatabase } from "../src/internal/cluster/runner.js"
 import * as Sync from "../src/internal/cluster/syncWorkflow.js"
 import * as PgPool from "../src/internal/load/pgPool.js"
 
@@ -93,7 +93,7 @@ const main = async () => {
         const sql = yield* SqlClient.SqlClient
         for (const dataset of datasets) yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
         return elapsed
-      }).pipe(Effect.provide(clientLayer.pipe(Layer.provideMerge(database))), Effect.runPromise)
+      }).pipe(Effect.provide(clientLayer(clusterDatabase(Redacted.make(databaseUrl), 2)).pipe(Layer.provideMerge(database))), Effect.runPromise)
       const rssMb = Math.max(...workers.map((w) => peakRssMb(w.pid)))
       peak = Math.max(peak, rssMb)
       const perMin = (syncs / seconds) * 60

@@ -51,19 +51,35 @@ export {
 } from "./internal/cluster/syncWorkflow.js"
 
 /**
- * A runner: joins the cluster whose state lives in the Postgres database of the `SqlClient` it is
- * given, and runs the syncs on its shards with the `Destination` and `ApiClient` it is given.
+ * A runner: joins the cluster whose state lives in the database of `storage` (see
+ * `clusterDatabase`), and runs the syncs on its shards with the `Destination`, `ApiClient` and
+ * `SqlClient` (the datasets' database) in context.
  *
  * @since 0.1.0
  */
 export const runnerLayer = runner.runnerLayer
 
 /**
- * A client of the cluster (over a `SqlClient` to its database): submits and polls syncs, runs none.
+ * A client of the cluster (its state over `storage`, see `clusterDatabase`): submits and polls syncs, runs none.
  *
  * @since 0.1.0
  */
 export const clientLayer = runner.clientLayer
+
+/**
+ * The cluster's storage on a Postgres server: a pool whose connections work in `clusterSchema`
+ * (made if missing), so the cluster's tables stay apart from the datasets.
+ *
+ * @since 0.1.0
+ */
+export const clusterDatabase = runner.clusterDatabase
+
+/**
+ * The schema of the cluster's state (`rc_cluster`): @effect/cluster's tables and the syncs and schedules.
+ *
+ * @since 0.1.0
+ */
+export const clusterSchema = runner.clusterSchema
 
 /**
  * The workflow's implementation, for any `WorkflowEngine` (the cluster's, or `WorkflowEngine.layerMemory` in tests).

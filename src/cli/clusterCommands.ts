@@ -65,11 +65,11 @@ const workerCommand = Command.make("worker", { databaseUrl, listen, maxSyncs, ..
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
     const address = yield* hostPort(args.listen)
-    const [{ runnerLayer }] = yield* clusterModules
+    const [{ clusterDatabase, runnerLayer }] = yield* clusterModules
     const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: Math.max(8, 2 * args.maxSyncs + 4) })
     yield* Effect.logInfo(`runner on ${address.host}:${address.port}, joining the cluster in the Postgres server; syncs run here until Ctrl-C`)
     return yield* Layer.launch(
-      runnerLayer({ ...address, maxSyncs: args.maxSyncs }).pipe(Layer.provide(Layer.mergeAll(PostgresDestination.layer, apiLayer)), Layer.provide(database))
+      runnerLayer({ ...address, maxSyncs: args.maxSyncs }, clusterDatabase(Redacted.make(url), 6)).pipe(Layer.provide(Layer.mergeAll(PostgresDestination.layer, apiLayer)), Layer.provide(database))
     )
   })).pipe(
     Command.withDescription("run a cluster runner: it joins the cluster whose state is in --database-url and runs the syncs submitted to it")
@@ -90,7 +90,7 @@ const wait = Options.boolean("wait").pipe(Options.withDescription("wait for the 
 const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, tenant, run, wait, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
-    const [{ clientLayer }, Sync, Registry] = yield* clusterModules
+    const [{ clientLayer, clusterDatabase }, Sync, Registry] = yield* clusterModules
     const config = path.resolve(args.configFile)
     const request = {
       config,
@@ -111,7 +111,7 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
       const result = yield* Sync.SyncWorkflow.execute(request)
       yield* Console.log(JSON.stringify(result, null, 2))
       if (result.resources.some((r) => r.status === "failed")) process.exitCode = 1
-    }).pipe(Effect.provide(clientLayer.pipe(Layer.provideMerge(database))))
+    }).pipe(Effect.provide(clientLayer(clusterDatabase(Redacted.make(url), 2)).pipe(Layer.provideMerge(database))))
   })).pipe(
     Command.withDescription(
       "submit a sync of a config to the cluster in --database-url as a durable workflow (one per dataset, config and --run); " +

@@ -11,7 +11,7 @@ import { Effect, Layer, Redacted } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { runnerLayer } from "../../src/internal/cluster/runner.js"
+import { clusterDatabase, runnerLayer } from "../../src/internal/cluster/runner.js"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as PgPool from "../../src/internal/load/pgPool.js"
@@ -24,11 +24,11 @@ const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 
 
 describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
-  it.live("a runner runs a submitted sync; the same request again joins it", () =>
+  it.live("a runner runs a submitted sync; the same request again joins it; the cluster's tables are in a schema of their own", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
       const database = PgPool.layerPool({ url: Redacted.make(serverUrl ?? ""), maxConnections: 8 })
-      const Live = runnerLayer({ host: "127.0.0.1", port }).pipe(
+      const Live = runnerLayer({ host: "127.0.0.1", port }, clusterDatabase(Redacted.make(serverUrl ?? ""))).pipe(
         Layer.provideMerge(Layer.mergeAll(PostgresDestination.layer, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
         Layer.provideMerge(database)
       )
@@ -51,6 +51,16 @@ describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
         expect(again).toEqual(result)
         const rows = yield* sql.unsafe<{ n: string }>(`SELECT count(*) AS n FROM "${dataset}".users`)
         expect(Number(rows[0]?.n)).toBe(3)
+        const clusterTables = yield* sql.unsafe<{ schema: string; name: string }>(
+          `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+          WHERE table_name IN ('cluster_runners', 'cluster_messages', 'syncs') AND table_schema IN ('rc_cluster', $1) ORDER BY 2`,
+          [dataset]
+        ).withoutTransform
+        expect(clusterTables).toEqual([
+          { schema: "rc_cluster", name: "cluster_messages" },
+          { schema: "rc_cluster", name: "cluster_runners" },
+          { schema: "rc_cluster", name: "syncs" }
+        ])
       }).pipe(Effect.provide(Live), Effect.scoped)
     }), 60_000)
 })

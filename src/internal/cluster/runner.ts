@@ -1,15 +1,26 @@
 /**
- * A runner of the cluster: it joins the cluster whose state lives in the Postgres database of
- * the `SqlClient` it is given (@effect/cluster's SQL message and runner storage), takes its
- * share of the shards, and runs the sync workflows they hold with the `Destination` and
- * `ApiClient` it is given. A client-only layer submits and polls workflows without running any.
+ * A runner of the cluster: it joins the cluster whose state lives in a Postgres database
+ * (@effect/cluster's SQL message and runner storage, over the `SqlClient` of `storage`), takes
+ * its share of the shards, and runs the sync workflows they hold with the `Destination`,
+ * `ApiClient` and `SqlClient` (the datasets' database) in context. A client-only layer submits
+ * and polls workflows without running any.
+ *
+ * The cluster's tables live in a schema of their own (`clusterSchema`), beside the datasets'
+ * schemas and never mixed with them: `clusterDatabase` is a pool whose `search_path` is that
+ * schema, for the storage; our own cluster tables (syncs, schedules) name it.
  */
 import * as ClusterWorkflowEngine from "@effect/cluster/ClusterWorkflowEngine"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { Redacted } from "effect"
 import { Layer, Option } from "effect"
+import * as PgPool from "../load/pgPool.js"
+import { clusterSchema } from "./clusterSchema.js"
 import * as Schedules from "./schedules.js"
 import * as Sync from "./syncWorkflow.js"
+
+export { clusterSchema } from "./clusterSchema.js"
 
 export interface RunnerOptions {
   /** Where other runners and clients reach this one. */
@@ -19,8 +30,16 @@ export interface RunnerOptions {
   readonly maxSyncs?: number | undefined
 }
 
-/** A runner: the sync workflow registered on the cluster's workflow engine, and the schedules' tick. */
-export const runnerLayer = (options: RunnerOptions) =>
+/** The cluster's storage: a pool on the server whose connections work in `clusterSchema` (made if missing). */
+export const clusterDatabase = (url: Redacted.Redacted | string, maxConnections = 4) =>
+  PgPool.layerPool({ url, maxConnections, schema: clusterSchema, applicationName: "effect-rest-connector cluster" })
+
+/**
+ * A runner: the sync workflow registered on the cluster's workflow engine, and the schedules'
+ * tick. `storage` gives the cluster's own `SqlClient` (see `clusterDatabase`); the one in
+ * context is the datasets'.
+ */
+export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlClient.SqlClient, E>) =>
   Layer.mergeAll(Sync.layer, Schedules.cronLayer).pipe(
     Layer.provide(options.maxSyncs === undefined ? Layer.empty : Sync.syncSlotsLayer(options.maxSyncs)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
@@ -28,11 +47,12 @@ export const runnerLayer = (options: RunnerOptions) =>
       NodeClusterSocket.layer({
         storage: "sql",
         shardingConfig: { runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)) }
-      })
+      }).pipe(Layer.provide(storage))
     )
   )
 
 /** A client of the cluster: submits and polls syncs, runs none. */
-export const clientLayer = ClusterWorkflowEngine.layer.pipe(
-  Layer.provide(NodeClusterSocket.layer({ clientOnly: true, storage: "sql" }))
-)
+export const clientLayer = <E>(storage: Layer.Layer<SqlClient.SqlClient, E>) =>
+  ClusterWorkflowEngine.layer.pipe(
+    Layer.provide(NodeClusterSocket.layer({ clientOnly: true, storage: "sql" }).pipe(Layer.provide(storage)))
+  )

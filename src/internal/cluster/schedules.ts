@@ -1,6 +1,6 @@
 /**
  * Scheduled syncs on the cluster: `rest-connector schedule` stores a schedule (config, dataset,
- * tenant, cron) in `rc_cluster_schedules` beside the cluster's tables; every runner registers a
+ * tenant, cron) in `rc_cluster.schedules` beside the cluster's tables; every runner registers a
  * `ClusterCron` that fires once a minute on one runner of the cluster, and that tick submits the
  * sync of every schedule due in that minute, with the minute as the run's id. The workflow's
  * idempotency key (dataset, tenant, config hash, run) makes a tick submitted twice one sync: exactly
@@ -11,9 +11,10 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import { Clock, Cron, Data, Effect, Either } from "effect"
+import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 import * as Sync from "./syncWorkflow.js"
 
-export const schedulesTable = "rc_cluster_schedules"
+export const schedulesTable = `${clusterSchema}.schedules`
 
 export interface Schedule {
   readonly name: string
@@ -47,7 +48,7 @@ const createSql = `CREATE TABLE IF NOT EXISTS ${schedulesTable} (
 export const upsertSchedule = (schedule: Schedule): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.zipRight(
-      sql.unsafe(createSql),
+      Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)),
       sql.unsafe(
         `INSERT INTO ${schedulesTable} (name, config, config_hash, dataset, tenant, cron, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, now())
@@ -61,7 +62,7 @@ export const readSchedules: Effect.Effect<ReadonlyArray<Schedule>, SqlError, Sql
   SqlClient.SqlClient,
   (sql) =>
     Effect.zipRight(
-      sql.unsafe(createSql),
+      Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)),
       sql.unsafe<{ name: string; config: string; config_hash: string; dataset: string; tenant: string; cron: string }>(
         `SELECT name, config, config_hash, dataset, tenant, cron FROM ${schedulesTable} ORDER BY name`
       ).withoutTransform

@@ -1,5 +1,5 @@
 /**
- * What `rest-connector status` shows of the cluster's syncs: `rc_cluster_syncs`, one row per
+ * What `rest-connector status` shows of the cluster's syncs: `rc_cluster.syncs`, one row per
  * workflow execution (tenant, dataset, run, state, the resource tree in progress, started,
  * finished, last error), written by `submit` and by the workflow as it goes. The workflow's
  * writes are upserts, so a replay on another runner writes the same again.
@@ -7,8 +7,9 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
+import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 
-export const syncsTable = "rc_cluster_syncs"
+export const syncsTable = `${clusterSchema}.syncs`
 
 export type SyncState = "submitted" | "running" | "committed" | "failed"
 
@@ -29,7 +30,7 @@ const createSql = `CREATE TABLE IF NOT EXISTS ${syncsTable} (
   execution_id text PRIMARY KEY, dataset text NOT NULL, tenant text NOT NULL, run text NOT NULL, state text NOT NULL,
   current_resource text, started_at timestamptz, finished_at timestamptz, last_error text, updated_at timestamptz NOT NULL)`
 
-const ensured = (sql: SqlClient.SqlClient) => sql.unsafe(createSql)
+const ensured = (sql: SqlClient.SqlClient) => Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql))
 
 export interface SyncKey {
   readonly executionId: string
@@ -90,10 +91,10 @@ export const listRunners: Effect.Effect<ReadonlyArray<RunnerRow>, SqlError, SqlC
   SqlClient.SqlClient,
   (sql) =>
     Effect.flatMap(
-      sql.unsafe<{ present: boolean }>(`SELECT to_regclass('cluster_runners') IS NOT NULL AS present`).withoutTransform,
+      sql.unsafe<{ present: boolean }>(`SELECT to_regclass('${clusterSchema}.cluster_runners') IS NOT NULL AS present`).withoutTransform,
       (rows) =>
         rows[0]?.present === true
-          ? sql.unsafe<RunnerRow>(`SELECT address, healthy, last_heartbeat::text FROM cluster_runners ORDER BY address`).withoutTransform
+          ? sql.unsafe<RunnerRow>(`SELECT address, healthy, last_heartbeat::text FROM ${clusterSchema}.cluster_runners ORDER BY address`).withoutTransform
           : Effect.succeed([])
     )
 )

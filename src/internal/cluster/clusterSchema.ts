@@ -1,0 +1,25 @@
+/**
+ * The schema that holds the cluster's state: @effect/cluster's tables (`cluster_runners`,
+ * `cluster_messages`, ...) and ours (`syncs`, `schedules`), apart from every dataset.
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect } from "effect"
+
+export const clusterSchema = "rc_cluster"
+
+/**
+ * Makes the schema if it is missing. `CREATE SCHEMA IF NOT EXISTS` races with itself (two
+ * runners starting at once: one fails on pg_namespace's unique index), so a failure only
+ * counts when the schema is still missing.
+ */
+export const ensureClusterSchema = (sql: SqlClient.SqlClient): Effect.Effect<void, SqlError> =>
+  sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${clusterSchema}`).pipe(
+    Effect.asVoid,
+    Effect.catchAll((error) =>
+      Effect.flatMap(
+        sql.unsafe<{ present: boolean }>(`SELECT to_regnamespace('${clusterSchema}') IS NOT NULL AS present`).withoutTransform,
+        (rows) => (rows[0]?.present === true ? Effect.void : Effect.fail(error))
+      )
+    )
+  )
