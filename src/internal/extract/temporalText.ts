@@ -1,8 +1,9 @@
 /**
  * Date and date-time text as cursors carry it: RFC 3339 date-times, `YYYY-MM-DD` and `YYYYMMDD`
  * dates, parsed to instants and formatted back in the shape they came in (for lag). Civil-day
- * arithmetic is done by hand: Date's year 0-99 quirk and its millisecond precision don't fit.
+ * arithmetic is done by hand (civilDate.ts): Date's year 0-99 quirk and its millisecond precision don't fit.
  */
+import { civilFromDays, daysFromCivil } from "../civilDate.js"
 
 export const SECOND_NS = 1_000_000_000n
 export const DAY_NS = 86_400n * SECOND_NS
@@ -31,28 +32,6 @@ const DATE_TIME_RE =
   /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/
 const COMPACT_DATE_RE = /^(\d{4})(\d{2})(\d{2})$/
-
-// days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; avoids Date's 0-99 year quirk)
-const daysFromCivil = (y0: number, m: number, d: number): number => {
-  const y = m <= 2 ? y0 - 1 : y0
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-}
-
-const civilFromDays = (z0: number): readonly [number, number, number] => {
-  const z = z0 + 719468
-  const era = Math.floor(z / 146097)
-  const doe = z - era * 146097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  return [m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d]
-}
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
 const daysInMonth = (y: number, m: number): number =>

@@ -3,6 +3,7 @@
  * strings are built. Rows of one table are encoded by `RowsEncoder` (rowsEncoder.ts).
  */
 import type { ColumnKind } from "./copyText.js"
+import { civilInto } from "../civilDate.js"
 import { encodeValue, escapeText, jsonText, NULL } from "./copyText.js"
 
 export const TAB = 9
@@ -20,6 +21,9 @@ const shortString = 48
 export const slack = 1 << 16
 
 const noBuffer = Buffer.alloc(0)
+
+/** Year, month and day of the timestamp being written. */
+const civil = new Int32Array(3)
 
 /**
  * Writes COPY text straight into Buffers: no line or chunk strings are built (concatenating
@@ -161,8 +165,7 @@ export class ChunkEncoder {
   /**
    * A Date as `toISOString()` writes it (`2024-05-01T12:00:00.000Z`), straight into the buffer:
    * a sync has millions of timestamps. The calendar date comes from the epoch milliseconds by
-   * integer arithmetic (the days-to-civil algorithm of H. Hinnant), one `getTime()` instead of
-   * seven `getUTC*` calls. Years outside 0-9999 take `toISOString()`'s extended form.
+   * integer arithmetic (civilDate.ts), one `getTime()` instead of seven `getUTC*` calls. Years outside 0-9999 take `toISOString()`'s extended form.
    */
   date(value: Date): void {
     const t = value.getTime()
@@ -172,15 +175,8 @@ export class ChunkEncoder {
     }
     const days = Math.floor(t / 86_400_000)
     let ms = t - days * 86_400_000
-    const z = days + 719_468
-    const era = Math.floor(z / 146_097)
-    const doe = z - era * 146_097
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-    const mp = Math.floor((5 * doy + 2) / 153)
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1
-    const month = mp < 10 ? mp + 3 : mp - 9
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    civilInto(days, civil)
+    const year = civil[0]
     if (year < 0 || year > 9999) {
       this.ascii(value.toISOString())
       return
@@ -189,9 +185,9 @@ export class ChunkEncoder {
     const buf = this.buf
     this.padded(year, 4)
     buf[this.pos++] = 45 // -
-    this.padded(month, 2)
+    this.padded(civil[1], 2)
     buf[this.pos++] = 45
-    this.padded(day, 2)
+    this.padded(civil[2], 2)
     buf[this.pos++] = 84 // T
     const hours = Math.floor(ms / 3_600_000)
     ms -= hours * 3_600_000
