@@ -28,6 +28,7 @@
  * - Any node with a `parseOptions` or `decodingFallback` annotation is not supported.
  */
 import { Either, Option, type Schema, SchemaAST } from "effect"
+import { unrolledStruct } from "./unrolledStruct.js"
 
 /** Returned when the fast path cannot decide: decode with Effect's Schema instead. */
 export const Miss: unique symbol = Symbol.for("effect-rest-connector/FastDecode/Miss")
@@ -155,7 +156,7 @@ const typeLiteral = (ast: SchemaAST.TypeLiteral): FastDecoder => {
     optional.push(ps.isOptional)
     decoders.push(go(ps.type))
   }
-  return unrolledStruct(names, optional, decoders) ?? ((input) => {
+  return unrolledStruct(names, optional, decoders, { isRecord, Miss, hasOwn }) ?? ((input) => {
     if (!isRecord(input)) return Miss
     const out: { [key: string]: unknown } = {}
     for (let i = 0; i < n; i++) {
@@ -167,40 +168,6 @@ const typeLiteral = (ast: SchemaAST.TypeLiteral): FastDecoder => {
     }
     return out
   })
-}
-
-const isDecoder = (u: unknown): u is FastDecoder => typeof u === "function"
-
-/**
- * The struct decoder above unrolled for its keys: `input["name"]` loads and an object literal
- * (or `out["name"]` stores) that V8 caches per struct, where the loop's `input[name]` with
- * ever-changing names was megamorphic. The keys enter the source only as JSON string literals.
- * Undefined where code cannot be generated (`--disallow-code-generation-from-strings`).
- */
-const unrolledStruct = (
-  names: ReadonlyArray<string>,
-  optional: ReadonlyArray<boolean>,
-  decoders: ReadonlyArray<FastDecoder>
-): FastDecoder | undefined => {
-  const key = (i: number) => JSON.stringify(names[i])
-  const lines: Array<string> = ["if (!isRecord(input)) return Miss"]
-  const anyOptional = optional.some((o) => o)
-  if (anyOptional) lines.push("const out = {}")
-  for (let i = 0; i < names.length; i++) {
-    const decode = `const v${i} = d[${i}](input[${key(i)}]); if (v${i} === Miss) return Miss;`
-    if (!anyOptional) lines.push(decode)
-    else if (optional[i]) lines.push(`if (hasOwn.call(input, ${key(i)})) { ${decode} out[${key(i)}] = v${i} }`)
-    else lines.push(`{ ${decode} out[${key(i)}] = v${i} }`)
-  }
-  lines.push(anyOptional ? "return out" : `return { ${names.map((_, i) => `${key(i)}: v${i}`).join(", ")} }`)
-  try {
-    const make: unknown = new Function("isRecord", "Miss", "hasOwn", "d", `return (input) => {\n${lines.join("\n")}\n}`)
-    if (typeof make !== "function") return undefined
-    const decoder: unknown = make(isRecord, Miss, hasOwn, decoders)
-    return isDecoder(decoder) ? decoder : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /** `ParseResult.getLiterals` (decoding direction). */
