@@ -30,6 +30,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Effect, Either, Layer } from "effect"
+import { EventEmitter } from "node:events"
 import type { Readable } from "node:stream"
 import * as Undici from "undici"
 import { BufferedResponse, type RawHeaders } from "./bufferedResponse.js"
@@ -67,17 +68,32 @@ const rawBody = (u: unknown): string | Uint8Array | null =>
   typeof u === "string" || u instanceof Uint8Array ? u : u === null || u === undefined ? null : String(u)
 
 /**
- * The exchange as an Effect: one AbortController per request, aborted when the fiber is
+ * The abort signal undici also takes (an EventEmitter with `aborted` and `reason`): an
+ * AbortController per request cost 15 µs of CPU, a tenth of a loopback request.
+ */
+class AbortEmitter extends EventEmitter {
+  aborted = false
+  reason: unknown = undefined
+  abort(reason?: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.emit("abort")
+  }
+}
+
+/**
+ * The exchange as an Effect: one abort signal per request, aborted when the fiber is
  * interrupted or, with a deadline, when the timer fires (then the failure is DeadlineExceeded).
  * The timer runs on the real clock (a TestClock does not move it).
  */
 const exchange = <A>(
   deadlineMillis: number | undefined,
-  run: (signal: AbortSignal) => Promise<A>,
+  run: (signal: AbortEmitter) => Promise<A>,
   onError: (cause: unknown) => HttpClientError.RequestError
 ): Effect.Effect<A, HttpClientError.RequestError> =>
   Effect.async<A, HttpClientError.RequestError>((resume) => {
-    const controller = new AbortController()
+    const controller = new AbortEmitter()
     let expired = false
     const timer = deadlineMillis === undefined ? undefined : setTimeout(() => {
       expired = true
@@ -85,7 +101,7 @@ const exchange = <A>(
     }, deadlineMillis)
     let running: Promise<A>
     try {
-      running = run(controller.signal)
+      running = run(controller)
     } catch (cause) {
       running = Promise.reject(cause)
     }
@@ -165,7 +181,7 @@ const send = (
   outgoing: OutgoingBody,
   maxBodyBytes: number | undefined
 ) =>
-(signal: AbortSignal): Promise<Received> =>
+(signal: AbortEmitter): Promise<Received> =>
   dispatcher.request({
     signal,
     method: request.method,
