@@ -105,4 +105,16 @@ describe("Normalizer: root ids", () => {
     const noKey = rowsOf(ok(make({ disposition: "merge", primaryKey: [] }), [{ x: 1 }, { x: 1 }]), "items")
     assert.notStrictEqual(noKey[0]._rc_id, noKey[1]._rc_id)
   })
+
+  it("a merge key's id never changes between versions (stored ids must keep matching)", () => {
+    assert.deepStrictEqual(
+      [
+        Normalizer.mergeRowId([1]),
+        Normalizer.mergeRowId(["apl_000001"]),
+        Normalizer.mergeRowId(["a\"b\\c\n", 5, new Date(0)]),
+        Normalizer.mergeRowId([{ x: [1, "é"] }, true, 1.5, "日本"])
+      ],
+      ["Q946QX119IGMWlUyaLgM46", "fFRX4-WBG9TWm3J3g5KEGD", "Ruaa17PjmDvD4hKymfDRhu", "GRykcREnCjFfg6eqxK5mwi"]
+    )
+  })
 })

@@ -154,8 +154,12 @@ export const keyText = (cell: Cell): string =>
  * key values' text forms, so the same key gets the same id in every run. A crypto hash here:
  * keys come from the API.
  */
-export const mergeRowId = (keyValues: ReadonlyArray<Cell>): string =>
-  sha256Base64url(JSON.stringify(keyValues.map(keyText))).slice(0, 22)
+export const mergeRowId = (keyValues: ReadonlyArray<Cell>): string => {
+  // `JSON.stringify(keyValues.map(keyText))`, built without the array (a third of the cost).
+  let json = "["
+  for (let i = 0; i < keyValues.length; i++) json += (i === 0 ? "" : ",") + JSON.stringify(keyText(keyValues[i]))
+  return sha256Base64url(json + "]").slice(0, 22)
+}
 
 /** JSON with object keys sorted at every level, so equal jsonb cells hash alike whatever their key order. */
 const stableJson = (u: unknown): string => {
