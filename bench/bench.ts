@@ -5,11 +5,14 @@
  * embedded database) and prints rows/s per table and overall, pages/s and the peak RSS of this
  * process.
  *
- * Then (unless `--no-baseline`) it times the baseline, bench/baseline.ts (plain fetch +
+ * Unless `--no-baseline`, it also times the baseline, bench/baseline.ts (plain fetch +
  * JSON.parse + one COPY per 20 pages into a table per resource), against the same demo API, in
- * a child process, so its memory never counts as ours. With DATABASE_URL it writes into its
- * own schema on that server; without it, into a PGlite of its own (COPY FROM STDIN does not
- * work over the embedded database's socket).
+ * a child process, so its memory never counts as ours: once before our run and once after it,
+ * and our time is compared with the mean of the two. This machine's speed drifts by up to 1.5x
+ * within minutes, so a baseline timed only on one side of our run moved the ratio by ±0.1 from
+ * run to run; bracketing our run cancels a steady drift. With DATABASE_URL the baseline writes
+ * into its own schema on that server; without it, into a PGlite of its own (COPY FROM STDIN
+ * does not work over the embedded database's socket).
  *
  * The baseline writes one row per record (nested values as jsonb) while we also write child
  * tables, so rows/s are compared on the same source data: `baseline_rows_per_s` is our row
@@ -120,9 +123,23 @@ const databaseSampler = setInterval(() => {
 const main = async () => {
   const demo = await startDemo(rows)
   const dataDir = databaseUrl === undefined ? await mkdtemp(path.join(tmpdir(), "rc-bench-")) : undefined
-  const baselineDir = databaseUrl === undefined && withBaseline
-    ? await mkdtemp(path.join(tmpdir(), "rc-bench-baseline-"))
-    : undefined
+  /** The baseline's runs (before and after ours); a failed run leaves the ratio `na`. */
+  const baselines: Array<BaselineRun> = []
+  let baselineFailed = false
+  const timeBaseline = async (): Promise<void> => {
+    // A PGlite of its own each time: the baseline creates its tables in `public`.
+    const dir = databaseUrl === undefined ? await mkdtemp(path.join(tmpdir(), "rc-bench-baseline-")) : undefined
+    try {
+      baselines.push(await runBaseline(demo, dir))
+    } catch (e) {
+      baselineFailed = true
+      console.error(`baseline failed: ${e instanceof Error ? e.message : String(e)}`)
+      process.exitCode = 1
+    } finally {
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+    }
+  }
+  if (withBaseline) await timeBaseline()
   const dataset = `bench_${Date.now().toString(36)}`
   const database = Embedded.databaseLayer({ databaseUrl, dataDir, optimizingCompiler })
   try {
@@ -185,15 +202,11 @@ const main = async () => {
     const oursPerS = totalRows / seconds
     let baselinePerS = "na"
     let ratio = "na"
-    if (withBaseline) {
-      try {
-        const baseline = await runBaseline(demo, baselineDir)
-        // Same source data: the baseline loaded what we loaded, in baseline.seconds.
-        const equivalent = totalRows / baseline.seconds
-        baselinePerS = equivalent.toFixed(0)
-        ratio = (oursPerS / equivalent).toFixed(3)
+    if (withBaseline) await timeBaseline()
+    if (withBaseline && !baselineFailed && baselines.length === 2) {
+      for (const [i, baseline] of baselines.entries()) {
         console.log(
-          `baseline (fetch + JSON.parse + COPY per 20 pages, child process, ${
+          `baseline ${i === 0 ? "before" : "after"} ours (fetch + JSON.parse + COPY per 20 pages, child process, ${
             baseline.database === "server" ? "same Postgres server, own schema" : "its own PGlite"
           }): ${baseline.rows} records = ${baseline.rows} rows (nested values as jsonb) in ${
             baseline.seconds.toFixed(2)
@@ -201,16 +214,20 @@ const main = async () => {
             (baseline.pages / baseline.seconds).toFixed(1)
           } pages/s, peak RSS ${baseline.peakRssMb} MB`
         )
-        console.log(
-          `ours vs baseline on the same ${records} records: ${seconds.toFixed(2)} s vs ${
-            baseline.seconds.toFixed(2)
-          } s, ${(records / seconds).toFixed(0)} vs ${(baseline.rows / baseline.seconds).toFixed(0)} records/s, ratio ${ratio}`
-        )
         if (baseline.rows !== records) console.error(`baseline loaded ${baseline.rows} records, we loaded ${records}`)
-      } catch (e) {
-        console.error(`baseline failed: ${e instanceof Error ? e.message : String(e)}`)
-        process.exitCode = 1
       }
+      // Same source data: the baseline loaded what we loaded, in (the mean of) its seconds.
+      const baselineSeconds = (baselines[0].seconds + baselines[1].seconds) / 2
+      const equivalent = totalRows / baselineSeconds
+      baselinePerS = equivalent.toFixed(0)
+      ratio = (oursPerS / equivalent).toFixed(3)
+      console.log(
+        `ours vs baseline on the same ${records} records: ${seconds.toFixed(2)} s vs ${baselineSeconds.toFixed(2)} s (mean of ${
+          baselines[0].seconds.toFixed(2)
+        } and ${baselines[1].seconds.toFixed(2)}), ${(records / seconds).toFixed(0)} vs ${
+          (records / baselineSeconds).toFixed(0)
+        } records/s, ratio ${ratio}`
+      )
     }
     console.log(
       `bench: rows=${totalRows} rows_per_s=${oursPerS.toFixed(0)} baseline_rows_per_s=${baselinePerS} ratio=${ratio} peak_rss_mb=${
@@ -220,7 +237,6 @@ const main = async () => {
   } finally {
     demo.stop()
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
-    if (baselineDir !== undefined) await rm(baselineDir, { recursive: true, force: true })
   }
 }
 
