@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ChunkEncoder } from "../../src/internal/load/chunkEncoder.js"
+import { escapeText } from "../../src/internal/load/copyText.js"
 
 const encoder = new ChunkEncoder(1 << 16, () => Buffer.alloc(2 << 16))
 const written = (write: (e: ChunkEncoder) => void): string => {
@@ -51,5 +52,25 @@ describe("ChunkEncoder", () => {
       }
     })]
     for (const v of values) expect(written((e) => e.double(v)), String(v)).toBe(String(v))
+  })
+
+  it("writes any string as UTF-8 with COPY's four escapes, short or long, ASCII or not", () => {
+    const random = seeded(13)
+    const alphabet = ["a", "Z", "7", " ", "\\", "\n", "\r", "\t", "\u0001", "é", "—", "日", "😀", "\ud800", "\"", "'"]
+    const strings = ["", "\\", "\n\n", "plain", "é", "😀\\"]
+    for (let i = 0; i < 20_000; i++) {
+      const length = Math.floor(random() * (i % 3 === 0 ? 120 : 60))
+      let text = ""
+      // Mostly ASCII letters, as API text is; sometimes anything from the alphabet.
+      for (let k = 0; k < length; k++) text += random() < 0.8 ? "abcdefgh"[k % 8] : alphabet[Math.floor(random() * alphabet.length)]
+      strings.push(text)
+    }
+    for (const text of strings) {
+      const bytes = (() => {
+        encoder.text(text)
+        return encoder.take()
+      })()
+      expect(bytes.equals(Buffer.from(escapeText(text), "utf8")), JSON.stringify(text)).toBe(true)
+    }
   })
 })
