@@ -155,28 +155,52 @@ const scheduleCommand = Command.make(
   )
 )
 
-const json = Options.boolean("json").pipe(Options.withDescription("print the syncs and runners as one JSON document (default: off: tables)"))
+const scheduleToRemove = Args.text({ name: "name" }).pipe(Args.withDescription("the schedule's name (as `schedule --name` gave it, default the dataset's)"))
+
+const unscheduleCommand = Command.make("unschedule", { name: scheduleToRemove, databaseUrl, ...commonOptions }, (args) =>
+  Effect.gen(function*() {
+    const url = yield* serverUrl(args.databaseUrl)
+    const Schedules = yield* schedulesModule
+    const removed = yield* Schedules.removeSchedule(args.name).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 })))
+    if (!removed) return yield* Effect.fail(new UsageError({ message: `no schedule named ${args.name} (rest-connector status lists them)` }))
+    yield* Console.log(`schedule ${args.name} removed: the cluster submits no more syncs for it (syncs already submitted run to their end)`)
+  })).pipe(Command.withDescription("remove a schedule from the cluster in --database-url"))
+
+const json = Options.boolean("json").pipe(Options.withDescription("print the syncs, runners and schedules as one JSON document (default: off: tables)"))
 const limit = Options.integer("limit").pipe(Options.withDescription("the newest syncs to show (default: 50)"), Options.withDefault(50))
 
 const statusCommand = Command.make("status", { databaseUrl, json, limit, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
     const Registry = yield* Effect.promise(() => import("../internal/cluster/syncRegistry.js"))
-    const { runners, syncs } = yield* Effect.all({ syncs: Registry.listSyncs(args.limit), runners: Registry.listRunners }).pipe(
-      Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 }))
-    )
-    if (args.json) return yield* Console.log(JSON.stringify({ syncs, runners }, null, 2))
+    const Schedules = yield* schedulesModule
+    const { runners, schedules, syncs } = yield* Effect.all({
+      syncs: Registry.listSyncs(args.limit),
+      runners: Registry.listRunners,
+      schedules: Schedules.readSchedules
+    }).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 })))
+    if (args.json) {
+      const listed = schedules.map((s) => ({ name: s.name, dataset: s.dataset, tenant: s.tenant, cron: s.cron, config: s.config }))
+      return yield* Console.log(JSON.stringify({ syncs, runners, schedules: listed }, null, 2))
+    }
     yield* Console.log(table(
       ["tenant", "dataset", "run", "state", "resource", "started", "finished", "last error"],
       syncs.map((r) => [r.tenant, r.dataset, r.run, r.state, r.current_resource ?? "", r.started_at ?? "", r.finished_at ?? "", r.last_error ?? ""])
     ))
     yield* Console.log("")
     yield* Console.log(table(["runner", "healthy", "last heartbeat"], runners.map((r) => [r.address, r.healthy ? "yes" : "no", r.last_heartbeat])))
-  })).pipe(Command.withDescription("list the cluster's syncs (newest first: tenant, dataset, run, state, resource in progress, times, last error) and its runners"))
+    yield* Console.log("")
+    yield* Console.log(table(["schedule", "dataset", "tenant", "cron (UTC)"], schedules.map((s) => [s.name, s.dataset, s.tenant, s.cron])))
+  })).pipe(
+    Command.withDescription(
+      "list the cluster's syncs (newest first: tenant, dataset, run, state, resource in progress, times, last error), its runners and its schedules"
+    )
+  )
 
 export const clusterCommands = [
   withCommonOptions(workerCommand),
   withCommonOptions(submitCommand),
   withCommonOptions(scheduleCommand),
+  withCommonOptions(unscheduleCommand),
   withCommonOptions(statusCommand)
 ] as const

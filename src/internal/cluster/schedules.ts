@@ -58,6 +58,14 @@ export const upsertSchedule = (schedule: Schedule): Effect.Effect<void, SqlError
       )
     ))
 
+/** Removes the schedule of that name; false when there was none. Ticks after it submit nothing for it. */
+export const removeSchedule = (name: string): Effect.Effect<boolean, SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.zipRight(
+      Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)),
+      sql.unsafe<{ name: string }>(`DELETE FROM ${schedulesTable} WHERE name = $1 RETURNING name`, [name]).withoutTransform
+    ).pipe(Effect.map((rows) => rows.length > 0)))
+
 export const readSchedules: Effect.Effect<ReadonlyArray<Schedule>, SqlError, SqlClient.SqlClient> = Effect.flatMap(
   SqlClient.SqlClient,
   (sql) =>
