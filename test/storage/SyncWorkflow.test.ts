@@ -5,11 +5,15 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { ConfigProvider, Effect } from "effect"
+import { NodeHttpClient } from "@effect/platform-node"
+import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
+import * as ApiClient from "../../src/internal/http/apiClient.js"
+import { Destination, DestinationError } from "../../src/internal/load/destination.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { serveJson } from "../support/loopback.js"
 import { syncOnMemoryEngine } from "../support/syncEngine.js"
@@ -100,6 +104,46 @@ forEachDatabase((target) => {
           expect(ids.map((r) => r.id)).toEqual([tenant === "acme-eu" ? "acme-token" : "globex-token"])
         }
         expect(seen).toEqual(["acme-token", "globex-token"])
+      }))
+  })
+})
+
+// A destination whose catalog cannot be read (a fake over the real one): the run cannot start.
+const unreadableCatalog = Layer.effect(
+  Destination,
+  Effect.map(Destination, (real) => ({
+    ...real,
+    storedTables: (dataset: string) => Effect.fail(new DestinationError({ message: "the catalog cannot be read", dataset }))
+  }))
+)
+
+forEachDatabase((target) => {
+  const Live = Sync.layer.pipe(
+    Layer.provideMerge(WorkflowEngine.layerMemory),
+    Layer.provideMerge(Layer.mergeAll(
+      unreadableCatalog.pipe(Layer.provide(target.destination)),
+      ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
+    )),
+    Layer.provideMerge(target.layer)
+  )
+
+  layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
+    it.scoped("a tree that cannot run fails the workflow with a typed SyncError naming the tree, not a defect", () =>
+      Effect.gen(function*() {
+        const api = yield* serveJson(() => ({ body: [{ id: 1 }] }))
+        const dir = yield* Effect.acquireRelease(
+          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-sync-broken-"))),
+          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
+        )
+        const config = path.join(dir, "broken.json")
+        yield* Effect.promise(() =>
+          writeFile(config, JSON.stringify({ client: { base_url: api.url }, resources: [{ name: "items", endpoint: { path: "items", paginator: "single_page" } }] }))
+        )
+        const dataset = yield* freshDataset("sync_broken")
+        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
+        const error = yield* Effect.flip(Sync.SyncWorkflow.execute(request))
+        expect(error).toBeInstanceOf(Sync.SyncError)
+        expect(error.message).toBe("resource tree 'items': the catalog cannot be read")
       }))
   })
 })

@@ -100,6 +100,9 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
       return Effect.zipRight(onTree(root.name), Activity.make({
         name,
         success: Schema.Array(TreeOutcome),
+        // What stops a tree (the destination failing, not a resource: those are outcomes) is
+        // a typed failure the engine records and the workflow reports, never a defect.
+        error: SyncError,
         execute: withSyncSlot(Effect.gen(function*() {
           const key = yield* Activity.idempotencyKey(name)
           const info = yield* Pipeline.run(source, { dataset, resources: treeOf(source.spec.resources, root), commitKey: (r) => `${key}/${r}` })
@@ -112,7 +115,9 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
             committedEarlier: r.committedEarlier !== undefined,
             error: r.error === undefined ? null : source.redactor.text(r.error.message)
           }))
-        })).pipe(Effect.orDie)
+        })).pipe(
+          Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
+        )
       }))
     }
   ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
