@@ -185,7 +185,8 @@ export class ChunkEncoder {
   /**
    * A Date as `toISOString()` writes it (`2024-05-01T12:00:00.000Z`), straight into the buffer:
    * a sync has millions of timestamps. The calendar date comes from the epoch milliseconds by
-   * integer arithmetic (civilDate.ts), one `getTime()` instead of seven `getUTC*` calls. Years outside 0-9999 take `toISOString()`'s extended form.
+   * integer arithmetic (civilDate.ts), one `getTime()` instead of seven `getUTC*` calls.
+   * Years outside 0-9999 take `toISOString()`'s extended form.
    */
   date(value: Date): void {
     const t = value.getTime()
