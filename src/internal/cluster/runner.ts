@@ -12,11 +12,11 @@
 import * as ClusterWorkflowEngine from "@effect/cluster/ClusterWorkflowEngine"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
-import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import type { Redacted } from "effect"
-import { Layer, Option } from "effect"
+import { Context, Layer, Option } from "effect"
 import * as PgPool from "../load/pgPool.js"
-import { clusterSchema } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 import * as Schedules from "./schedules.js"
 import * as Sync from "./syncWorkflow.js"
 
@@ -30,9 +30,11 @@ export interface RunnerOptions {
   readonly maxSyncs?: number | undefined
 }
 
-/** The cluster's storage: a pool on the server whose connections work in `clusterSchema` (made if missing). */
+/** The cluster's storage: a pool on the server whose connections work in `clusterSchema`, made first if missing. */
 export const clusterDatabase = (url: Redacted.Redacted | string, maxConnections = 4) =>
-  PgPool.layerPool({ url, maxConnections, schema: clusterSchema, applicationName: "effect-rest-connector cluster" })
+  PgPool.layerPool({ url, maxConnections, searchPath: clusterSchema, applicationName: "effect-rest-connector cluster" }).pipe(
+    Layer.tap((context) => ensureClusterSchema(Context.get(context, SqlClient.SqlClient)))
+  )
 
 /**
  * A runner: the sync workflow registered on the cluster's workflow engine, and the schedules'

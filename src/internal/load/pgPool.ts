@@ -26,25 +26,14 @@ export interface PoolOptions {
   /** COPY tuning; COPYs in flight default to 3, fewer than `maxConnections`. */
   readonly copy?: CopyOptions | undefined
   /**
-   * A schema of its own for what this pool creates unqualified (the cluster's tables): made if
-   * missing, and the connections' `search_path`. A plain lower-case name.
+   * The connections' `search_path`: where what this pool creates unqualified goes (the cluster's
+   * tables). A plain lower-case name; the pool does not create it.
    */
-  readonly schema?: string | undefined
+  readonly searchPath?: string | undefined
 }
 
-/** Names `schema` may take: no quoting needed in `search_path` or DDL. */
+/** Names `searchPath` may take: no quoting needed. */
 const plainSchema = /^[a-z_][a-z0-9_]{0,62}$/
-
-/**
- * `CREATE SCHEMA IF NOT EXISTS` races with itself (two runners starting at once: one of them
- * fails on pg_namespace's unique index), so a failure is only one if the schema is still missing.
- */
-const ensureSchema = (pool: pg.Pool, schema: string): Promise<unknown> =>
-  pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((cause: unknown) =>
-    pool.query<{ present: boolean }>("SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]).then((r) => {
-      if (r.rows[0]?.present !== true) throw cause
-    })
-  )
 
 /** Where a URL points, without its credentials: `host:port/database`. */
 export const describeServer = (url: string): string => {
@@ -86,15 +75,15 @@ export const acquirePool = (options: PoolOptions): Effect.Effect<pg.Pool, SqlErr
   Effect.acquireRelease(
     Effect.try({
       try: () => {
-        if (options.schema !== undefined && !plainSchema.test(options.schema)) {
-          throw new Error(`schema ${JSON.stringify(options.schema)}: expected a plain lower-case name`)
+        if (options.searchPath !== undefined && !plainSchema.test(options.searchPath)) {
+          throw new Error(`search_path ${JSON.stringify(options.searchPath)}: expected a plain lower-case schema name`)
         }
         const pool = new pg.Pool({
           connectionString: Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url,
           max: options.maxConnections,
           idleTimeoutMillis: options.idleTimeout === undefined ? undefined : Duration.toMillis(options.idleTimeout),
           application_name: options.applicationName ?? "effect-rest-connector",
-          ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` })
+          ...(options.searchPath === undefined ? {} : { options: `-c search_path=${options.searchPath}` })
         })
         // An idle client's connection error must not crash the process; the next checkout reconnects.
         pool.on("error", () => undefined)
@@ -105,10 +94,7 @@ export const acquirePool = (options: PoolOptions): Effect.Effect<pg.Pool, SqlErr
     (pool) => Effect.promise(() => pool.end().catch(() => undefined)).pipe(Effect.interruptible, Effect.timeoutOption(1000))
   ).pipe(
     Effect.tap((pool) =>
-      Effect.tryPromise({
-        try: () => (options.schema === undefined ? pool.query("SELECT 1") : ensureSchema(pool, options.schema)),
-        catch: failedToConnect(options)
-      }).pipe(
+      Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: failedToConnect(options) }).pipe(
         Effect.timeoutFail({
           duration: options.connectTimeout ?? Duration.seconds(5),
           onTimeout: () =>
