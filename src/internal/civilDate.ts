@@ -37,3 +37,11 @@ export const civilFromDays = (z0: number): readonly [number, number, number] => 
   civilInto(z0, scratch)
   return [scratch[0], scratch[1], scratch[2]]
 }
+
+/** Days in month `m` (1-12) of year `y` (proleptic Gregorian leap years). */
+export const daysInMonth = (y: number, m: number): number =>
+  m === 2
+    ? (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28
+    : m === 4 || m === 6 || m === 9 || m === 11
+    ? 30
+    : 31

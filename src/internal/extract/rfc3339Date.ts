@@ -3,22 +3,16 @@
  * `YYYY-MM-DDTHH:MM:SS[.sss](Z|±HH:MM)`, read by hand: V8's date parser took a quarter of a
  * microsecond per timestamp, and a sync decodes millions (Schema.DateFromString is
  * `new Date(text)`). Anything else, or any field out of its range, goes to `new Date(text)`
- * itself, so the result is always the same Date.
+ * itself, so the result is always the same Date. (temporalText.ts parses cursor values exactly,
+ * to nanoseconds with BigInt, keeping their shape for lag: a different job, at a different cost.)
  */
-import { daysFromCivil } from "../civilDate.js"
+import { daysFromCivil, daysInMonth } from "../civilDate.js"
 
 const digit = (text: string, i: number): number => {
   const c = text.charCodeAt(i) - 48
   return c >= 0 && c <= 9 ? c : Number.NaN
 }
 const two = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1)
-
-const daysIn = (year: number, month: number): number =>
-  month === 2
-    ? (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
-    : month === 4 || month === 6 || month === 9 || month === 11
-    ? 30
-    : 31
 
 /** The epoch milliseconds of `text` in the shape above, or NaN when it is not exactly that shape. */
 const millisOf = (text: string): number => {
@@ -52,7 +46,7 @@ const millisOf = (text: string): number => {
   }
   // NaN (a non-digit) fails every comparison below.
   if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && millis >= 0 && year >= 0)) return Number.NaN
-  if (day > daysIn(year, month)) return Number.NaN
+  if (day > daysInMonth(year, month)) return Number.NaN
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis
 }
 

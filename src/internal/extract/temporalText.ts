@@ -3,7 +3,7 @@
  * dates, parsed to instants and formatted back in the shape they came in (for lag). Civil-day
  * arithmetic is done by hand (civilDate.ts): Date's year 0-99 quirk and its millisecond precision don't fit.
  */
-import { civilFromDays, daysFromCivil } from "../civilDate.js"
+import { civilFromDays, daysFromCivil, daysInMonth } from "../civilDate.js"
 
 export const SECOND_NS = 1_000_000_000n
 export const DAY_NS = 86_400n * SECOND_NS
@@ -33,9 +33,6 @@ const DATE_TIME_RE =
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/
 const COMPACT_DATE_RE = /^(\d{4})(\d{2})(\d{2})$/
 
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
-const daysInMonth = (y: number, m: number): number =>
-  m === 2 ? (isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31
 const validDate = (y: number, m: number, d: number): boolean => m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m)
 
 const parseOffset = (text: string): number | undefined => {

@@ -5,6 +5,7 @@
  * no column yet or does not match its column, so the scans below are hand-written.
  */
 import type { DataType } from "./tableSchema.js"
+import { daysInMonth } from "../civilDate.js"
 
 // ±2^63: Postgres bigint range.
 const bigintLimit = 9223372036854775808
@@ -19,13 +20,6 @@ export const bigintType = (n: bigint): DataType => (n <= bigintMax && n >= bigin
 
 /** timestamptz for RFC 3339 date-times with a zone, else text (date-only strings stay text). */
 export const stringType = (s: string): DataType => (isTimestamp(s) ? "timestamptz" : "text")
-
-const daysInMonth = (year: number, month: number): number =>
-  month === 2
-    ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28)
-    : month === 4 || month === 6 || month === 9 || month === 11
-    ? 30
-    : 31
 
 /** Value of the two digits at `i`, or -1. */
 const twoDigits = (s: string, i: number): number => {
