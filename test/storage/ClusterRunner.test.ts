@@ -8,15 +8,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Redacted } from "effect"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import * as path from "node:path"
 import { clusterDatabase, runnerLayer } from "../../src/internal/cluster/runner.js"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as PgPool from "../../src/internal/load/pgPool.js"
 import * as PostgresDestination from "../../src/internal/load/postgresDestination.js"
 import { freshDataset } from "../support/database.js"
+import { scopedConfigFile } from "../support/configFile.js"
 import { serveJson } from "../support/loopback.js"
 import { freePort } from "../support/ports.js"
 
@@ -35,14 +33,10 @@ describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
       yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const api = yield* serveJson((url) => ({ body: url.pathname === "/users" ? [{ id: 1 }, { id: 2 }, { id: 3 }] : [] }))
-        const dir = yield* Effect.acquireRelease(
-          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-cluster-"))),
-          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
-        )
-        const config = path.join(dir, "users.json")
-        yield* Effect.promise(() =>
-          writeFile(config, JSON.stringify({ client: { base_url: api.url }, resources: [{ name: "users", primary_key: "id", endpoint: { path: "users", paginator: "single_page" } }] }))
-        )
+        const config = yield* scopedConfigFile("users.json", {
+          client: { base_url: api.url },
+          resources: [{ name: "users", primary_key: "id", endpoint: { path: "users", paginator: "single_page" } }]
+        })
         const dataset = yield* freshDataset("cluster")
         const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
         const result = yield* Sync.SyncWorkflow.execute(request)

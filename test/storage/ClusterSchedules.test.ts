@@ -7,12 +7,10 @@ import { describe, expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Either } from "effect"
 import { it as plain } from "vitest"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import * as path from "node:path"
 import * as Schedules from "../../src/internal/cluster/schedules.js"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
+import { scopedConfigFile } from "../support/configFile.js"
 import { serveJson } from "../support/loopback.js"
 import { syncOnMemoryEngine } from "../support/syncEngine.js"
 
@@ -42,14 +40,10 @@ forEachDatabase((target) => {
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const api = yield* serveJson(() => ({ body: [{ id: 1 }, { id: 2 }] }))
-        const dir = yield* Effect.acquireRelease(
-          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-schedule-"))),
-          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
-        )
-        const config = path.join(dir, "items.json")
-        yield* Effect.promise(() =>
-          writeFile(config, JSON.stringify({ client: { base_url: api.url }, resources: [{ name: "items", primary_key: "id", endpoint: { path: "items", paginator: "single_page" } }] }))
-        )
+        const config = yield* scopedConfigFile("items.json", {
+          client: { base_url: api.url },
+          resources: [{ name: "items", primary_key: "id", endpoint: { path: "items", paginator: "single_page" } }]
+        })
         const dataset = yield* freshDataset("sched")
         const name = `every15_${dataset}`
         const schedule = { name, config, configHash: yield* Sync.configHash(config), dataset, tenant: "", cron: "*/15 * * * *" }

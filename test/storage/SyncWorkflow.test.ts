@@ -8,13 +8,12 @@ import { SqlClient } from "@effect/sql"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import * as path from "node:path"
+import { writeFile } from "node:fs/promises"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
 import { Destination, DestinationError } from "../../src/internal/load/destination.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
+import { scopedConfigFile } from "../support/configFile.js"
 import { serveJson } from "../support/loopback.js"
 import { syncOnMemoryEngine } from "../support/syncEngine.js"
 
@@ -44,12 +43,7 @@ forEachDatabase((target) => {
           const user = url.pathname.split("/")[2]
           return { body: [{ id: `${user}-p1` }, { id: `${user}-p2` }] }
         })
-        const dir = yield* Effect.acquireRelease(
-          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-sync-"))),
-          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
-        )
-        const config = path.join(dir, "shop.json")
-        yield* Effect.promise(() => writeFile(config, JSON.stringify(configFor(api.url))))
+        const config = yield* scopedConfigFile("shop.json", configFor(api.url))
         const dataset = yield* freshDataset("sync")
         const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
         const result = yield* Sync.SyncWorkflow.execute(request)
@@ -83,17 +77,10 @@ forEachDatabase((target) => {
           seen.push(url.searchParams.get("token") ?? "")
           return { body: [{ id: url.searchParams.get("token") }] }
         })
-        const dir = yield* Effect.acquireRelease(
-          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-tenants-"))),
-          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
-        )
-        const config = path.join(dir, "accounts.json")
-        yield* Effect.promise(() =>
-          writeFile(config, JSON.stringify({
-            client: { base_url: api.url, auth: { type: "api_key", name: "token", location: "query", api_key: { secret: "API_TOKEN" } } },
-            resources: [{ name: "accounts", primary_key: "id", endpoint: { path: "accounts", paginator: "single_page" } }]
-          }))
-        )
+        const config = yield* scopedConfigFile("accounts.json", {
+          client: { base_url: api.url, auth: { type: "api_key", name: "token", location: "query", api_key: { secret: "API_TOKEN" } } },
+          resources: [{ name: "accounts", primary_key: "id", endpoint: { path: "accounts", paginator: "single_page" } }]
+        })
         const configHash = yield* Sync.configHash(config)
         const secrets = ConfigProvider.fromMap(new Map([["ACME_EU_API_TOKEN", "acme-token"], ["GLOBEX_API_TOKEN", "globex-token"]]), { pathDelim: "_" })
         for (const tenant of ["acme-eu", "globex"]) {
@@ -131,14 +118,10 @@ forEachDatabase((target) => {
     it.scoped("a tree that cannot run fails the workflow with a typed SyncError naming the tree, not a defect", () =>
       Effect.gen(function*() {
         const api = yield* serveJson(() => ({ body: [{ id: 1 }] }))
-        const dir = yield* Effect.acquireRelease(
-          Effect.promise(() => mkdtemp(path.join(tmpdir(), "rc-sync-broken-"))),
-          (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
-        )
-        const config = path.join(dir, "broken.json")
-        yield* Effect.promise(() =>
-          writeFile(config, JSON.stringify({ client: { base_url: api.url }, resources: [{ name: "items", endpoint: { path: "items", paginator: "single_page" } }] }))
-        )
+        const config = yield* scopedConfigFile("broken.json", {
+          client: { base_url: api.url },
+          resources: [{ name: "items", endpoint: { path: "items", paginator: "single_page" } }]
+        })
         const dataset = yield* freshDataset("sync_broken")
         const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
         const error = yield* Effect.flip(Sync.SyncWorkflow.execute(request))
