@@ -12,36 +12,9 @@ import * as PgPool from "../internal/load/pgPool.js"
 import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { apiLayer } from "./connector.js"
-import { datasetFor, resolveDatabaseUrl, UsageError } from "./datasetOptions.js"
+import { clusterModules, databaseUrl, optionalText, params, paramsOf, schedulesModule, serverUrl } from "./clusterOptions.js"
+import { datasetFor, UsageError } from "./datasetOptions.js"
 import { table } from "./report.js"
-
-/** An optional text option with its description. */
-const optionalText = (name: string, description: string) => Options.text(name).pipe(Options.withDescription(description), Options.optional)
-
-const databaseUrl = optionalText("database-url", "the Postgres server that holds the cluster's state and the datasets (default: env DATABASE_URL; required)")
-
-const serverUrl = (flag: Option.Option<string>) =>
-  Effect.flatMap(resolveDatabaseUrl(flag), (url) =>
-    url === undefined
-      ? Effect.fail(new UsageError({ message: "a cluster needs a Postgres server: pass --database-url or set DATABASE_URL" }))
-      : Effect.succeed(url))
-
-/** The schedules' module (it needs @effect/cluster too). */
-const schedulesModule = Effect.tryPromise({
-  try: () => import("../internal/cluster/schedules.js"),
-  catch: (e) => new UsageError({ message: `the cluster commands need @effect/cluster@0.60 installed (${e instanceof Error ? e.message : String(e)})` })
-})
-
-/** The cluster's modules, or a usage error saying what to install (they are optional peer dependencies). */
-const clusterModules = Effect.tryPromise({
-  try: () =>
-    Promise.all([import("../internal/cluster/runner.js"), import("../internal/cluster/syncWorkflow.js"), import("../internal/cluster/syncRegistry.js")]),
-  catch: (e) =>
-    new UsageError({
-      message: `the cluster commands need @effect/cluster@0.60, @effect/workflow@0.19 and @effect/rpc@0.76 installed beside effect-rest-connector ` +
-        `(${e instanceof Error ? e.message : String(e)})`
-    })
-})
 
 const listen = Options.text("listen").pipe(
   Options.withDescription("host:port where other runners and clients reach this runner (default: 127.0.0.1:34431)"),
@@ -87,7 +60,7 @@ const syncDataset = (file: string, flag: Option.Option<string>, tenantFlag: Opti
 
 const wait = Options.boolean("wait").pipe(Options.withDescription("wait for the sync to end and print its result as JSON (default: off: print the execution id)"))
 
-const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, tenant, run, wait, ...commonOptions }, (args) =>
+const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset, tenant, params, run, wait, ...commonOptions }, (args) =>
   Effect.gen(function*() {
     const url = yield* serverUrl(args.databaseUrl)
     const [{ clientLayer, clusterDatabase }, Sync, Registry] = yield* clusterModules
@@ -97,7 +70,8 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
       configHash: yield* Sync.configHash(config).pipe(Effect.mapError((e) => new UsageError({ message: e.message }))),
       dataset: syncDataset(args.configFile, args.dataset, args.tenant),
       tenant: Option.getOrElse(args.tenant, () => ""),
-      run: Option.getOrElse(args.run, () => `manual-${Date.now()}`)
+      run: Option.getOrElse(args.run, () => `manual-${Date.now()}`),
+      params: yield* paramsOf(args.params)
     }
     const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: 2 })
     yield* Effect.gen(function*() {
@@ -125,7 +99,7 @@ const scheduleName = optionalText("name", "the schedule's name; scheduling a nam
 
 const scheduleCommand = Command.make(
   "schedule",
-  { configFile, databaseUrl, dataset, tenant, every, cron, name: scheduleName, ...commonOptions },
+  { configFile, databaseUrl, dataset, tenant, params, every, cron, name: scheduleName, ...commonOptions },
   (args) =>
     Effect.gen(function*() {
       const url = yield* serverUrl(args.databaseUrl)
@@ -144,7 +118,8 @@ const scheduleCommand = Command.make(
         configHash: yield* Sync.configHash(config).pipe(Effect.mapError((e) => new UsageError({ message: e.message }))),
         dataset: datasetName,
         tenant: Option.getOrElse(args.tenant, () => ""),
-        cron: expression
+        cron: expression,
+        params: yield* paramsOf(args.params)
       }
       yield* Schedules.upsertSchedule(schedule).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 })))
       yield* Console.log(`schedule ${schedule.name}: ${schedule.dataset} on "${expression}" (UTC); the cluster's runners submit each tick's sync once`)

@@ -21,6 +21,7 @@ import { progressLine, stderrProgress, table } from "./report.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { dashboardCommands } from "./dashboardCommand.js"
 import { clusterCommands } from "./clusterCommands.js"
+import { secretCommands } from "./secretCommands.js"
 import { initCommands } from "./initCommand.js"
 import { showsInfo } from "./logging.js"
 import { queryCommands } from "./queryCommands.js"
@@ -270,7 +271,8 @@ export const subcommands = [
   ...queryCommands,
   ...dashboardCommands,
   ...initCommands,
-  ...clusterCommands
+  ...clusterCommands,
+  ...secretCommands
 ] as const
 
 export const description = "sync REST APIs described as dlt rest_api configs into PostgreSQL"

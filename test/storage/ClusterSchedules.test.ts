@@ -24,7 +24,7 @@ describe("schedules", () => {
   })
 
   plain("the schedules due in a minute, with the minute as the run's id", () => {
-    const base = { config: "c.json", configHash: "h", dataset: "d", tenant: "" }
+    const base = { config: "c.json", configHash: "h", dataset: "d", tenant: "", params: {} }
     const schedules = [{ ...base, name: "quarter", cron: "*/15 * * * *" }, { ...base, name: "daily", cron: "0 3 * * *" }]
     expect(Schedules.dueAt(schedules, new Date("2026-12-06T10:15:42Z")).map((d) => d.run)).toEqual(["schedule:quarter:2026-12-06T10:15:00.000Z"])
     expect(Schedules.dueAt(schedules, new Date("2026-12-06T10:16:00Z"))).toEqual([])
@@ -46,7 +46,7 @@ forEachDatabase((target) => {
         })
         const dataset = yield* freshDataset("sched")
         const name = `every15_${dataset}`
-        const schedule = { name, config, configHash: yield* Sync.configHash(config), dataset, tenant: "", cron: "*/15 * * * *" }
+        const schedule = { name, config, configHash: yield* Sync.configHash(config), dataset, tenant: "", cron: "*/15 * * * *", params: {} }
         yield* Schedules.upsertSchedule(schedule)
         yield* Effect.addFinalizer(() => sql.unsafe(`DELETE FROM ${Schedules.schedulesTable} WHERE name = $1`, [name]).pipe(Effect.ignore))
         const at = new Date("2026-12-06T10:15:10Z")

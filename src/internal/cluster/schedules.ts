@@ -10,7 +10,7 @@ import * as ClusterCron from "@effect/cluster/ClusterCron"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
-import { Clock, Cron, Data, Effect, Either } from "effect"
+import { Clock, Cron, Data, Effect, Either, Schema } from "effect"
 import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 import * as Sync from "./syncWorkflow.js"
 
@@ -24,6 +24,8 @@ export interface Schedule {
   readonly tenant: string
   /** A cron expression (minutes, hours, days, months, weekdays), in UTC. */
   readonly cron: string
+  /** The tenant's values for `{params.NAME}` (`--params`). */
+  readonly params: Readonly<Record<string, string>>
 }
 
 export class ScheduleError extends Data.TaggedError("ScheduleError")<{ readonly message: string }> {}
@@ -42,19 +44,22 @@ export const parseCron = (expression: string): Either.Either<Cron.Cron, Schedule
 
 const createSql = `CREATE TABLE IF NOT EXISTS ${schedulesTable} (
   name text PRIMARY KEY, config text NOT NULL, config_hash text NOT NULL, dataset text NOT NULL,
-  tenant text NOT NULL, cron text NOT NULL, updated_at timestamptz NOT NULL)`
+  tenant text NOT NULL, cron text NOT NULL, updated_at timestamptz NOT NULL, params jsonb NOT NULL DEFAULT '{}');
+ALTER TABLE ${schedulesTable} ADD COLUMN IF NOT EXISTS params jsonb NOT NULL DEFAULT '{}'`
+
+const ensured = (sql: SqlClient.SqlClient) => Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql))
 
 /** Adds a schedule, or replaces the one of that name. */
 export const upsertSchedule = (schedule: Schedule): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.zipRight(
-      Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)),
+      ensured(sql),
       sql.unsafe(
-        `INSERT INTO ${schedulesTable} (name, config, config_hash, dataset, tenant, cron, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, now())
+        `INSERT INTO ${schedulesTable} (name, config, config_hash, dataset, tenant, cron, params, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, now())
         ON CONFLICT (name) DO UPDATE SET config = EXCLUDED.config, config_hash = EXCLUDED.config_hash, dataset = EXCLUDED.dataset,
-          tenant = EXCLUDED.tenant, cron = EXCLUDED.cron, updated_at = EXCLUDED.updated_at`,
-        [schedule.name, schedule.config, schedule.configHash, schedule.dataset, schedule.tenant, schedule.cron]
+          tenant = EXCLUDED.tenant, cron = EXCLUDED.cron, params = EXCLUDED.params, updated_at = EXCLUDED.updated_at`,
+        [schedule.name, schedule.config, schedule.configHash, schedule.dataset, schedule.tenant, schedule.cron, JSON.stringify(schedule.params)]
       )
     ))
 
@@ -62,7 +67,7 @@ export const upsertSchedule = (schedule: Schedule): Effect.Effect<void, SqlError
 export const removeSchedule = (name: string): Effect.Effect<boolean, SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.zipRight(
-      Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)),
+      ensured(sql),
       sql.unsafe<{ name: string }>(`DELETE FROM ${schedulesTable} WHERE name = $1 RETURNING name`, [name]).withoutTransform
     ).pipe(Effect.map((rows) => rows.length > 0)))
 
@@ -70,12 +75,18 @@ export const readSchedules: Effect.Effect<ReadonlyArray<Schedule>, SqlError, Sql
   SqlClient.SqlClient,
   (sql) =>
     Effect.zipRight(
-      Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)),
-      sql.unsafe<{ name: string; config: string; config_hash: string; dataset: string; tenant: string; cron: string }>(
-        `SELECT name, config, config_hash, dataset, tenant, cron FROM ${schedulesTable} ORDER BY name`
+      ensured(sql),
+      sql.unsafe<{ name: string; config: string; config_hash: string; dataset: string; tenant: string; cron: string; params: string }>(
+        `SELECT name, config, config_hash, dataset, tenant, cron, params::text AS params FROM ${schedulesTable} ORDER BY name`
       ).withoutTransform
-    ).pipe(Effect.map((rows) => rows.map((r) => ({ ...r, configHash: r.config_hash }))))
+    ).pipe(Effect.map((rows) => rows.map((r) => ({ ...r, configHash: r.config_hash, params: paramsOf(r.params) }))))
 )
+
+/** The stored params (a JSON object of strings; anything else reads as none). */
+const paramsOf = (text: string): Readonly<Record<string, string>> => {
+  const decoded = Schema.decodeUnknownEither(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String })))(text)
+  return Either.getOrElse(decoded, () => ({}))
+}
 
 /** The schedules due in the minute of `now` (UTC), with that minute as their run's id. */
 export const dueAt = (schedules: ReadonlyArray<Schedule>, now: Date): ReadonlyArray<{ readonly schedule: Schedule; readonly run: string }> => {
@@ -94,7 +105,7 @@ export const tickAt = (now: Date): Effect.Effect<ReadonlyArray<string>, SqlError
   const due = dueAt(yield* readSchedules, now)
   for (const { run, schedule } of due) {
     yield* Sync.SyncWorkflow.execute(
-      { config: schedule.config, configHash: schedule.configHash, dataset: schedule.dataset, tenant: schedule.tenant, run },
+      { config: schedule.config, configHash: schedule.configHash, dataset: schedule.dataset, tenant: schedule.tenant, run, params: schedule.params },
       { discard: true }
     )
     yield* Effect.logInfo(`schedule ${schedule.name}: submitted the sync of ${schedule.dataset} for ${run.slice(-24)}`)

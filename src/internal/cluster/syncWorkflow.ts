@@ -8,7 +8,7 @@
  */
 import * as Activity from "@effect/workflow/Activity"
 import * as Workflow from "@effect/workflow/Workflow"
-import { ConfigProvider, Context, Effect, Layer, Schema } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -17,6 +17,7 @@ import type { RestApiSource } from "../extract/source.js"
 import * as Source from "../extract/source.js"
 import * as Pipeline from "../pipeline/pipeline.js"
 import * as Registry from "./syncRegistry.js"
+import * as Secrets from "./tenantSecrets.js"
 
 export const SyncRequest = Schema.Struct({
   /** The config file, as the runners see it (every runner has the same file). */
@@ -27,7 +28,9 @@ export const SyncRequest = Schema.Struct({
   /** The tenant whose secrets and params the sync uses ("" for none). */
   tenant: Schema.String,
   /** The requested run: a manual submission's id or a schedule's tick. */
-  run: Schema.String
+  run: Schema.String,
+  /** The tenant's values for `{params.NAME}` in the config (`--params k=v,...`). */
+  params: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { default: () => ({}) })
 })
 export type SyncRequest = typeof SyncRequest.Type
 
@@ -49,8 +52,15 @@ export type SyncResult = typeof SyncResult.Type
 /** The sync could not start (its config is missing or changed, a secret is missing). */
 export class SyncError extends Schema.TaggedError<SyncError>()("SyncError", { message: Schema.String }) {}
 
-/** Dataset + tenant + config hash + run: submitting the same request twice joins the first. */
-export const idempotencyKeyOf = (r: SyncRequest): string => [r.dataset, r.tenant, r.configHash, r.run].join("\u0000")
+/**
+ * Dataset + tenant + config hash + run (+ params, when given): submitting the same request
+ * twice joins the first. Without params the key is what it was before params existed.
+ */
+export const idempotencyKeyOf = (r: SyncRequest): string => {
+  const base = [r.dataset, r.tenant, r.configHash, r.run]
+  const params = Object.keys(r.params).sort().map((k) => `${k}=${r.params[k]}`)
+  return (params.length === 0 ? base : [...base, params.join("\u0001")]).join("\u0000")
+}
 
 export const SyncWorkflow = Workflow.make({
   name: "rest-connector/Sync",
@@ -125,9 +135,13 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
 /**
  * A tenant's view of the environment: a secret `NAME` is read from `<TENANT>_NAME` (the
  * tenant in upper snake case), so one config serves many accounts, each with its own token.
+ * `first` (the tenant's rows of the secrets table) is read before the environment.
  */
-export const forTenant = (tenant: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.configProviderWith((provider) => Effect.withConfigProvider(self, provider.pipe(ConfigProvider.nested(tenantPrefix(tenant)))))
+export const forTenant = (tenant: string, first?: ConfigProvider.ConfigProvider) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.configProviderWith((provider) => {
+    const environment = provider.pipe(ConfigProvider.nested(tenantPrefix(tenant)))
+    return Effect.withConfigProvider(self, first === undefined ? environment : first.pipe(ConfigProvider.orElse(() => environment)))
+  })
 
 /** `acme-eu` → `ACME_EU`. */
 export const tenantPrefix = (tenant: string): string => tenant.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()
@@ -163,10 +177,14 @@ const run = <R>(request: SyncRequest, onTree: (root: string) => Effect.Effect<vo
     if (hash !== request.configHash) {
       return yield* new SyncError({ message: `${request.config} is not the config that was submitted (its content changed)` })
     }
-    // A tenant's secrets are the config's names under its prefix (`ACME_ANALYTICS_API_KEY`).
-    const source = yield* Source.fromFile(request.config).pipe(
+    // A tenant's secrets: its rows of the secrets table, then the config's names under its
+    // prefix in the environment (`ACME_ANALYTICS_API_KEY`).
+    const stored = request.tenant === ""
+      ? Option.none()
+      : yield* Secrets.tenantProvider(request.tenant).pipe(Effect.mapError((e) => new SyncError({ message: e.message })))
+    const source = yield* Source.fromFile(request.config, { params: request.params }).pipe(
       Effect.mapError((e) => new SyncError({ message: e.message })),
-      request.tenant === "" ? (self) => self : forTenant(request.tenant)
+      request.tenant === "" ? (self) => self : forTenant(request.tenant, Option.getOrUndefined(stored))
     )
     return yield* runTrees(source, request.dataset, onTree)
   })

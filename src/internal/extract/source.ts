@@ -53,7 +53,7 @@ export const make = <const C extends RestApiConfigInput>(
 /** Reads, decodes and resolves a config file (secrets included) into a source. */
 export const fromFile = (
   file: string,
-  options: { readonly baseUrl?: string | undefined } = {}
+  options: { readonly baseUrl?: string | undefined; readonly params?: Readonly<Record<string, string>> | undefined } = {}
 ): Effect.Effect<RestApiSource, ConfigError> =>
   Effect.map(resolveFile(file, options), (resolved) => fromResolved(resolved, file))
 
