@@ -9,7 +9,9 @@
  * @since 0.1.0
  */
 import * as runner from "./internal/cluster/runner.js"
+import * as rateLimit from "./internal/cluster/sharedRateLimit.js"
 import * as sync from "./internal/cluster/syncWorkflow.js"
+import * as secrets from "./internal/cluster/tenantSecrets.js"
 
 export type {
   /**
@@ -49,6 +51,15 @@ export {
    */
   TreeOutcome
 } from "./internal/cluster/syncWorkflow.js"
+
+export {
+  /**
+   * The secrets table could not be read or written, or `RC_SECRETS_KEY` is missing or not the one that stored a value.
+   *
+   * @since 0.1.0
+   */
+  TenantSecretError
+} from "./internal/cluster/tenantSecrets.js"
 
 /**
  * A runner: joins the cluster whose state lives in the database of `storage` (see
@@ -101,3 +112,27 @@ export const configHash = sync.configHash
  * @since 0.1.0
  */
 export const forTenant = sync.forTenant
+
+/**
+ * @effect/experimental's `RateLimiterStore` in Postgres (`rc_cluster.rate_limits`, over the
+ * `SqlClient` in context): the store `runnerLayer` uses so the config's `rate_limit` is one
+ * budget across every runner; usable with `DurableRateLimiter` in your own workflows too.
+ *
+ * @since 0.1.0
+ */
+export const rateLimiterStore = rateLimit.storeLayer
+
+/**
+ * Stores a tenant's secret in the cluster's secrets table, encrypted with the passphrase in
+ * `RC_SECRETS_KEY` (read from the ConfigProvider); a tenant's syncs read it before `<TENANT>_NAME`.
+ *
+ * @since 0.1.0
+ */
+export const setTenantSecret = secrets.setSecret
+
+/**
+ * Removes a tenant's secret; false when there was none.
+ *
+ * @since 0.1.0
+ */
+export const removeTenantSecret = secrets.removeSecret

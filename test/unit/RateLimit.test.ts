@@ -243,3 +243,49 @@ describe("helpers", () => {
       expect(yield* times).toEqual([0, 0, 0])
     }))
 })
+
+describe("budgets shared beyond this process (a cluster's runners)", () => {
+  const recording = (fail = false) => {
+    const taken: Array<string> = []
+    const budget: RateLimit.SharedBudget = {
+      take: (key, limit, windowMillis) =>
+        Effect.suspend(() => {
+          taken.push(`${key} ${limit}/${windowMillis}`)
+          return fail ? Effect.fail("the store is down") : Effect.void
+        })
+    }
+    return { taken, budget }
+  }
+
+  it.scoped("each request takes its slots from the shared budget, keyed by the API host or the tenant", () =>
+    Effect.gen(function*() {
+      const { budget, taken } = recording()
+      const options = { requestsPerSecond: 2.5, requestsPerMinute: 100 }
+      const host = yield* RateLimit.make(options, "api.example.com").pipe(Effect.provideService(RateLimit.SharedBudgets, { budget, tenant: "acme" }))
+      yield* host.acquire
+      const tenant = yield* RateLimit.make({ ...options, per: "tenant" }, "api.example.com").pipe(
+        Effect.provideService(RateLimit.SharedBudgets, { budget, tenant: "acme" })
+      )
+      yield* tenant.acquire
+      expect(taken).toEqual([
+        "host:api.example.com/60000 100/60000",
+        "host:api.example.com/1000 2/800",
+        "tenant:acme/60000 100/60000",
+        "tenant:acme/1000 2/800"
+      ])
+    }))
+
+  it.scoped("a shared budget that cannot be read falls back to this process's own", () =>
+    Effect.gen(function*() {
+      const { budget, taken } = recording(true)
+      const limiter = yield* RateLimit.make({ requestsPerSecond: 1 }, "api.example.com").pipe(
+        Effect.provideService(RateLimit.SharedBudgets, { budget, tenant: "" })
+      )
+      const { fiber, times } = yield* record(limiter, 3)
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(fiber)
+      // One per second, as the local budget allows, though the store failed every time.
+      expect(yield* times).toEqual([0, 1000, 2000])
+      expect(taken.length).toBe(3)
+    }))
+})

@@ -18,6 +18,7 @@ import { Context, Layer, Option } from "effect"
 import * as PgPool from "../load/pgPool.js"
 import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 import * as Schedules from "./schedules.js"
+import * as SharedRateLimit from "./sharedRateLimit.js"
 import * as Sync from "./syncWorkflow.js"
 
 export { clusterSchema } from "./clusterSchema.js"
@@ -44,6 +45,8 @@ export const clusterDatabase = (url: Redacted.Redacted | string, maxConnections 
 export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlClient.SqlClient, E>) =>
   Layer.mergeAll(Sync.layer, Schedules.cronLayer).pipe(
     Layer.provide(options.maxSyncs === undefined ? Layer.empty : Sync.syncSlotsLayer(options.maxSyncs)),
+    // The config's request budgets, shared by every runner (in the datasets' database).
+    Layer.provide(SharedRateLimit.sharedBudgetsLayer),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(
       NodeClusterSocket.layer({

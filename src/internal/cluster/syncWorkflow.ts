@@ -15,6 +15,7 @@ import type { ResourceSpec } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
 import type { RestApiSource } from "../extract/source.js"
 import * as Source from "../extract/source.js"
+import { SharedBudgets } from "../http/rateLimit.js"
 import * as Pipeline from "../pipeline/pipeline.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
@@ -161,7 +162,10 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
     const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
       Registry.recordProgress(key, update).pipe(Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`)))
     yield* progress({ state: "running" })
+    // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.
+    const budgets = yield* SharedBudgets
     const result = yield* run(request, (resource) => progress({ state: "running", currentResource: resource })).pipe(
+      Effect.provideService(SharedBudgets, { ...budgets, tenant: request.tenant }),
       Effect.tapError((e) => progress({ state: "failed", error: e.message }))
     )
     const failed = result.resources.find((r) => r.status === "failed")

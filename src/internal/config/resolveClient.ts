@@ -42,7 +42,8 @@ export const resolveClient = (client: RestApiConfig["client"], issues: Array<Con
     rateLimit: client.rate_limit === undefined ? undefined : {
       requestsPerSecond: client.rate_limit.requests_per_second,
       requestsPerMinute: client.rate_limit.requests_per_minute,
-      respectHeaders: client.rate_limit.respect_headers
+      respectHeaders: client.rate_limit.respect_headers,
+      per: client.rate_limit.per
     }
   }
 }

@@ -360,7 +360,9 @@ export const ClientConfig = Schema.Struct({
   rate_limit: opt(Schema.Struct({
     requests_per_second: opt(Schema.Number.pipe(Schema.positive())),
     requests_per_minute: opt(Schema.Number.pipe(Schema.positive())),
-    respect_headers: opt(Schema.Boolean)
+    respect_headers: opt(Schema.Boolean),
+    /** On a cluster: one budget per API host across every runner and tenant, or one per tenant. */
+    per: opt(Schema.Literal("host", "tenant"))
   })),
   /** Our extension: request timeout in seconds (dlt's `request_timeout`, default 60). */
   timeout: opt(seconds("positive")),

@@ -57,6 +57,8 @@ export interface RateLimitOptions {
   readonly requestsPerMinute?: number | undefined
   /** Honour RateLimit-Remaining / RateLimit-Reset (and X-RateLimit-*) response headers (default true). */
   readonly respectHeaders?: boolean | undefined
+  /** On a cluster, whose budget the limits are: the API host's, shared by every tenant (default), or each tenant's. */
+  readonly per?: "host" | "tenant" | undefined
 }
 
 export interface ClientSpec<S> {

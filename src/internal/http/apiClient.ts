@@ -147,7 +147,7 @@ export const make = (source: SourceSpec<Secret>): Effect.Effect<SourceClient, ne
     const transport = (yield* HttpClient.HttpClient).pipe(
       withLimits({ timeout: config.timeout, maxBodyBytes: config.maxResponseBytes })
     )
-    const limiter = yield* RateLimit.make(config.rateLimit)
+    const limiter = yield* RateLimit.make(config.rateLimit, hostOf(config.baseUrl))
     // One adaptive limit for the whole source: every resource's requests go to the same API.
     // A run reports what it reached (Pipeline.run's LoadInfo.http, the summary).
     const concurrency = AdaptiveConcurrency.make(config.maxConcurrency)

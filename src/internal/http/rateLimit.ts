@@ -9,7 +9,7 @@
  *    Effect's `RateLimiter`.
  * Both read time through `Clock`, so `TestClock` drives them.
  */
-import { Duration, Effect, RateLimiter as EffectRateLimiter } from "effect"
+import { Context, Duration, Effect, RateLimiter as EffectRateLimiter } from "effect"
 import type { Scope } from "effect"
 
 export type { RateLimitOptions } from "../config/spec.js"
@@ -189,18 +189,66 @@ const fixedBudget = (
 }
 
 /**
- * The client's limiter. Scoped because Effect's `RateLimiter` runs a refill fiber; build it
- * once per client so every resource draws on the same budget.
+ * Budgets kept beyond this process, so the cluster's runners share one: `take` waits until one
+ * of `limit` requests per `windowMillis` under `key` may go. When there is one in context (a
+ * runner puts it there), the config's `requests_per_second`/`_minute` draw on it, under the API
+ * host's key or the tenant's (`rate_limit.per`). If the shared store cannot answer, the request
+ * waits on this process's own budget instead, so a store outage never stops a sync.
  */
-export const make = (options: RateLimitOptions | undefined): Effect.Effect<RateLimiter, never, Scope.Scope> =>
+export interface SharedBudget {
+  readonly take: (key: string, limit: number, windowMillis: number) => Effect.Effect<void, unknown>
+}
+
+export class SharedBudgets extends Context.Reference<SharedBudgets>()("effect-rest-connector/SharedBudgets", {
+  defaultValue: (): { readonly budget: SharedBudget | undefined; readonly tenant: string } => ({ budget: undefined, tenant: "" })
+}) {}
+
+/** The key of a budget: the API host's (every tenant on it), or one tenant's. */
+export const budgetKey = (options: RateLimitOptions | undefined, host: string, tenant: string): string =>
+  options?.per === "tenant" && tenant !== "" ? `tenant:${tenant}` : `host:${host}`
+
+/** One shared budget, this process's own when the store fails; undefined without a rate. */
+const sharedOr = (
+  shared: SharedBudget,
+  key: string,
+  rate: number | undefined,
+  intervalMillis: number,
+  local: EffectRateLimiter.RateLimiter | undefined
+): Effect.Effect<void> | undefined => {
+  if (local === undefined || rate === undefined) return undefined
+  const limit = Math.max(1, Math.floor(rate))
+  return shared.take(`${key}/${intervalMillis}`, limit, Math.ceil((intervalMillis * limit) / rate)).pipe(
+    Effect.catchAllCause((cause) =>
+      Effect.zipRight(
+        Effect.logWarning("the shared rate limit could not be read; this request waits on this process's budget", cause),
+        local(Effect.void)
+      )
+    )
+  )
+}
+
+/**
+ * The client's limiter. Scoped because Effect's `RateLimiter` runs a refill fiber; build it
+ * once per client so every resource draws on the same budget. `host` names the API's budget
+ * when a shared one is in context.
+ */
+export const make = (options: RateLimitOptions | undefined, host = ""): Effect.Effect<RateLimiter, never, Scope.Scope> =>
   Effect.gen(function*() {
     const perSecond = yield* fixedBudget(options?.requestsPerSecond, 1_000)
     const perMinute = yield* fixedBudget(options?.requestsPerMinute, 60_000)
     // The outer limiter takes its permit first: the scarcer per-minute permit, so a per-second
     // window isn't used up by a fiber that then waits a minute.
     let budgets: Effect.Effect<void> = Effect.void
-    if (perSecond !== undefined) budgets = perSecond(budgets)
-    if (perMinute !== undefined) budgets = perMinute(budgets)
+    const { budget, tenant } = yield* SharedBudgets
+    if (budget === undefined) {
+      if (perSecond !== undefined) budgets = perSecond(budgets)
+      if (perMinute !== undefined) budgets = perMinute(budgets)
+    } else {
+      const key = budgetKey(options, host, tenant)
+      for (const take of [sharedOr(budget, key, options?.requestsPerMinute, 60_000, perMinute), sharedOr(budget, key, options?.requestsPerSecond, 1_000, perSecond)]) {
+        if (take !== undefined) budgets = Effect.zipRight(budgets, take)
+      }
+    }
 
     if (options?.respectHeaders === false) {
       return perSecond === undefined && perMinute === undefined ? unlimited : { acquire: budgets, observe: unlimited.observe }
