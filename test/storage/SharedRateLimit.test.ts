@@ -10,16 +10,21 @@ import { Duration, Effect, TestClock, TestContext } from "effect"
 import * as SharedRateLimit from "../../src/internal/cluster/sharedRateLimit.js"
 import { forEachDatabase, uniqueDatasetName } from "../support/database.js"
 
+/** Two runners' limiters, each with its own store over the same database, and a fresh key (removed after). */
+const twoRunners = (prefix: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const key = uniqueDatasetName(prefix)
+    yield* Effect.addFinalizer(() => sql.unsafe(`DELETE FROM ${SharedRateLimit.rateLimitsTable} WHERE key = $1`, [key]).pipe(Effect.ignore))
+    const runner = RateLimiter.make.pipe(Effect.provide(SharedRateLimit.storeLayer))
+    return { a: yield* runner, b: yield* runner, key }
+  })
+
 forEachDatabase((target) => {
   layer(target.layer, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("two runners' limiters share one budget: five per second between them, not five each", () =>
       Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        const key = uniqueDatasetName("budget")
-        yield* Effect.addFinalizer(() => sql.unsafe(`DELETE FROM ${SharedRateLimit.rateLimitsTable} WHERE key = $1`, [key]).pipe(Effect.ignore))
-        // Each runner builds its own limiter and store over the same database.
-        const runner = RateLimiter.make.pipe(Effect.provide(SharedRateLimit.storeLayer))
-        const [a, b] = [yield* runner, yield* runner]
+        const { a, b, key } = yield* twoRunners("budget")
         const take = (limiter: RateLimiter.RateLimiter) =>
           Effect.map(
             limiter.consume({ key, limit: 5, window: "1 second", algorithm: "fixed-window", onExceeded: "delay" }),
@@ -38,11 +43,7 @@ forEachDatabase((target) => {
 
     it.scoped("token buckets too: a bucket emptied by one runner is empty for the other", () =>
       Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        const key = uniqueDatasetName("bucket")
-        yield* Effect.addFinalizer(() => sql.unsafe(`DELETE FROM ${SharedRateLimit.rateLimitsTable} WHERE key = $1`, [key]).pipe(Effect.ignore))
-        const runner = RateLimiter.make.pipe(Effect.provide(SharedRateLimit.storeLayer))
-        const [a, b] = [yield* runner, yield* runner]
+        const { a, b, key } = yield* twoRunners("bucket")
         const take = (limiter: RateLimiter.RateLimiter) =>
           Effect.either(limiter.consume({ key, limit: 2, window: "1 second", algorithm: "token-bucket", onExceeded: "fail" }))
         const results = yield* Effect.gen(function*() {
