@@ -9,10 +9,12 @@ export const startWorker = async (
   databaseUrl: string | undefined,
   extra: ReadonlyArray<string> = [],
   /** The CLI's launcher (the bench, bundled elsewhere, says where it is). */
-  bin = path.join(root, "bin/rest-connector.mjs")
+  bin = path.join(root, "bin/rest-connector.mjs"),
+  /** Added to the worker's environment (tenants' secrets, RC_SECRETS_KEY). */
+  env: Readonly<Record<string, string>> = {}
 ): Promise<ChildProcess> => {
   const child = spawn(process.execPath, [bin, "worker", "--listen", `127.0.0.1:${port}`, ...extra], {
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "pipe", "pipe"]
   })
   await new Promise<void>((resolve, reject) => {
