@@ -23,3 +23,12 @@ export const ensureClusterSchema = (sql: SqlClient.SqlClient): Effect.Effect<voi
       )
     )
   )
+
+/**
+ * Makes one of our tables in the schema (`ddl`: `CREATE TABLE IF NOT EXISTS ...`, maybe an
+ * `ALTER ... ADD COLUMN IF NOT EXISTS`). Those race too: fifty `submit`s at once on a new
+ * cluster, and all but one fail on pg_type's unique index once the first commits. Run again,
+ * the statement finds the table and does nothing, so a failure is retried before it counts.
+ */
+export const ensureClusterTable = (sql: SqlClient.SqlClient, ddl: string): Effect.Effect<void, SqlError> =>
+  Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(ddl).pipe(Effect.asVoid, Effect.retry({ times: 2 })))

@@ -11,7 +11,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import { Clock, Cron, Data, Effect, Either, Schema } from "effect"
-import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
 import * as Sync from "./syncWorkflow.js"
 
 export const schedulesTable = `${clusterSchema}.schedules`
@@ -47,7 +47,7 @@ const createSql = `CREATE TABLE IF NOT EXISTS ${schedulesTable} (
   tenant text NOT NULL, cron text NOT NULL, updated_at timestamptz NOT NULL, params jsonb NOT NULL DEFAULT '{}');
 ALTER TABLE ${schedulesTable} ADD COLUMN IF NOT EXISTS params jsonb NOT NULL DEFAULT '{}'`
 
-const ensured = (sql: SqlClient.SqlClient) => Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql))
+const ensured = (sql: SqlClient.SqlClient) => ensureClusterTable(sql, createSql)
 
 /** Adds a schedule, or replaces the one of that name. */
 export const upsertSchedule = (schedule: Schedule): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>

@@ -16,7 +16,7 @@ import * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Clock, Duration, Effect, Layer } from "effect"
 import { SharedBudgets } from "../http/rateLimit.js"
-import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
 
 export const rateLimitsTable = `${clusterSchema}.rate_limits`
 
@@ -38,7 +38,13 @@ export const storeLayer: Layer.Layer<RateLimiter.RateLimiterStore, never, SqlCli
   RateLimiter.RateLimiterStore,
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const ensured = yield* Effect.cached(Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql)))
+    // Made once per store; a failure (the server down at the first request) is tried again next time.
+    let made = false
+    const ensured = Effect.suspend(() =>
+      made ? Effect.void : Effect.tap(ensureClusterTable(sql, createSql), () => {
+        made = true
+      })
+    )
     /** Reads the key's row locked (made first if missing), lets `next` compute its new values, writes them. */
     const withRow = <A>(key: string, next: (row: Row | undefined, now: number) => readonly [A, Row | undefined]) =>
       Effect.gen(function*() {

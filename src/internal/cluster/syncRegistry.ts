@@ -7,7 +7,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
-import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
 
 export const syncsTable = `${clusterSchema}.syncs`
 
@@ -30,7 +30,7 @@ const createSql = `CREATE TABLE IF NOT EXISTS ${syncsTable} (
   execution_id text PRIMARY KEY, dataset text NOT NULL, tenant text NOT NULL, run text NOT NULL, state text NOT NULL,
   current_resource text, started_at timestamptz, finished_at timestamptz, last_error text, updated_at timestamptz NOT NULL)`
 
-const ensured = (sql: SqlClient.SqlClient) => Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql))
+const ensured = (sql: SqlClient.SqlClient) => ensureClusterTable(sql, createSql)
 
 export interface SyncKey {
   readonly executionId: string

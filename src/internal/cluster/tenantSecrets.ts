@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Config, ConfigProvider, Data, Effect, Option, Redacted } from "effect"
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto"
-import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
 
 export const secretsTable = `${clusterSchema}.secrets`
 
@@ -22,7 +22,7 @@ export class TenantSecretError extends Data.TaggedError("TenantSecretError")<{ r
 const createSql = `CREATE TABLE IF NOT EXISTS ${secretsTable} (
   tenant text NOT NULL, name text NOT NULL, value bytea NOT NULL, updated_at timestamptz NOT NULL, PRIMARY KEY (tenant, name))`
 
-const ensured = (sql: SqlClient.SqlClient) => Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(createSql))
+const ensured = (sql: SqlClient.SqlClient) => ensureClusterTable(sql, createSql)
 
 // scrypt is deliberately slow; derive each passphrase's key once per process.
 const derived = new Map<string, Buffer>()
