@@ -46,3 +46,15 @@ describe("the secrets table's cipher", () => {
     expect(Secrets.encrypt(key, "acme", "API_TOKEN", "s3cret").equals(stored)).toBe(false)
   })
 })
+
+describe("params on hostile configs", () => {
+  it("a config nested past the depth limit, or with an own __proto__ key, passes through unharmed", () => {
+    let deep: unknown = "{params.x}"
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(Either.isRight(applyParams({ json: deep }, {}))).toBe(true)
+    const hostile: unknown = JSON.parse(`{"resources": [{"__proto__": {"polluted": true}, "name": "{params.n}"}]}`)
+    const filled = applyParams(hostile, { n: "items" })
+    expect(JSON.stringify(Either.getOrThrow(filled))).toBe(`{"resources":[{"__proto__":{"polluted":true},"name":"items"}]}`)
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
+  })
+})

@@ -10,7 +10,7 @@ import { joinPath } from "./configError.js"
 export const MaxConfigDepth = 64
 
 /** Plain data: what JSON, YAML and object literals make. Anything else (Schemas, functions) is not walked. */
-const isPlainData = (u: unknown): u is Readonly<Record<string, unknown>> | ReadonlyArray<unknown> => {
+export const isPlainData = (u: unknown): u is Readonly<Record<string, unknown>> | ReadonlyArray<unknown> => {
   if (Array.isArray(u)) return true
   if (typeof u !== "object" || u === null) return false
   const proto: unknown = Object.getPrototypeOf(u)

@@ -7,6 +7,7 @@
  */
 import { Either } from "effect"
 import { type ConfigIssue, issue, joinPath } from "./configError.js"
+import { isPlainData, MaxConfigDepth } from "./configDepth.js"
 
 const reference = /\{params\.([A-Za-z_][A-Za-z0-9_]*)\}/g
 
@@ -29,22 +30,18 @@ const badValues = (params: Readonly<Record<string, string>>): ReadonlyArray<Conf
     /[{}]/.test(value) ? [issue(`params.${name}`, "a param's value cannot contain '{' or '}'")] : []
   )
 
-const isPlainObject = (value: object): value is Record<string, unknown> => {
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
-
 /**
  * The config with every `{params.NAME}` filled in, or the issues: each reference to a param not
  * given, at its config path. Strings in plain objects and arrays only: a TypeScript config's
- * `Config` values, functions and class instances are left as they are.
+ * `Config` values, functions and class instances are left as they are. No deeper than a config
+ * may nest: what is deeper stays as it is, for the depth check to report (and a cycle ends).
  */
 export const applyParams = (
   input: unknown,
   params: Readonly<Record<string, string>>
 ): Either.Either<unknown, ReadonlyArray<ConfigIssue>> => {
   const issues: Array<ConfigIssue> = [...badValues(params)]
-  const visit = (value: unknown, path: string): unknown => {
+  const visit = (value: unknown, path: string, depth: number): unknown => {
     if (typeof value === "string") {
       if (!value.includes("{params.")) return value
       return value.replace(reference, (whole, name: string) => {
@@ -54,14 +51,16 @@ export const applyParams = (
         return whole
       })
     }
-    if (Array.isArray(value)) return value.map((item, i) => visit(item, joinPath(path, i)))
-    if (typeof value === "object" && value !== null && isPlainObject(value)) {
-      const out: Record<string, unknown> = {}
-      for (const [key, item] of Object.entries(value)) out[key] = visit(item, joinPath(path, key))
-      return out
+    if (depth > MaxConfigDepth || !isPlainData(value)) return value
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, joinPath(path, i), depth + 1))
+    const out: Record<string, unknown> = {}
+    // defineProperty: an own `__proto__` key (JSON.parse makes one) stays a key for the
+    // schema to refuse, instead of becoming the copy's prototype.
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: visit(item, joinPath(path, key), depth + 1), enumerable: true, writable: true, configurable: true })
     }
-    return value
+    return out
   }
-  const filled = visit(input, "")
+  const filled = visit(input, "", 0)
   return issues.length === 0 ? Either.right(filled) : Either.left(issues)
 }
