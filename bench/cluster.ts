@@ -42,6 +42,17 @@ const peakRssMb = (pid: number | undefined): number => {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+const cpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return 0
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
 const main = async () => {
   if (databaseUrl === undefined) {
     console.error("bench:cluster needs a Postgres server: set DATABASE_URL")
@@ -95,10 +106,11 @@ const main = async () => {
         return elapsed
       }).pipe(Effect.provide(clientLayer(clusterDatabase(Redacted.make(databaseUrl), 2)).pipe(Layer.provideMerge(database))), Effect.runPromise)
       const rssMb = Math.max(...workers.map((w) => peakRssMb(w.pid)))
+      const cpu = workers.map((w) => cpuSeconds(w.pid))
       peak = Math.max(peak, rssMb)
       const perMin = (syncs / seconds) * 60
       rates.push(perMin)
-      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min, peak RSS per runner ${rssMb.toFixed(0)} MB`)
+      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min, peak RSS per runner ${rssMb.toFixed(0)} MB, runners' CPU ${cpu.map((c) => c.toFixed(1)).join("+")} s`)
       await Promise.all(workers.map(stopWorker))
     }
   } finally {

@@ -6,11 +6,14 @@
 import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { NodeHttpClient } from "@effect/platform-node"
+import * as Activity from "@effect/workflow/Activity"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { writeFile } from "node:fs/promises"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
+import * as Source from "../../src/internal/extract/source.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
+import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import { Destination, DestinationError } from "../../src/internal/load/destination.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { scopedConfigFile } from "../support/configFile.js"
@@ -91,6 +94,37 @@ forEachDatabase((target) => {
           expect(ids.map((r) => r.id)).toEqual([tenant === "acme-eu" ? "acme-token" : "globex-token"])
         }
         expect(seen).toEqual(["acme-token", "globex-token"])
+      }))
+
+    it.scoped("a retried tree resumes at its first uncommitted resource: what an earlier attempt committed is not read again", () =>
+      Effect.gen(function*() {
+        const paths: Array<string> = []
+        const api = yield* serveJson((url) => {
+          paths.push(url.pathname)
+          if (url.pathname === "/users") return { body: [{ id: 1 }, { id: 2 }] }
+          if (url.pathname === "/tags") return { body: [{ id: "t1" }] }
+          return { body: [{ id: `${url.pathname.split("/")[2]}-p1` }] }
+        })
+        const config = yield* scopedConfigFile("shop.json", configFor(api.url))
+        const dataset = yield* freshDataset("resume")
+        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
+        // An earlier attempt of this execution committed `users` and `tags` under their
+        // activities' keys, then its runner died before the engine recorded the activities.
+        const executionId = yield* Sync.SyncWorkflow.executionId(request)
+        const keyOf = (activity: string) =>
+          Activity.idempotencyKey(activity).pipe(Effect.provideService(WorkflowEngine.WorkflowInstance, WorkflowEngine.WorkflowInstance.initial(Sync.SyncWorkflow, executionId)))
+        const [usersKey, tagsKey] = [yield* keyOf("tree/users"), yield* keyOf("tree/tags")]
+        const source = yield* Source.fromFile(config)
+        const first = yield* Pipeline.run(source, { dataset, resources: ["users", "tags"], commitKey: (r) => `${r === "tags" ? tagsKey : usersKey}/${r}` })
+        paths.length = 0
+        const result = yield* Sync.SyncWorkflow.execute(request)
+        expect(result.resources.map((r) => [r.resource, r.status, r.committedEarlier, r.loadId === first.loadId])).toEqual([
+          ["users", "committed", true, true],
+          ["user_posts", "committed", false, false],
+          ["tags", "committed", true, true]
+        ])
+        // The tags tree read nothing; users were read once more only as user_posts' parent.
+        expect(paths.sort()).toEqual(["/users", "/users/1/posts", "/users/2/posts"])
       }))
   })
 })

@@ -2,7 +2,7 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Fiber, Logger, Option, Stream, TestClock } from "effect"
 import * as ConnectorConfig from "../../src/internal/config/connectorConfig.js"
 import type { RestApiConfigInput } from "../../src/internal/config/schema.js"
-import { ApiClient, ApiError } from "../../src/internal/http/apiClient.js"
+import { ApiClient, ApiError, clientsPerRun } from "../../src/internal/http/apiClient.js"
 import * as Redact from "../../src/internal/http/redact.js"
 import { currentRetryBudgets, parseRetryAfter } from "../../src/internal/http/retry.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
@@ -320,5 +320,26 @@ describe("layers", () => {
       expect(yield* http.calls).toEqual(["https://api.test/v1/items?a=1"])
       const [sent] = yield* http.headers
       expect(sent).toMatchObject({ "x-client": "c", "x-both": "endpoint", authorization: "Bearer k-123-secret" })
+    }))
+
+  it.effect("a run's clients are its own and close with it (a runner syncs thousands of freshly loaded sources)", () =>
+    Effect.gen(function*() {
+      const http = yield* fakeHttp([ok])
+      const spec = yield* ConnectorConfig.resolve(config({})).pipe(Effect.withConfigProvider(secrets))
+      yield* Effect.gen(function*() {
+        const clients = yield* ApiClient
+        const layerWide = yield* clients.forSource(spec)
+        const [first, again, concurrent] = yield* clientsPerRun(Effect.gen(function*() {
+          const asked = yield* Effect.all([clients.forSource(spec), clients.forSource(spec)], { concurrency: "unbounded" })
+          return [yield* clients.forSource(spec), ...asked] as const
+        }))
+        // One client per source within the run, even when asked for at once; not the layer's.
+        expect(again).toBe(first)
+        expect(concurrent).toBe(first)
+        expect(first).not.toBe(layerWide)
+        // The next run gets a client of its own; outside a run, the layer's as before.
+        expect(yield* clientsPerRun(clients.forSource(spec))).not.toBe(first)
+        expect(yield* clients.forSource(spec)).toBe(layerWide)
+      }).pipe(Effect.provide(http.layer))
     }))
 })

@@ -6,6 +6,7 @@
  * the engine recorded the result) rolls back instead of committing twice. A workflow resumed
  * elsewhere replays the trees whose activities finished and runs the rest.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
 import * as Workflow from "@effect/workflow/Workflow"
 import { ConfigProvider, Context, Effect, Layer, Option, Schema } from "effect"
@@ -15,7 +16,9 @@ import type { ResourceSpec } from "../config/spec.js"
 import type { Secret } from "../config/secrets.js"
 import type { RestApiSource } from "../extract/source.js"
 import * as Source from "../extract/source.js"
+import { clientsPerRun } from "../http/apiClient.js"
 import { SharedBudgets } from "../http/rateLimit.js"
+import { committedUnder } from "../load/loadRecords.js"
 import * as Pipeline from "../pipeline/pipeline.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
@@ -116,8 +119,28 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
         error: SyncError,
         execute: withSyncSlot(Effect.gen(function*() {
           const key = yield* Activity.idempotencyKey(name)
-          const info = yield* Pipeline.run(source, { dataset, resources: treeOf(source.spec.resources, root), commitKey: (r) => `${key}/${r}` })
-          return info.resources.map((r): TreeOutcome => ({
+          const commitKey = (r: string) => `${key}/${r}`
+          const tree = treeOf(source.spec.resources, root)
+          // A retried tree (its runner killed mid-tree) resumes at its first uncommitted
+          // resource: those an earlier attempt committed are reported, not read again.
+          const sql = yield* SqlClient.SqlClient
+          const earlier = yield* committedUnder(sql, dataset, tree.map(commitKey))
+          const remaining = tree.filter((r) => !earlier.has(commitKey(r)))
+          const done = tree.flatMap((r): ReadonlyArray<TreeOutcome> => {
+            const commit = earlier.get(commitKey(r))
+            return commit === undefined ? [] : [{
+              resource: r,
+              status: "committed",
+              rows: 0,
+              tables: { ...commit.rowsPerTable },
+              loadId: commit.loadId,
+              committedEarlier: true,
+              error: null
+            }]
+          })
+          if (remaining.length === 0) return done
+          const info = yield* Pipeline.run(source, { dataset, resources: remaining, commitKey })
+          return [...done, ...info.resources.map((r): TreeOutcome => ({
             resource: r.resource,
             status: r.status,
             rows: r.rows,
@@ -125,7 +148,7 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
             loadId: r.committedEarlier ?? info.loadId,
             committedEarlier: r.committedEarlier !== undefined,
             error: r.error === undefined ? null : source.redactor.text(r.error.message)
-          }))
+          }))]
         })).pipe(
           Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
         )
@@ -190,5 +213,6 @@ const run = <R>(request: SyncRequest, onTree: (root: string) => Effect.Effect<vo
       Effect.mapError((e) => new SyncError({ message: e.message })),
       request.tenant === "" ? (self) => self : forTenant(request.tenant, Option.getOrUndefined(stored))
     )
-    return yield* runTrees(source, request.dataset, onTree)
+    // This sync's HTTP clients close with it: a runner lives through thousands of syncs.
+    return yield* clientsPerRun(runTrees(source, request.dataset, onTree))
   })

@@ -12,7 +12,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Context, Effect, Either, Fiber, FiberRef, Layer, LogLevel, Redacted, Scope } from "effect"
+import { Context, Deferred, Effect, Either, Fiber, FiberId, FiberRef, Layer, LogLevel, Redacted, Scope } from "effect"
 import type { Secret } from "../config/secrets.js"
 import type { ResourceSpec, SourceSpec } from "../config/spec.js"
 import type { FormBody } from "../paginate/paginator.js"
@@ -84,15 +84,43 @@ export class ApiClient extends Context.Tag("effect-rest-connector/ApiClient")<Ap
   readonly forSource: (source: SourceSpec<Secret>) => Effect.Effect<SourceClient>
 }>() {}
 
+/**
+ * Clients kept for one run and closed with it (`clientsPerRun`), instead of for the layer's
+ * life: a cluster runner syncs a freshly loaded source thousands of times, and the layer's
+ * cache would keep every one's client (its limiters, its authenticators) until it stops.
+ */
+export class RunClients extends Context.Reference<RunClients>()("effect-rest-connector/RunClients", {
+  defaultValue: (): { readonly scope: Scope.Scope; readonly clients: Map<SourceSpec<Secret>, Deferred.Deferred<SourceClient>> } | undefined =>
+    undefined
+}) {}
+
+/** Runs `self` with its own clients, closed when it ends. */
+export const clientsPerRun = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Scope.make(),
+    (scope) => Effect.provideService(self, RunClients, { scope, clients: new Map() }),
+    (scope, exit) => Scope.close(scope, exit)
+  )
+
 /** The ApiClient service over the `HttpClient` in context. */
 export const layer: Layer.Layer<ApiClient, never, HttpClient.HttpClient> = Layer.scoped(
   ApiClient,
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const scope = yield* Effect.scope
-    const forSource = yield* Effect.cachedFunction((source: SourceSpec<Secret>) =>
-      make(source).pipe(Effect.provideService(HttpClient.HttpClient, http), Scope.extend(scope))
-    )
+    const makeIn = (source: SourceSpec<Secret>, into: Scope.Scope) =>
+      make(source).pipe(Effect.provideService(HttpClient.HttpClient, http), Scope.extend(into))
+    const cached = yield* Effect.cachedFunction((source: SourceSpec<Secret>) => makeIn(source, scope))
+    const forSource = (source: SourceSpec<Secret>) =>
+      Effect.flatMap(RunClients, (run) => {
+        if (run === undefined) return cached(source)
+        // One client per source in the run, however many fibers ask for it at once.
+        const known = run.clients.get(source)
+        if (known !== undefined) return Deferred.await(known)
+        const made = Deferred.unsafeMake<SourceClient>(FiberId.none)
+        run.clients.set(source, made)
+        return Effect.zipRight(Effect.intoDeferred(makeIn(source, run.scope), made), Deferred.await(made))
+      })
     return { forSource }
   })
 )

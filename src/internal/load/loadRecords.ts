@@ -162,3 +162,27 @@ export const claimCommit = (
     const row = earlier[0]
     return { loadId: row?.load_id ?? "", rowsPerTable: isCounts(row?.rows) ? row.rows : {} }
   })
+
+/**
+ * The commits already made under these keys (key → its load and rows), read before a retried
+ * tree runs, so it resumes at its first uncommitted resource instead of reading the committed
+ * ones again only to roll them back. None when the dataset has no commit keys' table yet.
+ */
+export const committedUnder = (
+  sql: SqlClient.SqlClient,
+  dataset: string,
+  keys: ReadonlyArray<string>
+): Effect.Effect<ReadonlyMap<string, EarlierCommit>, DestinationError> =>
+  Effect.gen(function*() {
+    const table = qualified(dataset, commitsTable)
+    const present = yield* exists(sql, `SELECT to_regclass($1) IS NOT NULL AS present`, table, "looking for the commit keys' table", dataset)
+    if (!present || keys.length === 0) return new Map()
+    const rows = yield* query<{ commit_key: string; load_id: string; rows: unknown }>(
+      sql,
+      `SELECT commit_key, load_id, rows FROM ${table} WHERE commit_key IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+      [JSON.stringify(keys)],
+      "reading commit keys",
+      dataset
+    )
+    return new Map(rows.map((r) => [r.commit_key, { loadId: r.load_id, rowsPerTable: isCounts(r.rows) ? r.rows : {} }]))
+  })
