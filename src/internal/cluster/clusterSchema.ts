@@ -24,6 +24,9 @@ export const ensureClusterSchema = (sql: SqlClient.SqlClient): Effect.Effect<voi
     )
   )
 
+/** The DDL each client has run once already. */
+const ensured = new WeakMap<SqlClient.SqlClient, Set<string>>()
+
 /**
  * Makes one of our tables in the schema (`ddl`: `CREATE TABLE IF NOT EXISTS ...`, maybe an
  * `ALTER ... ADD COLUMN IF NOT EXISTS`). Those race too: fifty `submit`s at once on a new
@@ -31,4 +34,15 @@ export const ensureClusterSchema = (sql: SqlClient.SqlClient): Effect.Effect<voi
  * the statement finds the table and does nothing, so a failure is retried before it counts.
  */
 export const ensureClusterTable = (sql: SqlClient.SqlClient, ddl: string): Effect.Effect<void, SqlError> =>
-  Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(ddl).pipe(Effect.asVoid, Effect.retry({ times: 2 })))
+  Effect.suspend(() => {
+    // Once per client and table: a runner records each sync's progress several times, and the
+    // DDL's round trips and catalog locks, repeated by every runner, slowed them all down.
+    const done = ensured.get(sql) ?? new Set<string>()
+    if (done.has(ddl)) return Effect.void
+    return Effect.zipRight(ensureClusterSchema(sql), sql.unsafe(ddl).pipe(Effect.asVoid, Effect.retry({ times: 2 }))).pipe(
+      Effect.tap(() => {
+        done.add(ddl)
+        ensured.set(sql, done)
+      })
+    )
+  })

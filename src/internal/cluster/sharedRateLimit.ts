@@ -38,13 +38,8 @@ export const storeLayer: Layer.Layer<RateLimiter.RateLimiterStore, never, SqlCli
   RateLimiter.RateLimiterStore,
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    // Made once per store; a failure (the server down at the first request) is tried again next time.
-    let made = false
-    const ensured = Effect.suspend(() =>
-      made ? Effect.void : Effect.tap(ensureClusterTable(sql, createSql), () => {
-        made = true
-      })
-    )
+    // Made once per client; a failure (the server down at the first request) is tried again next time.
+    const ensured = ensureClusterTable(sql, createSql)
     /** Reads the key's row locked (made first if missing), lets `next` compute its new values, writes them. */
     const withRow = <A>(key: string, next: (row: Row | undefined, now: number) => readonly [A, Row | undefined]) =>
       Effect.gen(function*() {
