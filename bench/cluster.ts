@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
 import { argValue, root } from "./demoProcess.js"
 // The tests' worker helpers: the bench starts runners as the tests do.
 import { freePort } from "../test/support/ports.js"
@@ -31,6 +31,7 @@ const pages = Number(argValue("pages") ?? 5)
 const latencyMs = Number(argValue("latency-ms") ?? 100)
 const maxSyncs = Number(argValue("max-syncs") ?? 2)
 const runnerCounts = (argValue("runners") ?? "1,2,3").split(",").map(Number)
+const settleSeconds = Number(argValue("settle-seconds") ?? 8)
 
 const peakRssMb = (pid: number | undefined): number => {
   if (pid === undefined) return 0
@@ -83,6 +84,7 @@ const main = async () => {
   const database = PgPool.layerPool({ url: Redacted.make(databaseUrl), maxConnections: 4 })
   const stamp = Date.now().toString(36)
   const rates: Array<number> = []
+  const shares: Array<ReadonlyArray<number>> = []
   let peak = 0
   try {
     for (const count of runnerCounts) {
@@ -93,7 +95,7 @@ const main = async () => {
         const configHash = yield* Sync.configHash(config)
         // New runners take a few of the cluster's assignment rounds (3 s each) to share the
         // shards out; syncs submitted before that wait for them. Not part of the time.
-        yield* Effect.sleep("8 seconds")
+        yield* Effect.sleep(Duration.seconds(settleSeconds))
         const started = performance.now()
         yield* Effect.forEach(
           datasets,
@@ -102,6 +104,12 @@ const main = async () => {
         )
         const elapsed = (performance.now() - started) / 1000
         const sql = yield* SqlClient.SqlClient
+        // How the cluster's sharding spread the syncs over the runners (each sync's shard is a hash of its id).
+        const spread = yield* sql.unsafe<{ runner: string | null; n: number }>(
+          `SELECT runner, count(*)::int AS n FROM rc_cluster.syncs WHERE dataset LIKE $1 GROUP BY runner ORDER BY n DESC`,
+          [`bench_cluster_${stamp}_${count}_%`]
+        ).withoutTransform
+        shares.push(spread.map((r) => r.n))
         for (const dataset of datasets) yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
         return elapsed
       }).pipe(Effect.provide(clientLayer(clusterDatabase(Redacted.make(databaseUrl), 2)).pipe(Layer.provideMerge(database))), Effect.runPromise)
@@ -110,7 +118,7 @@ const main = async () => {
       peak = Math.max(peak, rssMb)
       const perMin = (syncs / seconds) * 60
       rates.push(perMin)
-      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min, peak RSS per runner ${rssMb.toFixed(0)} MB, runners' CPU ${cpu.map((c) => c.toFixed(1)).join("+")} s`)
+      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min, peak RSS per runner ${rssMb.toFixed(0)} MB, runners' CPU ${cpu.map((c) => c.toFixed(1)).join("+")} s, syncs per runner ${shares.at(-1)?.join("/") ?? "?"}`)
       await Promise.all(workers.map(stopWorker))
     }
   } finally {

@@ -159,8 +159,8 @@ const statusCommand = Command.make("status", { databaseUrl, json, limit, ...comm
       return yield* Console.log(JSON.stringify({ syncs, runners, schedules: listed }, null, 2))
     }
     yield* Console.log(table(
-      ["tenant", "dataset", "run", "state", "resource", "started", "finished", "last error"],
-      syncs.map((r) => [r.tenant, r.dataset, r.run, r.state, r.current_resource ?? "", r.started_at ?? "", r.finished_at ?? "", r.last_error ?? ""])
+      ["tenant", "dataset", "run", "state", "resource", "runner", "started", "finished", "last error"],
+      syncs.map((r) => [r.tenant, r.dataset, r.run, r.state, r.current_resource ?? "", r.runner ?? "", r.started_at ?? "", r.finished_at ?? "", r.last_error ?? ""])
     ))
     yield* Console.log("")
     yield* Console.log(table(["runner", "healthy", "last heartbeat"], runners.map((r) => [r.address, r.healthy ? "yes" : "no", r.last_heartbeat])))

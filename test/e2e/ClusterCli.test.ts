@@ -63,9 +63,12 @@ describe.runIf(serverUrl !== undefined)("rest-connector worker and submit", () =
       expect(mine).toHaveLength(1)
       expect(mine[0]).toMatchObject({ dataset, tenant: "", run: "r1", state: "committed", last_error: null })
       expect(Reflect.get(Object(mine[0]), "finished_at")).toEqual(expect.any(String))
+      const addresses = Array.isArray(runners) ? runners.map((r: unknown) => Reflect.get(Object(r), "address")) : []
+      // The runner that ran it, as the runners list names it.
+      expect(addresses).toContain(Reflect.get(Object(mine[0]), "runner"))
       expect(Array.isArray(runners) ? runners.filter((r: unknown) => Reflect.get(Object(r), "healthy") === true).length : 0).toBeGreaterThanOrEqual(2)
       const text = await runCli(["status"], { env: { DATABASE_URL: serverUrl } })
-      expect(text.stdout).toMatch(/tenant\s+dataset\s+run\s+state/)
+      expect(text.stdout).toMatch(/tenant\s+dataset\s+run\s+state\s+resource\s+runner/)
     } finally {
       api.close()
     }

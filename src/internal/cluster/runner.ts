@@ -47,6 +47,7 @@ export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlC
     Layer.provide(options.maxSyncs === undefined ? Layer.empty : Sync.syncSlotsLayer(options.maxSyncs)),
     // The config's request budgets, shared by every runner (in the datasets' database).
     Layer.provide(SharedRateLimit.sharedBudgetsLayer),
+    Layer.provide(Layer.succeed(Sync.RunnerName, `${options.host}:${options.port}`)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(
       NodeClusterSocket.layer({

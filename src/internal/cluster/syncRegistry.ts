@@ -20,6 +20,8 @@ export interface SyncRow {
   readonly run: string
   readonly state: SyncState
   readonly current_resource: string | null
+  /** The runner that ran it last (`host:port`); null until one starts it. */
+  readonly runner: string | null
   readonly started_at: string | null
   readonly finished_at: string | null
   readonly last_error: string | null
@@ -28,7 +30,8 @@ export interface SyncRow {
 
 const createSql = `CREATE TABLE IF NOT EXISTS ${syncsTable} (
   execution_id text PRIMARY KEY, dataset text NOT NULL, tenant text NOT NULL, run text NOT NULL, state text NOT NULL,
-  current_resource text, started_at timestamptz, finished_at timestamptz, last_error text, updated_at timestamptz NOT NULL)`
+  current_resource text, started_at timestamptz, finished_at timestamptz, last_error text, updated_at timestamptz NOT NULL, runner text);
+ALTER TABLE ${syncsTable} ADD COLUMN IF NOT EXISTS runner text`
 
 const ensured = (sql: SqlClient.SqlClient) => ensureClusterTable(sql, createSql)
 
@@ -54,18 +57,24 @@ export const recordSubmitted = (key: SyncKey): Effect.Effect<void, SqlError, Sql
 /** The workflow's progress: running a tree, or ended. */
 export const recordProgress = (
   key: SyncKey,
-  update: { readonly state: SyncState; readonly currentResource?: string | undefined; readonly error?: string | undefined }
+  update: {
+    readonly state: SyncState
+    readonly currentResource?: string | undefined
+    readonly error?: string | undefined
+    readonly runner?: string | undefined
+  }
 ): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.zipRight(
       ensured(sql),
       sql.unsafe(
-        `INSERT INTO ${syncsTable} (execution_id, dataset, tenant, run, state, current_resource, started_at, finished_at, last_error, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $5 IN ('committed', 'failed') THEN now() END, $7, now())
+        `INSERT INTO ${syncsTable} (execution_id, dataset, tenant, run, state, current_resource, started_at, finished_at, last_error, updated_at, runner)
+        VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $5 IN ('committed', 'failed') THEN now() END, $7, now(), $8)
         ON CONFLICT (execution_id) DO UPDATE SET state = EXCLUDED.state, current_resource = EXCLUDED.current_resource,
           started_at = COALESCE(${syncsTable}.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
-          last_error = COALESCE(EXCLUDED.last_error, ${syncsTable}.last_error), updated_at = now()`,
-        [key.executionId, key.dataset, key.tenant, key.run, update.state, update.currentResource ?? null, update.error ?? null]
+          last_error = COALESCE(EXCLUDED.last_error, ${syncsTable}.last_error), updated_at = now(),
+          runner = COALESCE(EXCLUDED.runner, ${syncsTable}.runner)`,
+        [key.executionId, key.dataset, key.tenant, key.run, update.state, update.currentResource ?? null, update.error ?? null, update.runner ?? null]
       )
     ))
 
@@ -75,7 +84,7 @@ export const listSyncs = (limit: number): Effect.Effect<ReadonlyArray<SyncRow>, 
     Effect.zipRight(
       ensured(sql),
       sql.unsafe<SyncRow>(
-        `SELECT execution_id, dataset, tenant, run, state, current_resource, started_at::text, finished_at::text, last_error, updated_at::text
+        `SELECT execution_id, dataset, tenant, run, state, current_resource, runner, started_at::text, finished_at::text, last_error, updated_at::text
         FROM ${syncsTable} ORDER BY updated_at DESC LIMIT ${Math.max(1, Math.floor(limit))}`
       ).withoutTransform
     ))

@@ -98,6 +98,9 @@ export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-conne
   defaultValue: (): { readonly withSlot: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> } => ({ withSlot: (self) => self })
 }) {}
 
+/** The runner's address (`host:port`), for `status`; "" outside a runner (the in-memory engine). */
+export class RunnerName extends Context.Reference<RunnerName>()("effect-rest-connector/RunnerName", { defaultValue: () => "" }) {}
+
 /** A runner's slots: at most `n` trees at once. */
 export const syncSlotsLayer = (n: number) =>
   Layer.effect(SyncSlots, Effect.map(Effect.makeSemaphore(Math.max(1, n)), (semaphore) => ({ withSlot: semaphore.withPermits(1) })))
@@ -182,8 +185,9 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
   Effect.gen(function*() {
     const key = { executionId, dataset: request.dataset, tenant: request.tenant, run: request.run }
     // Bookkeeping for `status`: never the reason a sync fails.
+    const runner = (yield* RunnerName) || undefined
     const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
-      Registry.recordProgress(key, update).pipe(Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`)))
+      Registry.recordProgress(key, { ...update, runner }).pipe(Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`)))
     yield* progress({ state: "running" })
     // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.
     const budgets = yield* SharedBudgets
