@@ -8,7 +8,7 @@ import { SqlClient } from "@effect/sql"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as Activity from "@effect/workflow/Activity"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import { writeFile } from "node:fs/promises"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as Source from "../../src/internal/extract/source.js"
@@ -129,12 +129,19 @@ forEachDatabase((target) => {
   })
 })
 
-// A destination whose catalog cannot be read (a fake over the real one): the run cannot start.
-const unreadableCatalog = Layer.effect(
+// A destination whose catalog cannot be read (a fake over the real one) for the next
+// `failuresLeft` reads: the tree cannot run until it recovers.
+let failuresLeft = 0
+let catalogReads = 0
+const flakyCatalog = Layer.effect(
   Destination,
   Effect.map(Destination, (real) => ({
     ...real,
-    storedTables: (dataset: string) => Effect.fail(new DestinationError({ message: "the catalog cannot be read", dataset }))
+    storedTables: (dataset: string) =>
+      Effect.suspend(() => {
+        catalogReads++
+        return failuresLeft-- > 0 ? Effect.fail(new DestinationError({ message: "the catalog cannot be read", dataset })) : real.storedTables(dataset)
+      })
   }))
 )
 
@@ -142,14 +149,15 @@ forEachDatabase((target) => {
   const Live = Sync.layer.pipe(
     Layer.provideMerge(WorkflowEngine.layerMemory),
     Layer.provideMerge(Layer.mergeAll(
-      unreadableCatalog.pipe(Layer.provide(target.destination)),
+      flakyCatalog.pipe(Layer.provide(target.destination)),
       ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
     )),
     Layer.provideMerge(target.layer)
   )
+  const quickRetries = Effect.provideService(Sync.TreeRetries, { times: 2, firstDelay: Duration.millis(10) })
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
-    it.scoped("a tree that cannot run fails the workflow with a typed SyncError naming the tree, not a defect", () =>
+    const brokenSync = (run: string) =>
       Effect.gen(function*() {
         const api = yield* serveJson(() => ({ body: [{ id: 1 }] }))
         const config = yield* scopedConfigFile("broken.json", {
@@ -157,10 +165,28 @@ forEachDatabase((target) => {
           resources: [{ name: "items", endpoint: { path: "items", paginator: "single_page" } }]
         })
         const dataset = yield* freshDataset("sync_broken")
-        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
-        const error = yield* Effect.flip(Sync.SyncWorkflow.execute(request))
+        return { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run }
+      })
+
+    it.scoped("a tree that cannot run is tried again, then fails the workflow with a typed SyncError naming the tree", () =>
+      Effect.gen(function*() {
+        const request = yield* brokenSync("manual-1")
+        failuresLeft = Number.POSITIVE_INFINITY
+        catalogReads = 0
+        const error = yield* Effect.flip(Sync.SyncWorkflow.execute(request).pipe(quickRetries))
         expect(error).toBeInstanceOf(Sync.SyncError)
         expect(error.message).toBe("resource tree 'items': the catalog cannot be read")
+        expect(catalogReads).toBe(3)
+      }))
+
+    it.scoped("a destination that recovers (Postgres back after a restart): the retried tree commits", () =>
+      Effect.gen(function*() {
+        const request = yield* brokenSync("manual-2")
+        failuresLeft = 2
+        catalogReads = 0
+        const result = yield* Sync.SyncWorkflow.execute(request).pipe(quickRetries)
+        expect(result.resources.map((r) => [r.resource, r.status, r.rows])).toEqual([["items", "committed", 1]])
+        expect(catalogReads).toBeGreaterThanOrEqual(3)
       }))
   })
 })

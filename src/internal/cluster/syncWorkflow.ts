@@ -8,8 +8,9 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
+import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import { ConfigProvider, Context, Effect, Layer, Option, Schema } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -108,13 +109,37 @@ export const syncSlotsLayer = (n: number) =>
 const withSyncSlot = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(SyncSlots, (slots) => slots.withSlot(self))
 
+/**
+ * How often a tree that could not run (its destination failing: Postgres restarting, a lost
+ * connection before the first commit) is tried again, and the first wait (doubled each time).
+ * Its commits carry the same keys on every attempt, so a retry never commits twice.
+ */
+export class TreeRetries extends Context.Reference<TreeRetries>()("effect-rest-connector/TreeRetries", {
+  defaultValue: (): { readonly times: number; readonly firstDelay: Duration.Duration } => ({ times: 4, firstDelay: Duration.seconds(2) })
+}) {}
+
+/** Each failed attempt waits on the durable clock (2 s, 4 s, 8 s...), then runs as the activity's next attempt. */
+const retried = <A, R>(name: string, activity: Effect.Effect<A, SyncError, R>) =>
+  Effect.flatMap(TreeRetries, (policy) =>
+    Activity.retry(
+      Effect.tapError(activity, () =>
+        Effect.flatMap(Activity.CurrentAttempt, (attempt) =>
+          attempt > policy.times
+            ? Effect.void
+            : Effect.zipRight(
+              Effect.logWarning(`${name}: attempt ${attempt} failed; trying again`),
+              DurableClock.sleep({ name: `${name}/retry-${attempt}`, duration: Duration.times(policy.firstDelay, 2 ** (attempt - 1)) })
+            ))),
+      { times: policy.times }
+    ))
+
 /** One activity per resource tree, run one after another (a resumed sync starts at the first unfinished tree). */
 export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTree: (root: string) => Effect.Effect<void, never, R> = () => Effect.void) =>
   Effect.forEach(
     source.spec.resources.filter((r) => r.parent === undefined && r.selected),
     (root) => {
       const name = `tree/${root.name}`
-      return Effect.zipRight(onTree(root.name), Activity.make({
+      return Effect.zipRight(onTree(root.name), retried(name, Activity.make({
         name,
         success: Schema.Array(TreeOutcome),
         // What stops a tree (the destination failing, not a resource: those are outcomes) is
@@ -155,7 +180,7 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
         })).pipe(
           Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
         )
-      }))
+      })))
     }
   ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
 
