@@ -1,14 +1,20 @@
 /**
  * Schedules from the CLI, against the Postgres server that holds the cluster's state
  * (TEST_DATABASE_URL): `schedule` adds one, `status` lists it, `unschedule` removes it, and
- * removing it again is a usage error. No runner is needed for any of it.
+ * removing it again is a usage error (no runner needed). And with two runners, a schedule due
+ * every minute fires: each tick's sync runs once, on one runner of the two.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import type { ChildProcess } from "node:child_process"
+import { createServer } from "node:http"
+import pg from "pg"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { runCli } from "../support/cli.js"
 import { uniqueDatasetName } from "../support/database.js"
+import { freePort } from "../support/ports.js"
+import { startWorker, stopWorker } from "../support/workers.js"
 
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 
@@ -43,4 +49,57 @@ describe.runIf(serverUrl !== undefined)("rest-connector schedule, status and uns
       await rm(dir, { recursive: true, force: true })
     }
   }, 60_000)
+
+  const workers: Array<ChildProcess> = []
+  afterAll(() => Promise.all(workers.map(stopWorker)))
+
+  it("a schedule fires on the cluster: each minute's tick syncs once, whichever of two runners holds the cron", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "rc-schedule-fire-"))
+    let requests = 0
+    const api = createServer((_req, res) => {
+      requests++
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify([{ id: 1 }, { id: 2 }]))
+    })
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()))
+    const address = api.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const client = new pg.Client({ connectionString: serverUrl })
+    await client.connect()
+    const name = uniqueDatasetName("sched_fire")
+    const env = { env: { DATABASE_URL: serverUrl } }
+    try {
+      const config = path.join(dir, "ticks.json")
+      await writeFile(config, JSON.stringify({
+        client: { base_url: `http://127.0.0.1:${port}/` },
+        resources: [{ name: "items", primary_key: "id", endpoint: { path: "items", paginator: "single_page" } }]
+      }))
+      workers.push(await startWorker(await freePort(), serverUrl), await startWorker(await freePort(), serverUrl))
+      const added = await runCli(["schedule", config, "--cron", "* * * * *", "--name", name, "--dataset", name], env)
+      expect(added.code, added.stderr).toBe(0)
+      // The next minute's tick (and the cluster's cron singleton settling) within 2 minutes.
+      const committed = async () =>
+        (await client.query<{ run: string; state: string }>(`SELECT run, state FROM rc_cluster.syncs WHERE dataset = $1`, [name])).rows
+      const deadline = Date.now() + 130_000
+      while (!(await committed()).some((r) => r.state === "committed") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000))
+      const removed = await runCli(["unschedule", name], env)
+      expect(removed.code, removed.stderr).toBe(0)
+      // A tick already submitted runs to its end; let it.
+      await new Promise((r) => setTimeout(r, 3000))
+      const runs = await committed()
+      expect(runs.length).toBeGreaterThanOrEqual(1)
+      for (const r of runs) expect(r.run).toMatch(new RegExp(`^schedule:${name}:\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00\\.000Z$`))
+      // One sync per tick, one request per sync: never a tick run twice by the two runners.
+      expect(new Set(runs.map((r) => r.run)).size).toBe(runs.length)
+      expect(runs.every((r) => r.state === "committed")).toBe(true)
+      expect(requests).toBe(runs.length)
+      const rows = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name}".items`)
+      expect(rows.rows[0]?.n).toBe(2)
+    } finally {
+      await runCli(["unschedule", name], env)
+      await client.end()
+      api.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })
