@@ -1,5 +1,5 @@
 /**
- * npm run bench:cluster [-- --syncs N] [--pages N] [--latency-ms N] [--max-syncs N] [--runners 1,2,3]
+ * npm run bench:cluster [-- --syncs N] [--pages N] [--latency-ms N] [--max-syncs N] [--runners 1,2,3] [--settle-seconds S] [--repeat]
  * Syncs per minute on 1, 2 and 3 runners (`rest-connector worker` processes, each capped at the
  * same `--max-syncs`, default 2) against a latency-bound loopback API (every page 100 ms, so a
  * runner's concurrency budget is the limit, not the CPU). Each sync is one tenant's: its own
@@ -32,6 +32,7 @@ const latencyMs = Number(argValue("latency-ms") ?? 100)
 const maxSyncs = Number(argValue("max-syncs") ?? 2)
 const runnerCounts = (argValue("runners") ?? "1,2,3").split(",").map(Number)
 const settleSeconds = Number(argValue("settle-seconds") ?? 8)
+const repeat = process.argv.includes("--repeat")
 
 const peakRssMb = (pid: number | undefined): number => {
   if (pid === undefined) return 0
@@ -96,18 +97,23 @@ const main = async () => {
         // New runners take a few of the cluster's assignment rounds (3 s each) to share the
         // shards out; syncs submitted before that wait for them. Not part of the time.
         yield* Effect.sleep(Duration.seconds(settleSeconds))
+        const syncAll = (run: string) =>
+          Effect.forEach(
+            datasets,
+            (dataset, i) => Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant: `t${i}`, run }),
+            { concurrency: "unbounded", discard: true }
+          )
+        // --repeat: each dataset synced once untimed, so the timed syncs are repeat syncs of
+        // existing tables (a schedule's steady state), without a new dataset's DDL.
+        if (repeat) yield* syncAll(`bench-${stamp}-${count}-first`)
         const started = performance.now()
-        yield* Effect.forEach(
-          datasets,
-          (dataset, i) => Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant: `t${i}`, run: `bench-${stamp}-${count}` }),
-          { concurrency: "unbounded", discard: true }
-        )
+        yield* syncAll(`bench-${stamp}-${count}`)
         const elapsed = (performance.now() - started) / 1000
         const sql = yield* SqlClient.SqlClient
         // How the cluster's sharding spread the syncs over the runners (each sync's shard is a hash of its id).
         const spread = yield* sql.unsafe<{ runner: string | null; n: number }>(
-          `SELECT runner, count(*)::int AS n FROM rc_cluster.syncs WHERE dataset LIKE $1 GROUP BY runner ORDER BY n DESC`,
-          [`bench_cluster_${stamp}_${count}_%`]
+          `SELECT runner, count(*)::int AS n FROM rc_cluster.syncs WHERE dataset LIKE $1 AND run = $2 GROUP BY runner ORDER BY n DESC`,
+          [`bench_cluster_${stamp}_${count}_%`, `bench-${stamp}-${count}`]
         ).withoutTransform
         shares.push(spread.map((r) => r.n))
         for (const dataset of datasets) yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
