@@ -12,7 +12,7 @@ import * as PgPool from "../internal/load/pgPool.js"
 import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { apiLayer } from "./connector.js"
-import { clusterModules, databaseUrl, optionalText, params, paramsOf, schedulesModule, serverUrl } from "./clusterOptions.js"
+import { clusterModules, databaseUrl, optionalText, params, paramsFor, schedulesModule, serverUrl } from "./clusterOptions.js"
 import { datasetFor, UsageError } from "./datasetOptions.js"
 import { table } from "./report.js"
 
@@ -71,7 +71,7 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
       dataset: syncDataset(args.configFile, args.dataset, args.tenant),
       tenant: Option.getOrElse(args.tenant, () => ""),
       run: Option.getOrElse(args.run, () => `manual-${Date.now()}`),
-      params: yield* paramsOf(args.params)
+      params: yield* paramsFor(config, args.params)
     }
     const database = PgPool.layerPool({ url: Redacted.make(url), maxConnections: 2 })
     yield* Effect.gen(function*() {
@@ -119,7 +119,7 @@ const scheduleCommand = Command.make(
         dataset: datasetName,
         tenant: Option.getOrElse(args.tenant, () => ""),
         cron: expression,
-        params: yield* paramsOf(args.params)
+        params: yield* paramsFor(config, args.params)
       }
       yield* Schedules.upsertSchedule(schedule).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(url), maxConnections: 1 })))
       yield* Console.log(`schedule ${schedule.name}: ${schedule.dataset} on "${expression}" (UTC); the cluster's runners submit each tick's sync once`)

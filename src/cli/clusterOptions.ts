@@ -1,7 +1,9 @@
 /** What the cluster commands share: the server option and the cluster's modules, loaded lazily. */
 import * as Options from "@effect/cli/Options"
 import { Effect, Either, Option } from "effect"
-import { parseParams } from "../internal/config/params.js"
+import { ConfigError } from "../internal/config/configError.js"
+import { loadConfigFile } from "../internal/config/loadConfig.js"
+import { applyParams, parseParams } from "../internal/config/params.js"
 import { resolveDatabaseUrl, UsageError } from "./datasetOptions.js"
 
 /** An optional text option with its description. */
@@ -42,3 +44,15 @@ export const paramsOf = (flag: Option.Option<string>): Effect.Effect<Readonly<Re
       onLeft: (message) => Effect.fail(new UsageError({ message: `--params: ${message}` })),
       onRight: Effect.succeed
     })
+
+/**
+ * The params for `file`, checked here before anything is submitted: a `{params.NAME}` not given
+ * is a usage error (exit 2) at submission, not a failed sync on a runner later.
+ */
+export const paramsFor = (file: string, flag: Option.Option<string>): Effect.Effect<Readonly<Record<string, string>>, UsageError | ConfigError> =>
+  Effect.gen(function*() {
+    const params = yield* paramsOf(flag)
+    const filled = applyParams(yield* loadConfigFile(file), params)
+    if (Either.isLeft(filled)) return yield* new ConfigError({ file, issues: filled.left })
+    return params
+  })

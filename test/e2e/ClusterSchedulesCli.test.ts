@@ -45,6 +45,15 @@ describe.runIf(serverUrl !== undefined)("rest-connector schedule, status and uns
       const again = await runCli(["unschedule", name], env)
       expect(again.code).toBe(2)
       expect(again.stderr).toContain(`no schedule named ${name}`)
+      // A {params.NAME} not given is refused at submission, naming its path, not left to fail on a runner.
+      const perAccount = path.join(dir, "accounts.json")
+      await writeFile(perAccount, JSON.stringify({ client: { base_url: "http://127.0.0.1:9/" }, resources: [{ name: "items", endpoint: { path: "accounts/{params.account}/items" } }] }))
+      for (const command of [["schedule", perAccount, "--every", "15m", "--name", name], ["submit", perAccount, "--run", "never"]]) {
+        const refused = await runCli(command, env)
+        expect(refused.code, command[0]).toBe(2)
+        expect(refused.stderr).toContain("resources[0].endpoint.path: {params.account} is not given")
+      }
+      expect(scheduleNames((await runCli(["status", "--json"], env)).stdout)).not.toContain(name)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
