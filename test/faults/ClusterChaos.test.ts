@@ -31,6 +31,7 @@ import { startWorker, stopWorker } from "../support/workers.js"
 import { faultSeed, makeRng } from "./prng.js"
 import { type PrivatePostgres, startPrivatePostgres, unavailable } from "./privatePostgres.js"
 import { startTenantApi, type Tenant, type TenantApi, tenantConfig } from "./tenantApi.js"
+import { describeUnfinished } from "./clusterDiagnostics.js"
 import { compareTenantTables } from "./tenantTables.js"
 
 const TENANTS = 50
@@ -142,6 +143,7 @@ describe.skipIf(reason !== undefined)(`the cluster under kills and restarts (see
       }
       finished = await states()
     }
+    if (finished["committed"] !== TENANTS) console.log(`syncs not committed:\n${await describeUnfinished(url)}`)
     expect(finished, "every sync ended").toMatchObject({ committed: TENANTS })
     // The faults happened while syncs were running, not after they were all done.
     expect(kills).toBeGreaterThanOrEqual(10)

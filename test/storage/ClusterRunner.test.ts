@@ -9,6 +9,8 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Redacted } from "effect"
 import { clusterDatabase, runnerLayer } from "../../src/internal/cluster/runner.js"
+import { ensureClusterSchema } from "../../src/internal/cluster/clusterSchema.js"
+import * as Registry from "../../src/internal/cluster/syncRegistry.js"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as PgPool from "../../src/internal/load/pgPool.js"
@@ -57,4 +59,18 @@ describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
         ])
       }).pipe(Effect.provide(Live), Effect.scoped)
     }), 60_000)
+
+  it.live("an ended sync stays ended in status: a late 'running' from a runner that lost its shard does not undo it", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* ensureClusterSchema(sql)
+      const key = { executionId: `late-${Date.now()}-${Math.random()}`, dataset: "d", tenant: "t", run: "r" }
+      yield* Registry.recordSubmitted(key)
+      yield* Registry.recordProgress(key, { state: "running", currentResource: "users" })
+      yield* Registry.recordProgress(key, { state: "committed" })
+      yield* Registry.recordProgress(key, { state: "running", currentResource: "users" })
+      const state = () => sql.unsafe<{ state: string }>(`SELECT state FROM ${Registry.syncsTable} WHERE execution_id = $1`, [key.executionId])
+      expect((yield* state())[0]?.state).toBe("committed")
+      yield* sql.unsafe(`DELETE FROM ${Registry.syncsTable} WHERE execution_id = $1`, [key.executionId])
+    }).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(serverUrl ?? ""), maxConnections: 2 }))))
 })

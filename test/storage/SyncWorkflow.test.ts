@@ -15,7 +15,7 @@ import * as Source from "../../src/internal/extract/source.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import { Destination, DestinationError } from "../../src/internal/load/destination.js"
-import { forEachDatabase, freshDataset } from "../support/database.js"
+import { type DatabaseTarget, forEachDatabase, freshDataset } from "../support/database.js"
 import { scopedConfigFile } from "../support/configFile.js"
 import { serveJson } from "../support/loopback.js"
 import { syncOnMemoryEngine } from "../support/syncEngine.js"
@@ -129,6 +129,17 @@ forEachDatabase((target) => {
   })
 })
 
+/** The workflow on the in-memory engine over `fake`, a wrapper of the real destination. */
+const overFakeDestination = (target: DatabaseTarget, fake: Layer.Layer<Destination, never, Destination>) =>
+  Sync.layer.pipe(
+    Layer.provideMerge(WorkflowEngine.layerMemory),
+    Layer.provideMerge(Layer.mergeAll(
+      fake.pipe(Layer.provide(target.destination)),
+      ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
+    )),
+    Layer.provideMerge(target.layer)
+  )
+
 // A destination whose catalog cannot be read (a fake over the real one) for the next
 // `failuresLeft` reads: the tree cannot run until it recovers.
 let failuresLeft = 0
@@ -146,14 +157,7 @@ const flakyCatalog = Layer.effect(
 )
 
 forEachDatabase((target) => {
-  const Live = Sync.layer.pipe(
-    Layer.provideMerge(WorkflowEngine.layerMemory),
-    Layer.provideMerge(Layer.mergeAll(
-      flakyCatalog.pipe(Layer.provide(target.destination)),
-      ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici))
-    )),
-    Layer.provideMerge(target.layer)
-  )
+  const Live = overFakeDestination(target, flakyCatalog)
   const quickRetries = Effect.provideService(Sync.TreeRetries, { times: 2, firstDelay: Duration.millis(10) })
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
@@ -187,6 +191,62 @@ forEachDatabase((target) => {
         const result = yield* Sync.SyncWorkflow.execute(request).pipe(quickRetries)
         expect(result.resources.map((r) => [r.resource, r.status, r.rows])).toEqual([["items", "committed", 1]])
         expect(catalogReads).toBeGreaterThanOrEqual(3)
+      }))
+  })
+})
+
+// A destination whose next `commitsLost` commits lose their connection: the first one after
+// the server had committed (the worst case: the rows are in, the runner cannot know), the
+// next before (nothing committed).
+let commitsLost = 0
+const lossyCommits = Layer.effect(
+  Destination,
+  Effect.map(Destination, (real) => ({
+    ...real,
+    commitLoads: (loads, options) =>
+      Effect.suspend(() => {
+        if (commitsLost <= 0) return real.commitLoads(loads, options)
+        const lost = new DestinationError({
+          message: "the connection to the database was lost during the commit",
+          dataset: "",
+          reason: "ConnectionLostInCommit"
+        })
+        return commitsLost-- === 2 ? Effect.zipRight(real.commitLoads(loads, options), Effect.fail(lost)) : Effect.fail(lost)
+      })
+  }))
+)
+
+forEachDatabase((target) => {
+  const Live = overFakeDestination(target, lossyCommits)
+
+  layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
+    it.scoped("a connection lost in a commit tries the tree again: a commit that went through is not made twice", () =>
+      Effect.gen(function*() {
+        const api = yield* serveJson(() => ({ body: [{ id: 1 }, { id: 2 }] }))
+        const config = yield* scopedConfigFile("lossy.json", {
+          client: { base_url: api.url },
+          resources: [
+            { name: "items", write_disposition: "append", endpoint: { path: "items", paginator: "single_page" } },
+            { name: "more", write_disposition: "append", endpoint: { path: "more", paginator: "single_page" } }
+          ]
+        })
+        const dataset = yield* freshDataset("sync_lossy")
+        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "lossy" }
+        commitsLost = 2
+        const result = yield* Sync.SyncWorkflow.execute(request).pipe(
+          Effect.provideService(Sync.TreeRetries, { times: 3, firstDelay: Duration.millis(10) })
+        )
+        // items: committed on its first try (the lost reply), found under its key on the
+        // second. more: its first commit never happened, its retry commits.
+        expect(result.resources.map((r) => [r.resource, r.status, r.committedEarlier])).toEqual([
+          ["items", "committed", true],
+          ["more", "committed", false]
+        ])
+        const sql = yield* SqlClient.SqlClient
+        const counts = yield* sql.unsafe<{ n: number }>(
+          `SELECT (SELECT count(*) FROM "${dataset}".items)::int + (SELECT count(*) FROM "${dataset}".more)::int * 100 AS n`
+        )
+        expect(counts[0]?.n).toBe(2 + 200)
       }))
   })
 })

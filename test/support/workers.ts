@@ -1,5 +1,6 @@
 /** `rest-connector worker` processes for the cluster tests: started (resolves once listening) and stopped. */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createWriteStream } from "node:fs"
 import * as path from "node:path"
 import { root } from "./cli.js"
 
@@ -17,6 +18,13 @@ export const startWorker = async (
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "pipe", "pipe"]
   })
+  // RC_WORKER_LOGS=<folder> keeps each worker's output (to read after a failed cluster test).
+  const logs = process.env["RC_WORKER_LOGS"]
+  if (logs !== undefined && logs !== "") {
+    const file = createWriteStream(path.join(logs, `worker-${port}-${child.pid}.log`))
+    child.stdout?.pipe(file)
+    child.stderr?.pipe(file)
+  }
   await new Promise<void>((resolve, reject) => {
     let seen = ""
     const onData = (chunk: Buffer) => {

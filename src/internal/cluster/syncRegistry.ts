@@ -54,7 +54,10 @@ export const recordSubmitted = (key: SyncKey): Effect.Effect<void, SqlError, Sql
       )
     ))
 
-/** The workflow's progress: running a tree, or ended. */
+/**
+ * The workflow's progress: running a tree, or ended. An ended sync stays ended: a late write
+ * from a runner that lost the workflow's shard cannot mark it running again.
+ */
 export const recordProgress = (
   key: SyncKey,
   update: {
@@ -73,7 +76,8 @@ export const recordProgress = (
         ON CONFLICT (execution_id) DO UPDATE SET state = EXCLUDED.state, current_resource = EXCLUDED.current_resource,
           started_at = COALESCE(${syncsTable}.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at,
           last_error = COALESCE(EXCLUDED.last_error, ${syncsTable}.last_error), updated_at = now(),
-          runner = COALESCE(EXCLUDED.runner, ${syncsTable}.runner)`,
+          runner = COALESCE(EXCLUDED.runner, ${syncsTable}.runner)
+        WHERE ${syncsTable}.state NOT IN ('committed', 'failed') OR EXCLUDED.state IN ('committed', 'failed')`,
         [key.executionId, key.dataset, key.tenant, key.run, update.state, update.currentResource ?? null, update.error ?? null, update.runner ?? null]
       )
     ))

@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import { ConfigProvider, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -20,6 +20,7 @@ import * as Source from "../extract/source.js"
 import { clientsPerRun } from "../http/apiClient.js"
 import { SharedBudgets } from "../http/rateLimit.js"
 import { committedUnder } from "../load/loadRecords.js"
+import type { ResourceError } from "../pipeline/loadInfo.js"
 import * as Pipeline from "../pipeline/pipeline.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
@@ -133,6 +134,10 @@ const retried = <A, R>(name: string, activity: Effect.Effect<A, SyncError, R>) =
       { times: policy.times }
     ))
 
+/** The resource failed because the database connection went (before or during its commit). */
+const lostDatabase = (error: ResourceError): boolean =>
+  error._tag === "DestinationError" && (error.reason === "ConnectionLost" || error.reason === "ConnectionLostInCommit")
+
 /** One activity per resource tree, run one after another (a resumed sync starts at the first unfinished tree). */
 export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTree: (root: string) => Effect.Effect<void, never, R> = () => Effect.void) =>
   Effect.forEach(
@@ -168,6 +173,13 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
           })
           if (remaining.length === 0) return done
           const info = yield* Pipeline.run(source, { dataset, resources: remaining, commitKey })
+          // A connection lost in a commit (or lost again on every reload) is the database's
+          // fault, not the resource's: the tree is tried again, and its commit keys tell which
+          // resources that commit did reach.
+          const lost = info.resources.find((r) => r.error !== undefined && lostDatabase(r.error))
+          if (lost?.error !== undefined) {
+            return yield* new SyncError({ message: `${lost.resource}: ${source.redactor.text(lost.error.message)}` })
+          }
           return [...done, ...info.resources.map((r): TreeOutcome => ({
             resource: r.resource,
             status: r.status,
@@ -205,22 +217,35 @@ export const configHash = (file: string): Effect.Effect<string, SyncError> =>
     catch: (e) => new SyncError({ message: `cannot read the config ${file}: ${e instanceof Error ? e.message : String(e)}` })
   })
 
+/** Waits of 0.2 s doubling to 10 s, for up to 2 minutes. */
+const progressRetries = Schedule.exponential("200 millis").pipe(
+  Schedule.either(Schedule.spaced("10 seconds")),
+  Schedule.upTo("2 minutes")
+)
+
 /** The workflow's implementation: the runner's Destination and ApiClient do the work. */
 export const layer = SyncWorkflow.toLayer((request, executionId) =>
   Effect.gen(function*() {
     const key = { executionId, dataset: request.dataset, tenant: request.tenant, run: request.run }
     // Bookkeeping for `status`: never the reason a sync fails.
     const runner = (yield* RunnerName) || undefined
+    // Tried again through a database restart (a sync that ended must not stay "running").
     const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
-      Registry.recordProgress(key, { ...update, runner }).pipe(Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`)))
+      Registry.recordProgress(key, { ...update, runner }).pipe(
+        Effect.retry(progressRetries),
+        Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`))
+      )
     yield* progress({ state: "running" })
     // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.
     const budgets = yield* SharedBudgets
     const result = yield* run(request, (resource) => progress({ state: "running", currentResource: resource })).pipe(
       Effect.provideService(SharedBudgets, { ...budgets, tenant: request.tenant }),
-      Effect.tapError((e) => progress({ state: "failed", error: e.message }))
+      Effect.tapError((e) =>
+        Effect.zipRight(Effect.logWarning(`sync ${executionId} of ${request.dataset} failed: ${e.message}`), progress({ state: "failed", error: e.message }))
+      )
     )
     const failed = result.resources.find((r) => r.status === "failed")
+    if (failed !== undefined) yield* Effect.logWarning(`sync ${executionId} of ${request.dataset}: resource ${failed.resource} failed: ${failed.error}`)
     yield* progress({ state: failed === undefined ? "committed" : "failed", error: failed?.error ?? undefined })
     return result
   })
