@@ -14,7 +14,9 @@ export const startWorker = async (
   /** Added to the worker's environment (tenants' secrets, RC_SECRETS_KEY). */
   env: Readonly<Record<string, string>> = {}
 ): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [bin, "worker", "--listen", `127.0.0.1:${port}`, ...extra], {
+  // RC_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": node options for each worker (to profile one).
+  const nodeArgs = (process.env["RC_WORKER_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
+  const child = spawn(process.execPath, [...nodeArgs, bin, "worker", "--listen", `127.0.0.1:${port}`, ...extra], {
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "pipe", "pipe"]
   })
