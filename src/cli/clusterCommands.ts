@@ -30,7 +30,7 @@ const hostPort = (value: string): Effect.Effect<{ readonly host: string; readonl
 }
 
 const maxSyncs = Options.integer("max-syncs").pipe(
-  Options.withDescription("resource trees this runner loads at once, whatever its shards hold (default: 8)"),
+  Options.withDescription("syncs this runner runs at once (each loads one resource tree at a time), whatever its shards hold (default: 8)"),
   Options.withDefault(8)
 )
 

@@ -92,9 +92,9 @@ const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Sec
 }
 
 /**
- * How many resource trees a runner loads at once (`worker --max-syncs`): a runner's share of the
- * work is bounded however many workflows its shards hold. Unbounded by default (the library's
- * in-memory engine, tests).
+ * How many syncs a runner runs at once (`worker --max-syncs`; a sync loads one resource tree at
+ * a time): a runner's share of the work is bounded however many workflows its shards hold.
+ * Unbounded by default (the library's in-memory engine, tests).
  */
 export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-connector/SyncSlots", {
   defaultValue: (): { readonly withSlot: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> } => ({ withSlot: (self) => self })
@@ -103,7 +103,7 @@ export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-conne
 /** The runner's address (`host:port`), for `status`; "" outside a runner (the in-memory engine). */
 export class RunnerName extends Context.Reference<RunnerName>()("effect-rest-connector/RunnerName", { defaultValue: () => "" }) {}
 
-/** A runner's slots: at most `n` trees at once. */
+/** A runner's slots: at most `n` syncs at once (each runs its trees one after another). */
 export const syncSlotsLayer = (n: number) =>
   Layer.effect(SyncSlots, Effect.map(Effect.makeSemaphore(Math.max(1, n)), (semaphore) => ({ withSlot: semaphore.withPermits(1) })))
 
@@ -150,7 +150,7 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
         // What stops a tree (the destination failing, not a resource: those are outcomes) is
         // a typed failure the engine records and the workflow reports, never a defect.
         error: SyncError,
-        execute: withSyncSlot(Effect.gen(function*() {
+        execute: Effect.gen(function*() {
           const key = yield* Activity.idempotencyKey(name)
           const commitKey = (r: string) => `${key}/${r}`
           const tree = treeOf(source.spec.resources, root)
@@ -189,7 +189,7 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
             committedEarlier: r.committedEarlier !== undefined,
             error: r.error === undefined ? null : source.redactor.text(r.error.message)
           }))]
-        })).pipe(
+        }).pipe(
           Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
         )
       })))
@@ -235,10 +235,13 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
         Effect.retry(progressRetries),
         Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`))
       )
-    yield* progress({ state: "running" })
     // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.
     const budgets = yield* SharedBudgets
-    const result = yield* run(request, (resource) => progress({ state: "running", currentResource: resource })).pipe(
+    // A sync waiting for one of the runner's slots holds nothing but its fiber (its config,
+    // secrets and HTTP clients come with the slot) and stays "submitted" in status.
+    const result = yield* withSyncSlot(
+      Effect.zipRight(progress({ state: "running" }), run(request, (resource) => progress({ state: "running", currentResource: resource })))
+    ).pipe(
       Effect.provideService(SharedBudgets, { ...budgets, tenant: request.tenant }),
       Effect.tapError((e) =>
         Effect.zipRight(Effect.logWarning(`sync ${executionId} of ${request.dataset} failed: ${e.message}`), progress({ state: "failed", error: e.message }))
