@@ -9,11 +9,11 @@ import { expect, layer } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as Pipeline from "../../src/internal/pipeline/pipeline.js"
 import * as RestApiSource from "../../src/internal/extract/source.js"
 import { defineConfig } from "../../src/internal/extract/source.js"
+import { startCountingServer } from "../support/countingServer.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 
 const TOTAL = 300
@@ -25,27 +25,11 @@ const recordAt = (i: number) => ({ id: i % 100, updated: i, v: `v${i}` })
 
 /** The offset API; page k answers after (PAGES - k) × 4 ms, so the last pages arrive first. */
 const startApi = () =>
-  new Promise<{ readonly url: string; readonly most: () => number; readonly close: () => Promise<void> }>((resolve) => {
-    let inFlight = 0
-    let most = 0
-    const server = createServer((req, res) => {
-      inFlight++
-      most = Math.max(most, inFlight)
-      const url = new URL(req.url ?? "/", "http://127.0.0.1")
-      const offset = Number(url.searchParams.get("offset") ?? 0)
-      const limit = Number(url.searchParams.get("limit") ?? LIMIT)
-      const items = Array.from({ length: Math.max(0, Math.min(limit, TOTAL - offset)) }, (_, k) => recordAt(offset + k))
-      setTimeout(() => {
-        inFlight--
-        res.setHeader("content-type", "application/json")
-        res.end(JSON.stringify({ items, total: TOTAL }))
-      }, (PAGES - offset / LIMIT) * 4)
-    })
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resolve({ url: `http://127.0.0.1:${port}/`, most: () => most, close: () => new Promise((done) => server.close(() => done())) })
-    })
+  startCountingServer((url) => {
+    const offset = Number(url.searchParams.get("offset") ?? 0)
+    const limit = Number(url.searchParams.get("limit") ?? LIMIT)
+    const items = Array.from({ length: Math.max(0, Math.min(limit, TOTAL - offset)) }, (_, k) => recordAt(offset + k))
+    return { body: { items, total: TOTAL }, delayMillis: (PAGES - offset / LIMIT) * 4 }
   })
 
 const configFor = (baseUrl: string, concurrency: number) => {

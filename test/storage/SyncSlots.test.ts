@@ -8,34 +8,18 @@ import { expect, layer } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as ApiClient from "../../src/internal/http/apiClient.js"
+import { startCountingServer } from "../support/countingServer.js"
 import { forEachDatabase, freshDataset } from "../support/database.js"
 import { scopedConfigFile } from "../support/configFile.js"
 
-/** Pages of 5 items, 3 pages per account; remembers the most requests it held at once. */
+/** Pages of 5 items, 3 pages per account, each answered after 30 ms. */
 const countingApi = Effect.acquireRelease(
   Effect.promise(() =>
-    new Promise<{ readonly url: string; readonly most: () => number; readonly close: () => Promise<void> }>((resolve) => {
-      let inFlight = 0
-      let most = 0
-      const server = createServer((req, res) => {
-        inFlight++
-        most = Math.max(most, inFlight)
-        const url = new URL(req.url ?? "/", "http://127.0.0.1")
-        const page = Number(url.searchParams.get("page") ?? 1)
-        setTimeout(() => {
-          inFlight--
-          res.setHeader("content-type", "application/json")
-          res.end(JSON.stringify({ items: page > 3 ? [] : Array.from({ length: 5 }, (_, k) => ({ id: `${url.pathname}-${page}-${k}` })) }))
-        }, 30)
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        resolve({ url: `http://127.0.0.1:${port}/`, most: () => most, close: () => new Promise((done) => server.close(() => done())) })
-      })
+    startCountingServer((url) => {
+      const page = Number(url.searchParams.get("page") ?? 1)
+      return { body: { items: page > 3 ? [] : Array.from({ length: 5 }, (_, k) => ({ id: `${url.pathname}-${page}-${k}` })) }, delayMillis: 30 }
     })
   ),
   (api) => Effect.promise(() => api.close())
