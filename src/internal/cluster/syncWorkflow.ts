@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import { ConfigProvider, Context, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -22,6 +22,7 @@ import { SharedBudgets } from "../http/rateLimit.js"
 import { committedUnder } from "../load/loadRecords.js"
 import type { ResourceError } from "../pipeline/loadInfo.js"
 import * as Pipeline from "../pipeline/pipeline.js"
+import { throughRestarts } from "./clusterSchema.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
 
@@ -217,12 +218,6 @@ export const configHash = (file: string): Effect.Effect<string, SyncError> =>
     catch: (e) => new SyncError({ message: `cannot read the config ${file}: ${e instanceof Error ? e.message : String(e)}` })
   })
 
-/** Waits of 0.2 s doubling to 10 s, for up to 2 minutes. */
-const progressRetries = Schedule.exponential("200 millis").pipe(
-  Schedule.either(Schedule.spaced("10 seconds")),
-  Schedule.upTo("2 minutes")
-)
-
 /** The workflow's implementation: the runner's Destination and ApiClient do the work. */
 export const layer = SyncWorkflow.toLayer((request, executionId) =>
   Effect.gen(function*() {
@@ -232,7 +227,7 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
     // Tried again through a database restart (a sync that ended must not stay "running").
     const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
       Registry.recordProgress(key, { ...update, runner }).pipe(
-        Effect.retry(progressRetries),
+        Effect.retry(throughRestarts),
         Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`))
       )
     // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.

@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Config, ConfigProvider, Data, Effect, Option, Redacted } from "effect"
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto"
-import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterTable, throughRestarts } from "./clusterSchema.js"
 
 export const secretsTable = `${clusterSchema}.secrets`
 
@@ -118,9 +118,11 @@ export const listSecrets = (tenant: string | undefined): Effect.Effect<ReadonlyA
 export const tenantProvider = (tenant: string): Effect.Effect<Option.Option<ConfigProvider.ConfigProvider>, TenantSecretError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* ensured(sql)
-    const rows = yield* sql.unsafe<{ name: string; value: Uint8Array }>(`SELECT name, value FROM ${secretsTable} WHERE tenant = $1`, [tenant])
-      .withoutTransform
+    // Read through a database restart: a sync must not fail because Postgres was away.
+    const rows = yield* Effect.zipRight(
+      ensured(sql),
+      sql.unsafe<{ name: string; value: Uint8Array }>(`SELECT name, value FROM ${secretsTable} WHERE tenant = $1`, [tenant]).withoutTransform
+    ).pipe(Effect.retry(throughRestarts))
     if (rows.length === 0) return Option.none()
     const key = yield* Effect.mapError(secretsKey, (e) => new TenantSecretError({ message: `tenant ${tenant} has secrets in ${secretsTable}, but ${e.message}` }))
     const values = new Map<string, string>()
