@@ -13,7 +13,7 @@ import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { apiLayer } from "./connector.js"
 import { clusterModules, databaseUrl, optionalText, params, paramsFor, schedulesModule, serverUrl } from "./clusterOptions.js"
-import { datasetFor, UsageError } from "./datasetOptions.js"
+import { tenantDataset as syncDataset, UsageError } from "./datasetOptions.js"
 import { table } from "./report.js"
 
 const listen = Options.text("listen").pipe(
@@ -52,11 +52,6 @@ const configFile = Args.file({ name: "config-file", exists: "yes" }).pipe(Args.w
 const dataset = optionalText("dataset", "the dataset (Postgres schema) (default: the config file's name in snake_case)")
 const run = optionalText("run", "the requested run's id: the same id joins the sync already submitted (default: a new id from the clock)")
 const tenant = optionalText("tenant", "sync for this tenant: the runners read each secret NAME of the config from <TENANT>_NAME (default: none: NAME itself)")
-/** A tenant's data goes to a dataset of its own (`<config>_<tenant>`) unless --dataset says otherwise. */
-const syncDataset = (file: string, flag: Option.Option<string>, tenantFlag: Option.Option<string>): string =>
-  Option.isSome(flag) || Option.isNone(tenantFlag)
-    ? datasetFor(file, flag)
-    : datasetFor(file, Option.some(`${datasetFor(file, Option.none())}_${tenantFlag.value}`))
 
 const wait = Options.boolean("wait").pipe(Options.withDescription("wait for the sync to end and print its result as JSON (default: off: print the execution id)"))
 

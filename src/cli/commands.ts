@@ -10,7 +10,9 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { DEFAULT_ROWS, startDemoApi } from "./demo/demoApi.js"
 import { apiLayer, defaultDataset, sourceFromFile, storageLayer } from "./connector.js"
-import { configFile, databaseUrl, dataDir, dataset, resolveDatabaseUrl, waitTimeout } from "./datasetOptions.js"
+import { configFile, databaseUrl, dataDir, dataset, resolveDatabaseUrl, tenantDataset, waitTimeout } from "./datasetOptions.js"
+import { optionalText, params, paramsOf } from "./clusterOptions.js"
+import { forTenant } from "../internal/config/tenant.js"
 import { Destination } from "../internal/load/destination.js"
 import { datasetName } from "../internal/load/identifiers.js"
 import * as Pipeline from "../internal/pipeline/pipeline.js"
@@ -74,6 +76,9 @@ const runPipeline = (options: {
   readonly dataset: string
   readonly resources: ReadonlyArray<string> | undefined
   readonly baseUrl: string | undefined
+  /** `--tenant`: each secret NAME read from `<TENANT>_NAME`. */
+  readonly tenant?: string | undefined
+  readonly params?: Readonly<Record<string, string>> | undefined
   readonly fullRefresh?: boolean
   readonly concurrency?: number
   readonly json?: boolean
@@ -81,7 +86,9 @@ const runPipeline = (options: {
   readonly otel?: Option.Option<string>
 }) =>
   Effect.gen(function*() {
-    const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl })
+    const source = yield* sourceFromFile(options.file, { baseUrl: options.baseUrl, params: options.params }).pipe(
+      options.tenant === undefined ? (self) => self : forTenant(options.tenant)
+    )
     // Each resource's latest progress: on SIGINT/SIGTERM, what committed before it.
     const seen = new Map<string, ResourceProgress>()
     const out: RunOutput.RunOutput = {
@@ -131,12 +138,19 @@ const runPipeline = (options: {
     return info
   })
 
+/** `run --tenant T`: the same tenants as the cluster's `submit`, with their secrets from the environment. */
+const tenant = optionalText(
+  "tenant",
+  "sync for this tenant: each secret NAME of the config is read from <TENANT>_NAME in the environment, and the dataset defaults to <config>_<tenant> " +
+    "(the cluster's secrets table is read by its runners only) (default: none)"
+)
+
 const splitNames = (value: Option.Option<string>) =>
   Option.getOrUndefined(Option.map(value, (v) => v.split(",").map((s) => s.trim()).filter((s) => s !== "")))
 
 const runCommand = Command.make(
   "run",
-  { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, baseUrl, fullRefresh, concurrency, json, otel, ...commonOptions },
+  { configFile, databaseUrl, dataset, dataDir, waitTimeout, resources, baseUrl, tenant, params, fullRefresh, concurrency, json, otel, ...commonOptions },
   (args) =>
     Effect.gen(function*() {
       yield* runPipeline({
@@ -144,9 +158,11 @@ const runCommand = Command.make(
         databaseUrl: yield* resolveDatabaseUrl(args.databaseUrl),
         dataDir: args.dataDir,
         waitTimeout: args.waitTimeout,
-        dataset: datasetName(Option.getOrElse(args.dataset, () => defaultDataset(args.configFile))),
+        dataset: tenantDataset(args.configFile, args.dataset, args.tenant),
         resources: splitNames(args.resources),
         baseUrl: Option.getOrUndefined(args.baseUrl),
+        tenant: Option.getOrUndefined(args.tenant),
+        params: yield* paramsOf(args.params),
         fullRefresh: args.fullRefresh,
         concurrency: args.concurrency,
         json: args.json,

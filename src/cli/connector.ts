@@ -23,6 +23,8 @@ import { remember } from "./redaction.js"
 export interface SourceFileOptions {
   /** Replaces `client.base_url` (a staging server, a local mock, the demo API). */
   readonly baseUrl?: string | undefined
+  /** Values for `{params.NAME}` in the config (`--params`). */
+  readonly params?: Readonly<Record<string, string>> | undefined
 }
 
 /** Reads, decodes and resolves a config file (secrets included) into a source. */

@@ -62,6 +62,12 @@ export const resolveDatabaseUrl = (flag: Option.Option<string>): Effect.Effect<s
 export const datasetFor = (file: string, flag: Option.Option<string>): string =>
   datasetName(Option.getOrElse(flag, () => defaultDataset(file)))
 
+/** A tenant's data goes to a dataset of its own (`<config>_<tenant>`) unless --dataset says otherwise. */
+export const tenantDataset = (file: string, flag: Option.Option<string>, tenantFlag: Option.Option<string>): string =>
+  Option.isSome(flag) || Option.isNone(tenantFlag)
+    ? datasetFor(file, flag)
+    : datasetFor(file, Option.some(`${datasetFor(file, Option.none())}_${tenantFlag.value}`))
+
 /**
  * The database a command works on: a server (`layerPool`, whose `SessionLocks` let reset and
  * drop wait for a run in another process) or the embedded database in `dataDir`.

@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import { ConfigProvider, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -23,8 +23,11 @@ import { committedUnder } from "../load/loadRecords.js"
 import type { ResourceError } from "../pipeline/loadInfo.js"
 import * as Pipeline from "../pipeline/pipeline.js"
 import { throughRestarts } from "./clusterSchema.js"
+import { forTenant } from "../config/tenant.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
+
+export { forTenant, tenantPrefix } from "../config/tenant.js"
 
 export const SyncRequest = Schema.Struct({
   /** The config file, as the runners see it (every runner has the same file). */
@@ -196,20 +199,6 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
       })))
     }
   ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
-
-/**
- * A tenant's view of the environment: a secret `NAME` is read from `<TENANT>_NAME` (the
- * tenant in upper snake case), so one config serves many accounts, each with its own token.
- * `first` (the tenant's rows of the secrets table) is read before the environment.
- */
-export const forTenant = (tenant: string, first?: ConfigProvider.ConfigProvider) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.configProviderWith((provider) => {
-    const environment = provider.pipe(ConfigProvider.nested(tenantPrefix(tenant)))
-    return Effect.withConfigProvider(self, first === undefined ? environment : first.pipe(ConfigProvider.orElse(() => environment)))
-  })
-
-/** `acme-eu` → `ACME_EU`. */
-export const tenantPrefix = (tenant: string): string => tenant.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()
 
 /** The hash a request carries of its config file (sha256 of its bytes). */
 export const configHash = (file: string): Effect.Effect<string, SyncError> =>
