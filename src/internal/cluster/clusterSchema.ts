@@ -4,7 +4,7 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Deferred, Effect, FiberId, Schedule } from "effect"
+import { Deferred, Effect, FiberId } from "effect"
 
 export const clusterSchema = "rc_cluster"
 
@@ -23,16 +23,6 @@ export const ensureClusterSchema = (sql: SqlClient.SqlClient): Effect.Effect<voi
       )
     )
   )
-
-/**
- * How a runner's own reads and writes of the cluster's tables ride out a database restart:
- * waits of 0.2 s doubling to 10 s, for up to 2 minutes (a workflow must not fail, or stay
- * "running" in status, because Postgres was away for a few seconds).
- */
-export const throughRestarts = Schedule.exponential("200 millis").pipe(
-  Schedule.either(Schedule.spaced("10 seconds")),
-  Schedule.upTo("2 minutes")
-)
 
 /** The DDL each client has run, or is running (true once it succeeded; false: try it yourself). */
 const ensured = new WeakMap<SqlClient.SqlClient, Map<string, Deferred.Deferred<boolean>>>()

@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Cause, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -22,7 +22,8 @@ import { SharedBudgets } from "../http/rateLimit.js"
 import { committedUnder } from "../load/loadRecords.js"
 import type { ResourceError } from "../pipeline/loadInfo.js"
 import * as Pipeline from "../pipeline/pipeline.js"
-import { throughRestarts } from "./clusterSchema.js"
+import { describeThrown } from "../thrown.js"
+import { throughRestarts, throughStorageRestarts } from "./restarts.js"
 import { forTenant } from "../config/tenant.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
@@ -127,13 +128,15 @@ export class TreeRetries extends Context.Reference<TreeRetries>()("effect-rest-c
 const retried = <A, R>(name: string, activity: Effect.Effect<A, SyncError, R>) =>
   Effect.flatMap(TreeRetries, (policy) =>
     Activity.retry(
-      Effect.tapError(activity, () =>
+      Effect.tapError(throughStorageRestarts(activity), () =>
         Effect.flatMap(Activity.CurrentAttempt, (attempt) =>
           attempt > policy.times
             ? Effect.void
             : Effect.zipRight(
               Effect.logWarning(`${name}: attempt ${attempt} failed; trying again`),
-              DurableClock.sleep({ name: `${name}/retry-${attempt}`, duration: Duration.times(policy.firstDelay, 2 ** (attempt - 1)) })
+              throughStorageRestarts(
+                DurableClock.sleep({ name: `${name}/retry-${attempt}`, duration: Duration.times(policy.firstDelay, 2 ** (attempt - 1)) })
+              )
             ))),
       { times: policy.times }
     ))
@@ -227,9 +230,17 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
       Effect.zipRight(progress({ state: "running" }), run(request, (resource) => progress({ state: "running", currentResource: resource })))
     ).pipe(
       Effect.provideService(SharedBudgets, { ...budgets, tenant: request.tenant }),
-      Effect.tapError((e) =>
-        Effect.zipRight(Effect.logWarning(`sync ${executionId} of ${request.dataset} failed: ${e.message}`), progress({ state: "failed", error: e.message }))
-      )
+      // Its typed failure, or a defect (the engine's storage down longer than its retries): the
+      // engine records either as the workflow's end, so status says so. Not an interruption:
+      // the runner is stopping, and the workflow resumes elsewhere.
+      Effect.tapErrorCause((cause) => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.void
+        const message = Option.match(Cause.failureOption(cause), {
+          onSome: (e) => e.message,
+          onNone: () => `the workflow engine failed: ${describeThrown(Cause.squash(cause))}`
+        })
+        return Effect.zipRight(Effect.logWarning(`sync ${executionId} of ${request.dataset} failed: ${message}`), progress({ state: "failed", error: message }))
+      })
     )
     const failed = result.resources.find((r) => r.status === "failed")
     if (failed !== undefined) yield* Effect.logWarning(`sync ${executionId} of ${request.dataset}: resource ${failed.resource} failed: ${failed.error}`)

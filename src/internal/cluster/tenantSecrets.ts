@@ -10,7 +10,8 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Config, ConfigProvider, Data, Effect, Option, Redacted } from "effect"
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto"
-import { clusterSchema, ensureClusterTable, throughRestarts } from "./clusterSchema.js"
+import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
+import { throughRestarts } from "./restarts.js"
 
 export const secretsTable = `${clusterSchema}.secrets`
 

@@ -1,0 +1,25 @@
+/**
+ * Riding out a database restart on a runner. A workflow must not end, or stay "running" in
+ * status, because Postgres was away for a few seconds: what the runner reads and writes itself
+ * is tried again, and so are the workflow engine's own storage calls.
+ */
+import { Cause, Effect, Predicate, Schedule } from "effect"
+
+/** Waits of 0.2 s doubling to 10 s, for up to 2 minutes. */
+export const throughRestarts = Schedule.exponential("200 millis").pipe(
+  Schedule.either(Schedule.spaced("10 seconds")),
+  Schedule.upTo("2 minutes")
+)
+
+/** A defect that is @effect/cluster's `PersistenceError`: its storage could not be reached. */
+const storageDown = (cause: Cause.Cause<unknown>): boolean =>
+  Cause.isDie(cause) && Predicate.isTagged(Cause.squash(cause), "PersistenceError")
+
+/**
+ * The workflow engine's calls (running an activity, a durable sleep) die with a
+ * `PersistenceError` when the cluster's storage is down, and a workflow that dies is recorded
+ * as ended, for good. Those calls are keyed by the activity's name and attempt, so making one
+ * again runs or finds the same activity: they are tried again through a restart.
+ */
+export const throughStorageRestarts = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.unsandbox(Effect.retry(Effect.sandbox(self), { schedule: throughRestarts, while: storageDown }))
