@@ -13,7 +13,7 @@ import * as PostgresDestination from "../internal/load/postgresDestination.js"
 import { commonOptions, withCommonOptions } from "./commonOptions.js"
 import { apiLayer } from "./connector.js"
 import { clusterModules, databaseUrl, optionalText, params, paramsFor, schedulesModule, serverUrl } from "./clusterOptions.js"
-import { tenantDataset as syncDataset, UsageError } from "./datasetOptions.js"
+import { tenantDataset, UsageError } from "./datasetOptions.js"
 import { table } from "./report.js"
 
 const listen = Options.text("listen").pipe(
@@ -63,7 +63,7 @@ const submitCommand = Command.make("submit", { configFile, databaseUrl, dataset,
     const request = {
       config,
       configHash: yield* Sync.configHash(config).pipe(Effect.mapError((e) => new UsageError({ message: e.message }))),
-      dataset: syncDataset(args.configFile, args.dataset, args.tenant),
+      dataset: tenantDataset(args.configFile, args.dataset, args.tenant),
       tenant: Option.getOrElse(args.tenant, () => ""),
       run: Option.getOrElse(args.run, () => `manual-${Date.now()}`),
       params: yield* paramsFor(config, args.params)
@@ -106,7 +106,7 @@ const scheduleCommand = Command.make(
         : yield* Effect.fail(new UsageError({ message: "give one of --every or --cron" }))
       yield* Schedules.parseCron(expression)
       const config = path.resolve(args.configFile)
-      const datasetName = syncDataset(args.configFile, args.dataset, args.tenant)
+      const datasetName = tenantDataset(args.configFile, args.dataset, args.tenant)
       const schedule = {
         name: Option.getOrElse(args.name, () => datasetName),
         config,
