@@ -11,7 +11,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { ChildProcess } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import { tmpdir } from "node:os"
@@ -60,11 +60,62 @@ const cpuSeconds = (pid: number | undefined): number => {
  * busiest one sets the time: with shares 39/29/28 of 96, 3 runners can at best be 96/39 = 2.46
  * times one runner, however fast each is.
  */
+/** CPU seconds of every Postgres server process (the database the runners share), summed. */
+const postgresCpuSeconds = (): number => {
+  let total = 0
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
+      if (stat.includes("(postgres)")) total += cpuSeconds(Number(entry))
+    } catch {
+      // a process that ended while we read
+    }
+  }
+  return total
+}
+
+interface CpuUse {
+  readonly runners: ReadonlyArray<number>
+  readonly postgres: number
+  /** This process: the loopback API and the cluster client awaiting the syncs. */
+  readonly bench: number
+}
+
+const cpuNow = (workers: ReadonlyArray<ChildProcess>): CpuUse => {
+  const own = process.cpuUsage()
+  return { runners: workers.map((w) => cpuSeconds(w.pid)), postgres: postgresCpuSeconds(), bench: (own.user + own.system) / 1e6 }
+}
+
+/** The CPU each part used between two readings: where the timed syncs' CPU went. */
+const cpuSince = (before: CpuUse, after: CpuUse): CpuUse => ({
+  runners: after.runners.map((c, i) => c - (before.runners[i] ?? 0)),
+  postgres: after.postgres - before.postgres,
+  bench: after.bench - before.bench
+})
+
 const balanceNote = (share: ReadonlyArray<number>): string => {
   if (share.length < 2) return ""
   const total = share.reduce((a, b) => a + b, 0)
   return ` (the busiest runner's share caps the speed-up at ${(total / Math.max(...share)).toFixed(2)})`
 }
+
+/**
+ * Every phase starts from the same catalog: no datasets left by an earlier (interrupted) run,
+ * and the system catalogs vacuumed. Each sync creates and drops tables, so without this a later
+ * phase reads a catalog bloated by the earlier phases' dead rows (where autovacuum is off, as on
+ * the CI machine, it never shrinks), and the 3-runner phase pays for the 1-runner phase's work.
+ */
+const freshCatalog = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const leftovers = yield* sql.unsafe<{ name: string }>(
+    `SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname LIKE 'bench\\_cluster\\_%'`
+  ).withoutTransform
+  for (const { name } of leftovers) yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${name}" CASCADE`)
+  yield* sql.unsafe(
+    "VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend, pg_catalog.pg_namespace, pg_catalog.pg_index, pg_catalog.pg_constraint"
+  )
+})
 
 const main = async () => {
   if (databaseUrl === undefined) {
@@ -103,11 +154,12 @@ const main = async () => {
       const workers: Array<ChildProcess> = []
       for (let i = 0; i < count; i++) workers.push(await startWorker(await freePort(), databaseUrl, ["--max-syncs", String(maxSyncs)], path.join(root, "bin/rest-connector.mjs")))
       const datasets = Array.from({ length: syncs }, (_, i) => `bench_cluster_${stamp}_${count}_${i}`)
-      const seconds = await Effect.gen(function*() {
+      const { busyRate, cpu, elapsed: seconds } = await Effect.gen(function*() {
         const configHash = yield* Sync.configHash(config)
         // New runners take a few of the cluster's assignment rounds (3 s each) to share the
         // shards out; syncs submitted before that wait for them. Not part of the time.
         yield* Effect.sleep(Duration.seconds(settleSeconds))
+        yield* freshCatalog
         const syncAll = (run: string) =>
           Effect.forEach(
             datasets,
@@ -117,25 +169,40 @@ const main = async () => {
         // --repeat: each dataset synced once untimed, so the timed syncs are repeat syncs of
         // existing tables (a schedule's steady state), without a new dataset's DDL.
         if (repeat) yield* syncAll(`bench-${stamp}-${count}-first`)
+        const sql = yield* SqlClient.SqlClient
+        const [{ epoch: startedAt }] = yield* sql.unsafe<{ epoch: number }>("SELECT extract(epoch FROM clock_timestamp())::float8 AS epoch").withoutTransform
+        const cpuBefore = cpuNow(workers)
         const started = performance.now()
         yield* syncAll(`bench-${stamp}-${count}`)
         const elapsed = (performance.now() - started) / 1000
-        const sql = yield* SqlClient.SqlClient
-        // How the cluster's sharding spread the syncs over the runners (each sync's shard is a hash of its id).
-        const spread = yield* sql.unsafe<{ runner: string | null; n: number }>(
-          `SELECT runner, count(*)::int AS n FROM rc_cluster.syncs WHERE dataset LIKE $1 AND run = $2 GROUP BY runner ORDER BY n DESC`,
+        const cpu = cpuSince(cpuBefore, cpuNow(workers))
+        // How the cluster's sharding spread the syncs over the runners (each sync's shard is a
+        // hash of its id), and when each runner finished its last one.
+        const spread = yield* sql.unsafe<{ runner: string | null; n: number; last: number }>(
+          `SELECT runner, count(*)::int AS n, max(extract(epoch FROM finished_at))::float8 AS last FROM rc_cluster.syncs
+          WHERE dataset LIKE $1 AND run = $2 GROUP BY runner ORDER BY n DESC`,
           [`bench_cluster_${stamp}_${count}_%`, `bench-${stamp}-${count}`]
         ).withoutTransform
         shares.push(spread.map((r) => r.n))
-        for (const dataset of datasets) yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
-        return elapsed
+        // While every runner still had work: the cluster's throughput without the tail, where
+        // the runners with smaller shares wait for the busiest one.
+        const busyEnd = Math.min(...spread.map((r) => r.last))
+        const [{ n: doneWhileBusy }] = yield* sql.unsafe<{ n: number }>(
+          `SELECT count(*)::int AS n FROM rc_cluster.syncs WHERE dataset LIKE $1 AND run = $2 AND extract(epoch FROM finished_at) <= $3`,
+          [`bench_cluster_${stamp}_${count}_%`, `bench-${stamp}-${count}`, busyEnd]
+        ).withoutTransform
+        const busyRate = (doneWhileBusy / (busyEnd - startedAt)) * 60
+        for (const dataset of datasets) {
+          yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}" CASCADE`)
+          yield* sql.unsafe(`DROP SCHEMA IF EXISTS "${dataset}_staging" CASCADE`)
+        }
+        return { elapsed, cpu, busyRate }
       }).pipe(Effect.provide(clientLayer(clusterDatabase(Redacted.make(databaseUrl), 2)).pipe(Layer.provideMerge(database))), Effect.runPromise)
       const rssMb = Math.max(...workers.map((w) => peakRssMb(w.pid)))
-      const cpu = workers.map((w) => cpuSeconds(w.pid))
       peak = Math.max(peak, rssMb)
       const perMin = (syncs / seconds) * 60
       rates.push(perMin)
-      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min, peak RSS per runner ${rssMb.toFixed(0)} MB, runners' CPU ${cpu.map((c) => c.toFixed(1)).join("+")} s, syncs per runner ${shares.at(-1)?.join("/") ?? "?"}${balanceNote(shares.at(-1) ?? [])}`)
+      console.log(`${count} runner(s), max ${maxSyncs} sync(s) each: ${syncs} syncs of ${pages} pages (${latencyMs} ms each) in ${seconds.toFixed(1)} s, ${perMin.toFixed(1)} syncs/min (${busyRate.toFixed(1)} while every runner had work), peak RSS per runner ${rssMb.toFixed(0)} MB, CPU while timed: runners ${cpu.runners.map((c) => c.toFixed(1)).join("+")} s, Postgres ${cpu.postgres.toFixed(1)} s, API and client ${cpu.bench.toFixed(1)} s, syncs per runner ${shares.at(-1)?.join("/") ?? "?"}${balanceNote(shares.at(-1) ?? [])}`)
       await Promise.all(workers.map(stopWorker))
     }
   } finally {

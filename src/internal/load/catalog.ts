@@ -34,17 +34,29 @@ export interface Catalog {
   readonly sources: ReadonlyMap<string, ReadonlyMap<string, string>>
 }
 
+/**
+ * The dataset's tables, found through `pg_depend` (every table records its schema there, and
+ * `ALTER TABLE ... SET SCHEMA` moves that record): `pg_class` has no index on `relnamespace`, so
+ * a filter on it scans every relation in the database. With a dataset per tenant, thousands of
+ * schemas share one database, and each commit reads the catalog several times: 5 ms a read at
+ * 24 000 relations, growing with them, against 1.5 ms through the indexes, whatever the count.
+ */
+const datasetTables = `pg_catalog.pg_namespace n
+JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_namespace'::regclass AND d.refobjid = n.oid
+  AND d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+JOIN pg_catalog.pg_class c ON c.oid = d.objid AND c.relnamespace = n.oid AND c.relkind IN ('r', 'p')`
 const catalogColumnsSql = `SELECT c.relname AS tname, a.attname AS cname, format_type(a.atttypid, a.atttypmod) AS ctype,
   a.attnotnull AS required
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+FROM ${datasetTables}
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+WHERE n.nspname = $1
 ORDER BY c.relname, a.attnum`
-
-const catalogIndexesSql = `SELECT i.relname AS iname FROM pg_catalog.pg_class i
-JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace
-WHERE n.nspname = $1 AND i.relkind = 'i'`
+/** Indexes record no schema of their own in `pg_depend`: they are found through their tables (an index lives in its table's schema). */
+const catalogIndexesSql = `SELECT i.relname AS iname
+FROM ${datasetTables}
+JOIN pg_catalog.pg_index x ON x.indrelid = c.oid
+JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+WHERE n.nspname = $1`
 
 /** `source_key` came later: a dataset's `_rc_tables` gains it with its next load's DDL. */
 const linksSql = (dataset: string, withSource: boolean) =>
