@@ -7,7 +7,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { PersistenceError } from "@effect/cluster/ClusterError"
 import { Duration, Effect, Exit, Fiber, TestClock } from "effect"
-import { throughStorageRestarts } from "../../src/internal/cluster/restarts.js"
+import { SqlError } from "@effect/sql/SqlError"
+import { throughStorageRestarts, whileRestarting } from "../../src/internal/cluster/restarts.js"
 
 /** Dies with a PersistenceError `times` times, then answers "ran". */
 const storageDownFor = (times: number) => {
@@ -55,5 +56,37 @@ describe("throughStorageRestarts", () => {
       })))
       expect(failure).toBe("typed")
       expect(calls).toBe(2)
+    }))
+})
+
+/** A Postgres error as node-postgres reports it: a message and a SQLSTATE. */
+const pgError = (code: string, message: string) => Object.assign(new Error(message), { code })
+
+describe("whileRestarting", () => {
+  it.effect("a read that fails because the connection is gone is made again until it goes through", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const read = Effect.suspend(() => {
+        calls++
+        return calls <= 2
+          ? Effect.fail(new SqlError({ message: "Failed to acquire connection", cause: pgError("57P03", "the database system is starting up") }))
+          : Effect.succeed("rows")
+      })
+      const fiber = yield* Effect.fork(whileRestarting(read))
+      yield* TestClock.adjust(Duration.seconds(2))
+      expect(yield* Fiber.join(fiber)).toBe("rows")
+      expect(calls).toBe(3)
+    }))
+
+  it.effect("a failure a restart would not cure (a denied permission) stands at once", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const denied = new SqlError({ message: "Failed to execute statement", cause: pgError("42501", "permission denied for table secrets") })
+      const error = yield* Effect.flip(whileRestarting(Effect.suspend(() => {
+        calls++
+        return Effect.fail(denied)
+      })))
+      expect(error).toBe(denied)
+      expect(calls).toBe(1)
     }))
 })

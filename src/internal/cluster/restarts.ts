@@ -4,12 +4,21 @@
  * is tried again, and so are the workflow engine's own storage calls.
  */
 import { Cause, Effect, Predicate, Schedule } from "effect"
+import { isConnectionLost } from "../load/destinationErrors.js"
 
 /** Waits of 0.2 s doubling to 10 s, for up to 2 minutes. */
 export const throughRestarts = Schedule.exponential("200 millis").pipe(
   Schedule.either(Schedule.spaced("10 seconds")),
   Schedule.upTo("2 minutes")
 )
+
+/**
+ * `self` tried again on `throughRestarts` while it fails because the database connection is gone
+ * (a restart, a failover, a pool that cannot connect yet). Any other failure, such as a denied
+ * permission or a missing table, stands at once: waiting 2 minutes would not change it.
+ */
+export const whileRestarting = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.retry(self, { schedule: throughRestarts, while: (e) => isConnectionLost(e) })
 
 /** A defect that is @effect/cluster's `PersistenceError`: its storage could not be reached. */
 const storageDown = (cause: Cause.Cause<unknown>): boolean =>

@@ -23,7 +23,7 @@ import { committedUnder } from "../load/loadRecords.js"
 import type { ResourceError } from "../pipeline/loadInfo.js"
 import * as Pipeline from "../pipeline/pipeline.js"
 import { describeThrown } from "../thrown.js"
-import { throughRestarts, throughStorageRestarts } from "./restarts.js"
+import { throughStorageRestarts, whileRestarting } from "./restarts.js"
 import { forTenant } from "../config/tenant.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
@@ -219,7 +219,7 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
     // Tried again through a database restart (a sync that ended must not stay "running").
     const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
       Registry.recordProgress(key, { ...update, runner }).pipe(
-        Effect.retry(throughRestarts),
+        whileRestarting,
         Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`))
       )
     // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.

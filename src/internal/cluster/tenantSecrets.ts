@@ -11,7 +11,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Config, ConfigProvider, Data, Effect, Option, Redacted } from "effect"
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto"
 import { clusterSchema, ensureClusterTable } from "./clusterSchema.js"
-import { throughRestarts } from "./restarts.js"
+import { whileRestarting } from "./restarts.js"
 
 export const secretsTable = `${clusterSchema}.secrets`
 
@@ -123,7 +123,7 @@ export const tenantProvider = (tenant: string): Effect.Effect<Option.Option<Conf
     const rows = yield* Effect.zipRight(
       ensured(sql),
       sql.unsafe<{ name: string; value: Uint8Array }>(`SELECT name, value FROM ${secretsTable} WHERE tenant = $1`, [tenant]).withoutTransform
-    ).pipe(Effect.retry(throughRestarts))
+    ).pipe(whileRestarting)
     if (rows.length === 0) return Option.none()
     const key = yield* Effect.mapError(secretsKey, (e) => new TenantSecretError({ message: `tenant ${tenant} has secrets in ${secretsTable}, but ${e.message}` }))
     const values = new Map<string, string>()
