@@ -93,21 +93,11 @@ export const clusterDatabase = runner.clusterDatabase
 export const clusterSchema = runner.clusterSchema
 
 /**
- * The workflow's implementation and the worker that loads its queued resource trees, for any
- * `WorkflowEngine` (the cluster's, or `WorkflowEngine.layerMemory` in tests). It needs a
- * `PersistedQueueFactory` for the trees' queue: `runnerLayer` gives it one in the cluster's
- * storage; with the in-memory engine, provide `syncMemoryQueue`.
+ * The workflow's implementation, for any `WorkflowEngine` (the cluster's, or `WorkflowEngine.layerMemory` in tests).
  *
  * @since 0.1.0
  */
 export const syncLayer = sync.layer
-
-/**
- * The trees' queue in memory, for `syncLayer` on the in-memory workflow engine (one process).
- *
- * @since 0.1.0
- */
-export const syncMemoryQueue = sync.memoryQueue
 
 /**
  * The hash a request carries of its config file (sha256 of its bytes).
