@@ -17,4 +17,3 @@ export const forTenant = (tenant: string, first?: ConfigProvider.ConfigProvider)
 
 /** `acme-eu` → `ACME_EU`. */
 export const tenantPrefix = (tenant: string): string => tenant.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase()
-
