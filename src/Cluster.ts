@@ -1,13 +1,15 @@
 /**
  * Syncs as durable workflows on `@effect/cluster` and `@effect/workflow`, for Effect apps that
  * embed runners in their own service (what `rest-connector worker` and `submit` do). A sync is
- * one workflow execution per dataset, tenant, config and requested run; each resource tree is an
- * activity whose commits carry its idempotency key, so a retried activity never commits twice.
+ * one workflow execution per dataset, tenant, config and requested run; each resource tree goes
+ * onto a durable queue that every runner's worker takes from, and its commits carry a key of the
+ * execution and the tree, so a tree taken again after its runner died never commits twice.
  * This module needs the optional peer dependencies `@effect/cluster` (0.60), `@effect/workflow`
  * (0.19) and `@effect/rpc` (0.76); the rest of the library never loads them.
  *
  * @since 0.1.0
  */
+import * as lostResumes from "./internal/cluster/lostResumes.js"
 import * as runner from "./internal/cluster/runner.js"
 import * as rateLimit from "./internal/cluster/sharedRateLimit.js"
 import * as sync from "./internal/cluster/syncWorkflow.js"
@@ -93,11 +95,38 @@ export const clusterDatabase = runner.clusterDatabase
 export const clusterSchema = runner.clusterSchema
 
 /**
- * The workflow's implementation, for any `WorkflowEngine` (the cluster's, or `WorkflowEngine.layerMemory` in tests).
+ * The workflow's implementation and the worker that loads its queued resource trees, for any
+ * `WorkflowEngine` (the cluster's, or `WorkflowEngine.layerMemory` in tests). It needs a
+ * `PersistedQueueFactory` for the trees' queue: `runnerLayer` gives it one in the cluster's
+ * storage; with the in-memory engine, provide `syncMemoryQueue`.
  *
  * @since 0.1.0
  */
 export const syncLayer = sync.layer
+
+/**
+ * The trees' queue in memory, for `syncLayer` on the in-memory workflow engine (one process).
+ *
+ * @since 0.1.0
+ */
+export const syncMemoryQueue = sync.memoryQueue
+
+/**
+ * The sweep that wakes workflows whose wake-up @effect/cluster 0.60's engine lost (a deferred
+ * recorded as delivered while the workflow stayed suspended, when a database error hit the
+ * engine's reset). `runnerLayer` includes it; add it for `syncLayer` (or your own workflows) on
+ * your own `ClusterWorkflowEngine`: `lostResumesLayer(SyncWorkflow, clusterDatabase(url))`.
+ *
+ * @since 0.1.0
+ */
+export const lostResumesLayer = lostResumes.layer
+
+/**
+ * How often the lost-resume sweep runs and how far back it looks (a `Context.Reference`).
+ *
+ * @since 0.1.0
+ */
+export const LostResumeSweep = lostResumes.LostResumeSweep
 
 /**
  * The hash a request carries of its config file (sha256 of its bytes).

@@ -5,20 +5,13 @@
  * embedded database cannot hold the cluster's locks.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Redacted } from "effect"
-import { clusterDatabase, runnerLayer } from "../../src/internal/cluster/runner.js"
+import { Effect, Redacted } from "effect"
 import { ensureClusterSchema } from "../../src/internal/cluster/clusterSchema.js"
 import * as Registry from "../../src/internal/cluster/syncRegistry.js"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
-import * as ApiClient from "../../src/internal/http/apiClient.js"
 import * as PgPool from "../../src/internal/load/pgPool.js"
-import * as PostgresDestination from "../../src/internal/load/postgresDestination.js"
-import { freshDataset } from "../support/database.js"
-import { scopedConfigFile } from "../support/configFile.js"
-import { serveJson } from "../support/loopback.js"
-import { freePort } from "../support/ports.js"
+import { inProcessRunner, usersSyncRequest } from "../support/inProcessRunner.js"
 
 const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 
@@ -26,21 +19,11 @@ const serverUrl = process.env["TEST_DATABASE_URL"] || undefined
 describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
   it.live("a runner runs a submitted sync; the same request again joins it; the cluster's tables are in a schema of their own", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const database = PgPool.layerPool({ url: Redacted.make(serverUrl ?? ""), maxConnections: 8 })
-      const Live = runnerLayer({ host: "127.0.0.1", port }, clusterDatabase(Redacted.make(serverUrl ?? ""))).pipe(
-        Layer.provideMerge(Layer.mergeAll(PostgresDestination.layer, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
-        Layer.provideMerge(database)
-      )
+      const Live = inProcessRunner(serverUrl ?? "")
       yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        const api = yield* serveJson((url) => ({ body: url.pathname === "/users" ? [{ id: 1 }, { id: 2 }, { id: 3 }] : [] }))
-        const config = yield* scopedConfigFile("users.json", {
-          client: { base_url: api.url },
-          resources: [{ name: "users", primary_key: "id", endpoint: { path: "users", paginator: "single_page" } }]
-        })
-        const dataset = yield* freshDataset("cluster")
-        const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "manual-1" }
+        const request = yield* usersSyncRequest("cluster")
+        const dataset = request.dataset
         const result = yield* Sync.SyncWorkflow.execute(request)
         expect(result.resources.map((r) => [r.resource, r.status, r.rows])).toEqual([["users", "committed", 3]])
         const again = yield* Sync.SyncWorkflow.execute(request)

@@ -28,6 +28,7 @@ const countingApi = Effect.acquireRelease(
 forEachDatabase((target) => {
   const Live = Sync.layer.pipe(
     Layer.provide(Sync.syncSlotsLayer(1)),
+    Layer.provide(Sync.memoryQueue),
     Layer.provideMerge(WorkflowEngine.layerMemory),
     Layer.provideMerge(Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
     Layer.provideMerge(target.layer)

@@ -6,7 +6,6 @@
 import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { NodeHttpClient } from "@effect/platform-node"
-import * as Activity from "@effect/workflow/Activity"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import { writeFile } from "node:fs/promises"
@@ -34,7 +33,13 @@ const configFor = (baseUrl: string) => ({
 })
 
 forEachDatabase((target) => {
-  const Live = syncOnMemoryEngine(target)
+  // The runner's environment: the tenants' tokens under their prefixes (a tree runs in the
+  // queue worker, which reads its layer's ConfigProvider, not the one around `execute`).
+  const Live = syncOnMemoryEngine(target).pipe(
+    Layer.provide(Layer.setConfigProvider(
+      ConfigProvider.fromMap(new Map([["ACME_EU_API_TOKEN", "acme-token"], ["GLOBEX_API_TOKEN", "globex-token"]]), { pathDelim: "_" })
+    ))
+  )
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("each resource tree is an activity; the same request joins the first execution; a changed config is refused", () =>
@@ -85,10 +90,9 @@ forEachDatabase((target) => {
           resources: [{ name: "accounts", primary_key: "id", endpoint: { path: "accounts", paginator: "single_page" } }]
         })
         const configHash = yield* Sync.configHash(config)
-        const secrets = ConfigProvider.fromMap(new Map([["ACME_EU_API_TOKEN", "acme-token"], ["GLOBEX_API_TOKEN", "globex-token"]]), { pathDelim: "_" })
         for (const tenant of ["acme-eu", "globex"]) {
           const dataset = yield* freshDataset(`tenant_${tenant.slice(0, 4)}`)
-          const result = yield* Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant, run: "r1" }).pipe(Effect.withConfigProvider(secrets))
+          const result = yield* Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant, run: "r1" })
           expect(result.resources[0]).toMatchObject({ resource: "accounts", status: "committed", rows: 1 })
           const ids = yield* sql.unsafe<{ id: string }>(`SELECT id FROM "${dataset}".accounts`)
           expect(ids.map((r) => r.id)).toEqual([tenant === "acme-eu" ? "acme-token" : "globex-token"])
@@ -111,9 +115,7 @@ forEachDatabase((target) => {
         // An earlier attempt of this execution committed `users` and `tags` under their
         // activities' keys, then its runner died before the engine recorded the activities.
         const executionId = yield* Sync.SyncWorkflow.executionId(request)
-        const keyOf = (activity: string) =>
-          Activity.idempotencyKey(activity).pipe(Effect.provideService(WorkflowEngine.WorkflowInstance, WorkflowEngine.WorkflowInstance.initial(Sync.SyncWorkflow, executionId)))
-        const [usersKey, tagsKey] = [yield* keyOf("tree/users"), yield* keyOf("tree/tags")]
+        const [usersKey, tagsKey] = [`${executionId}/tree/users`, `${executionId}/tree/tags`]
         const source = yield* Source.fromFile(config)
         const first = yield* Pipeline.run(source, { dataset, resources: ["users", "tags"], commitKey: (r) => `${r === "tags" ? tagsKey : usersKey}/${r}` })
         paths.length = 0
@@ -132,6 +134,7 @@ forEachDatabase((target) => {
 /** The workflow on the in-memory engine over `fake`, a wrapper of the real destination. */
 const overFakeDestination = (target: DatabaseTarget, fake: Layer.Layer<Destination, never, Destination>) =>
   Sync.layer.pipe(
+    Layer.provide(Sync.memoryQueue),
     Layer.provideMerge(WorkflowEngine.layerMemory),
     Layer.provideMerge(Layer.mergeAll(
       fake.pipe(Layer.provide(target.destination)),
@@ -157,8 +160,11 @@ const flakyCatalog = Layer.effect(
 )
 
 forEachDatabase((target) => {
-  const Live = overFakeDestination(target, flakyCatalog)
-  const quickRetries = Effect.provideService(Sync.TreeRetries, { times: 2, firstDelay: Duration.millis(10) })
+  // The retry policy reaches the workflow through its layer: a workflow that suspended (its
+  // tree queued) resumes in the engine's context, not in the caller's.
+  const Live = overFakeDestination(target, flakyCatalog).pipe(
+    Layer.provide(Layer.succeed(Sync.TreeRetries, { times: 2, firstDelay: Duration.millis(10) }))
+  )
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     const brokenSync = (run: string) =>
@@ -177,7 +183,7 @@ forEachDatabase((target) => {
         const request = yield* brokenSync("manual-1")
         failuresLeft = Number.POSITIVE_INFINITY
         catalogReads = 0
-        const error = yield* Effect.flip(Sync.SyncWorkflow.execute(request).pipe(quickRetries))
+        const error = yield* Effect.flip(Sync.SyncWorkflow.execute(request))
         expect(error).toBeInstanceOf(Sync.SyncError)
         expect(error.message).toBe("resource tree 'items': the catalog cannot be read")
         expect(catalogReads).toBe(3)
@@ -188,7 +194,7 @@ forEachDatabase((target) => {
         const request = yield* brokenSync("manual-2")
         failuresLeft = 2
         catalogReads = 0
-        const result = yield* Sync.SyncWorkflow.execute(request).pipe(quickRetries)
+        const result = yield* Sync.SyncWorkflow.execute(request)
         expect(result.resources.map((r) => [r.resource, r.status, r.rows])).toEqual([["items", "committed", 1]])
         expect(catalogReads).toBeGreaterThanOrEqual(3)
       }))
@@ -217,7 +223,9 @@ const lossyCommits = Layer.effect(
 )
 
 forEachDatabase((target) => {
-  const Live = overFakeDestination(target, lossyCommits)
+  const Live = overFakeDestination(target, lossyCommits).pipe(
+    Layer.provide(Layer.succeed(Sync.TreeRetries, { times: 3, firstDelay: Duration.millis(10) }))
+  )
 
   layer(Live, { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("a connection lost in a commit tries the tree again: a commit that went through is not made twice", () =>
@@ -233,9 +241,7 @@ forEachDatabase((target) => {
         const dataset = yield* freshDataset("sync_lossy")
         const request = { config, configHash: yield* Sync.configHash(config), dataset, tenant: "", run: "lossy" }
         commitsLost = 2
-        const result = yield* Sync.SyncWorkflow.execute(request).pipe(
-          Effect.provideService(Sync.TreeRetries, { times: 3, firstDelay: Duration.millis(10) })
-        )
+        const result = yield* Sync.SyncWorkflow.execute(request)
         // items: committed on its first try (the lost reply), found under its key on the
         // second. more: its first commit never happened, its retry commits.
         expect(result.resources.map((r) => [r.resource, r.status, r.committedEarlier])).toEqual([

@@ -5,7 +5,7 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { ConfigProvider, Effect, Exit, Redacted } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
 import * as Secrets from "../../src/internal/cluster/tenantSecrets.js"
 import { forEachDatabase, freshDataset, uniqueDatasetName } from "../support/database.js"
@@ -16,8 +16,15 @@ import { syncOnMemoryEngine } from "../support/syncEngine.js"
 const withKey = (key: string, environment: ReadonlyArray<readonly [string, string]> = []) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["RC_SECRETS_KEY", key], ...environment]), { pathDelim: "_" }))
 
+// The runner's environment: a tree runs in the queue worker, which reads the runner's
+// ConfigProvider (its layer's), not the one around `execute`.
+const stored = uniqueDatasetName("stored")
+const fromEnv = uniqueDatasetName("env")
+const environment = [[`${Secrets.secretsKeyVariable}`, "k1"], [`${stored.toUpperCase()}_API_TOKEN`, "env-stored"], [`${fromEnv.toUpperCase()}_API_TOKEN`, "env-token"]] as const
+const runnerEnvironment = Layer.setConfigProvider(ConfigProvider.fromMap(new Map(environment), { pathDelim: "_" }))
+
 forEachDatabase((target) => {
-  layer(syncOnMemoryEngine(target), { excludeTestServices: true, timeout: 60_000 })((it) => {
+  layer(syncOnMemoryEngine(target).pipe(Layer.provide(runnerEnvironment)), { excludeTestServices: true, timeout: 60_000 })((it) => {
     it.scoped("a tenant's secret comes from the table before the environment; params fill the path", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
@@ -31,12 +38,9 @@ forEachDatabase((target) => {
           resources: [{ name: "items", primary_key: "id", endpoint: { path: "accounts/{params.account}/items", paginator: "single_page" } }]
         })
         const configHash = yield* Sync.configHash(config)
-        const stored = uniqueDatasetName("stored")
-        const fromEnv = uniqueDatasetName("env")
         yield* Secrets.setSecret(stored, "API_TOKEN", Redacted.make("from-table")).pipe(withKey("k1"))
         yield* Effect.addFinalizer(() => sql.unsafe(`DELETE FROM ${Secrets.secretsTable} WHERE tenant = $1`, [stored]).pipe(Effect.ignore))
         // The environment has a token for both; the table's wins for the tenant it holds.
-        const environment = [[`${Secrets.secretsKeyVariable}`, "k1"], [`${stored.toUpperCase()}_API_TOKEN`, "env-stored"], [`${fromEnv.toUpperCase()}_API_TOKEN`, "env-token"]] as const
         for (const [tenant, account] of [[stored, "a1"], [fromEnv, "b2"]] as const) {
           const dataset = yield* freshDataset("tenant")
           const result = yield* Sync.SyncWorkflow.execute({ config, configHash, dataset, tenant, run: "r1", params: { account } }).pipe(

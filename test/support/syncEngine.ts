@@ -8,6 +8,7 @@ import type { DatabaseTarget } from "./database.js"
 
 export const syncOnMemoryEngine = (target: DatabaseTarget) =>
   Sync.layer.pipe(
+    Layer.provide(Sync.memoryQueue),
     Layer.provideMerge(WorkflowEngine.layerMemory),
     Layer.provideMerge(Layer.mergeAll(target.destination, ApiClient.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)))),
     Layer.provideMerge(target.layer)

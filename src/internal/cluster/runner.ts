@@ -12,10 +12,13 @@
 import * as ClusterWorkflowEngine from "@effect/cluster/ClusterWorkflowEngine"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import * as PersistedQueue from "@effect/experimental/PersistedQueue"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlPersistedQueue from "@effect/sql/SqlPersistedQueue"
 import type { Redacted } from "effect"
-import { Context, Layer, Option } from "effect"
+import { Context, Duration, Layer, Option } from "effect"
 import * as PgPool from "../load/pgPool.js"
+import * as LostResumes from "./lostResumes.js"
 import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 import * as Schedules from "./schedules.js"
 import * as SharedRateLimit from "./sharedRateLimit.js"
@@ -43,7 +46,16 @@ export const clusterDatabase = (url: Redacted.Redacted | string, maxConnections 
  * context is the datasets'.
  */
 export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlClient.SqlClient, E>) =>
-  Layer.mergeAll(Sync.layer, Schedules.cronLayer).pipe(
+  // The sweep wakes workflows whose resume the engine lost (see lostResumes.ts).
+  Layer.mergeAll(Sync.layer, Schedules.cronLayer, LostResumes.layer(Sync.SyncWorkflow, storage)).pipe(
+    // The trees' queue, in the cluster's storage: every runner's worker takes from it.
+    Layer.provide(
+      PersistedQueue.layer.pipe(Layer.provide(
+        SqlPersistedQueue.layerStore({ pollInterval: Duration.millis(100), lockRefreshInterval: Duration.seconds(10), lockExpiration: Duration.seconds(30) }).pipe(
+          Layer.provide(storage)
+        )
+      ))
+    ),
     Layer.provide(options.maxSyncs === undefined ? Layer.empty : Sync.syncSlotsLayer(options.maxSyncs)),
     // The config's request budgets, shared by every runner (in the datasets' database).
     Layer.provide(SharedRateLimit.sharedBudgetsLayer),

@@ -1,16 +1,19 @@
 /**
  * A sync as a durable workflow (@effect/workflow): one execution per dataset, tenant, config
- * and requested run (its idempotency key), one activity per resource tree. An activity's
- * resource commits carry its idempotency key (`RunOptions.commitKey`), claimed in the commit's
- * own transaction: an activity retried after its first try committed (a runner killed before
- * the engine recorded the result) rolls back instead of committing twice. A workflow resumed
- * elsewhere replays the trees whose activities finished and runs the rest.
+ * and requested run (its idempotency key). Each resource tree goes onto a `DurableQueue` that
+ * every runner's worker takes from (a runner with a free slot takes the next tree, whichever
+ * runner's shards hold the workflow), and the workflow waits for its result. A tree's resource
+ * commits carry `<execution id>/tree/<root>/<resource>` (`RunOptions.commitKey`), claimed in
+ * the commit's own transaction: a tree taken again after its runner died rolls back instead of
+ * committing twice. A workflow resumed elsewhere finds the trees that finished and queues the rest.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Activity from "@effect/workflow/Activity"
+import * as DurableQueue from "@effect/workflow/DurableQueue"
+import * as PersistedQueue from "@effect/experimental/PersistedQueue"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import { Cause, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Cause, Context, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import type { ResourceSpec } from "../config/spec.js"
@@ -78,7 +81,10 @@ export const SyncWorkflow = Workflow.make({
   payload: SyncRequest,
   success: SyncResult,
   error: SyncError,
-  idempotencyKey: idempotencyKeyOf
+  idempotencyKey: idempotencyKeyOf,
+  // A client waiting on a workflow that suspended (its tree queued) polls it: every 2 s at
+  // most, not on the engine's default backoff, which reaches 30 s.
+  suspendedRetrySchedule: Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds")))
 })
 
 /** The resources a tree's activity loads: a root and every resource below it. */
@@ -97,23 +103,17 @@ const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Sec
 }
 
 /**
- * How many syncs a runner runs at once (`worker --max-syncs`; a sync loads one resource tree at
- * a time): a runner's share of the work is bounded however many workflows its shards hold.
- * Unbounded by default (the library's in-memory engine, tests).
+ * How many resource trees a runner loads at once (`worker --max-syncs`): its queue worker's
+ * concurrency. A runner with a free slot takes the next queued tree, whichever runner's shards
+ * hold the tree's workflow.
  */
-export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-connector/SyncSlots", {
-  defaultValue: (): { readonly withSlot: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> } => ({ withSlot: (self) => self })
-}) {}
+export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-connector/SyncSlots", { defaultValue: () => 8 }) {}
 
-/** The runner's address (`host:port`), for `status`; "" outside a runner (the in-memory engine). */
 export class RunnerName extends Context.Reference<RunnerName>()("effect-rest-connector/RunnerName", { defaultValue: () => "" }) {}
 
-/** A runner's slots: at most `n` syncs at once (each runs its trees one after another). */
-export const syncSlotsLayer = (n: number) =>
-  Layer.effect(SyncSlots, Effect.map(Effect.makeSemaphore(Math.max(1, n)), (semaphore) => ({ withSlot: semaphore.withPermits(1) })))
+/** A runner's slots: at most `n` trees at once. */
+export const syncSlotsLayer = (n: number) => Layer.succeed(SyncSlots, Math.max(1, n))
 
-const withSyncSlot = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(SyncSlots, (slots) => slots.withSlot(self))
 
 /**
  * How often a tree that could not run (its destination failing: Postgres restarting, a lost
@@ -145,20 +145,9 @@ const retried = <A, R>(name: string, activity: Effect.Effect<A, SyncError, R>) =
 const lostDatabase = (error: ResourceError): boolean =>
   error._tag === "DestinationError" && (error.reason === "ConnectionLost" || error.reason === "ConnectionLostInCommit")
 
-/** One activity per resource tree, run one after another (a resumed sync starts at the first unfinished tree). */
-export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTree: (root: string) => Effect.Effect<void, never, R> = () => Effect.void) =>
-  Effect.forEach(
-    source.spec.resources.filter((r) => r.parent === undefined && r.selected),
-    (root) => {
-      const name = `tree/${root.name}`
-      return Effect.zipRight(onTree(root.name), retried(name, Activity.make({
-        name,
-        success: Schema.Array(TreeOutcome),
-        // What stops a tree (the destination failing, not a resource: those are outcomes) is
-        // a typed failure the engine records and the workflow reports, never a defect.
-        error: SyncError,
-        execute: Effect.gen(function*() {
-          const key = yield* Activity.idempotencyKey(name)
+/** A tree's resources loaded under commit keys `${key}/<resource>` (the same on every attempt). */
+const loadTree = (source: RestApiSource, dataset: string, root: ResourceSpec<Secret>, key: string) =>
+  Effect.gen(function*() {
           const commitKey = (r: string) => `${key}/${r}`
           const tree = treeOf(source.spec.resources, root)
           // A retried tree (its runner killed mid-tree) resumes at its first uncommitted
@@ -196,12 +185,54 @@ export const runTrees = <R = never>(source: RestApiSource, dataset: string, onTr
             committedEarlier: r.committedEarlier !== undefined,
             error: r.error === undefined ? null : source.redactor.text(r.error.message)
           }))]
-        }).pipe(
-          Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
-        )
-      })))
-    }
-  ).pipe(Effect.map((trees): SyncResult => ({ dataset, resources: trees.flat() })))
+  }).pipe(
+    Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
+  )
+
+/** A tree handed to whichever runner has a free slot; `attempt` makes each retry its own item. */
+export const TreeJob = Schema.Struct({ request: SyncRequest, executionId: Schema.String, root: Schema.String, attempt: Schema.Number })
+export type TreeJob = typeof TreeJob.Type
+
+export const TreeQueue = DurableQueue.make({
+  name: "rest-connector/tree",
+  payload: TreeJob,
+  success: Schema.Array(TreeOutcome),
+  error: SyncError,
+  idempotencyKey: (job) => `${job.executionId}/${job.root}/${job.attempt}`
+})
+
+/** What a runner's queue worker does with a tree: loads the sync's source and the tree. */
+export const runTreeJob = (job: TreeJob) =>
+  Effect.gen(function*() {
+    const key = { executionId: job.executionId, dataset: job.request.dataset, tenant: job.request.tenant, run: job.request.run }
+    const runner = (yield* RunnerName) || undefined
+    yield* Registry.recordProgress(key, { state: "running", currentResource: job.root, runner }).pipe(
+      whileRestarting,
+      Effect.catchAll((e) => Effect.logWarning(`status of ${job.executionId}: ${e.message}`))
+    )
+    const budgets = yield* SharedBudgets
+    const source = yield* loadSource(job.request)
+    const root = source.spec.resources.find((r) => r.name === job.root)
+    if (root === undefined) return yield* new SyncError({ message: `no resource ${job.root}` })
+    return yield* clientsPerRun(loadTree(source, job.request.dataset, root, `${job.executionId}/tree/${job.root}`)).pipe(
+      Effect.provideService(SharedBudgets, { ...budgets, tenant: job.request.tenant })
+    )
+  })
+
+/** The runner's queue worker: as many trees at once as it has slots. */
+const treeWorker = Layer.unwrapEffect(Effect.map(SyncSlots, (concurrency) => DurableQueue.worker(TreeQueue, runTreeJob, { concurrency })))
+
+/** The trees' queue in memory, for the in-memory workflow engine (one process). */
+export const memoryQueue = PersistedQueue.layer.pipe(Layer.provide(PersistedQueue.layerStoreMemory))
+
+/** One queued tree per root, one after another (a resumed sync starts at the first unfinished tree). */
+export const runTrees = (source: RestApiSource, request: SyncRequest, executionId: string) =>
+  Effect.forEach(
+    source.spec.resources.filter((r) => r.parent === undefined && r.selected),
+    (root) =>
+      retried(`tree/${root.name}`, Effect.flatMap(Activity.CurrentAttempt, (attempt) =>
+        DurableQueue.process(TreeQueue, { request, executionId, root: root.name, attempt })))
+  ).pipe(Effect.map((trees): SyncResult => ({ dataset: request.dataset, resources: trees.flat() })))
 
 /** The hash a request carries of its config file (sha256 of its bytes). */
 export const configHash = (file: string): Effect.Effect<string, SyncError> =>
@@ -211,14 +242,12 @@ export const configHash = (file: string): Effect.Effect<string, SyncError> =>
   })
 
 /** The workflow's implementation: the runner's Destination and ApiClient do the work. */
-export const layer = SyncWorkflow.toLayer((request, executionId) =>
+const workflow = SyncWorkflow.toLayer((request, executionId) =>
   Effect.gen(function*() {
     const key = { executionId, dataset: request.dataset, tenant: request.tenant, run: request.run }
-    // Bookkeeping for `status`: never the reason a sync fails.
-    const runner = (yield* RunnerName) || undefined
     // Tried again through a database restart (a sync that ended must not stay "running").
     const progress = (update: Parameters<typeof Registry.recordProgress>[1]) =>
-      Registry.recordProgress(key, { ...update, runner }).pipe(
+      Registry.recordProgress(key, update).pipe(
         whileRestarting,
         Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`))
       )
@@ -226,9 +255,7 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
     const budgets = yield* SharedBudgets
     // A sync waiting for one of the runner's slots holds nothing but its fiber (its config,
     // secrets and HTTP clients come with the slot) and stays "submitted" in status.
-    const result = yield* withSyncSlot(
-      Effect.zipRight(progress({ state: "running" }), run(request, (resource) => progress({ state: "running", currentResource: resource })))
-    ).pipe(
+    const result = yield* Effect.flatMap(loadSource(request), (source) => runTrees(source, request, executionId)).pipe(
       Effect.provideService(SharedBudgets, { ...budgets, tenant: request.tenant }),
       // Its typed failure, or a defect (the engine's storage down longer than its retries): the
       // engine records either as the workflow's end, so status says so. Not an interruption:
@@ -249,22 +276,21 @@ export const layer = SyncWorkflow.toLayer((request, executionId) =>
   })
 )
 
-const run = <R>(request: SyncRequest, onTree: (root: string) => Effect.Effect<void, never, R>) =>
+/** The workflow and the runner's worker for queued trees (they need a `PersistedQueueFactory`). */
+export const layer = Layer.mergeAll(workflow, treeWorker)
+
+const loadSource = (request: SyncRequest) =>
   Effect.gen(function*() {
     // Every runner must sync the config that was submitted, not another version of the file.
     const hash = yield* configHash(request.config)
     if (hash !== request.configHash) {
       return yield* new SyncError({ message: `${request.config} is not the config that was submitted (its content changed)` })
     }
-    // A tenant's secrets: its rows of the secrets table, then the config's names under its
-    // prefix in the environment (`ACME_ANALYTICS_API_KEY`).
     const stored = request.tenant === ""
       ? Option.none()
       : yield* Secrets.tenantProvider(request.tenant).pipe(Effect.mapError((e) => new SyncError({ message: e.message })))
-    const source = yield* Source.fromFile(request.config, { params: request.params }).pipe(
+    return yield* Source.fromFile(request.config, { params: request.params }).pipe(
       Effect.mapError((e) => new SyncError({ message: e.message })),
       request.tenant === "" ? (self) => self : forTenant(request.tenant, Option.getOrUndefined(stored))
     )
-    // This sync's HTTP clients close with it: a runner lives through thousands of syncs.
-    return yield* clientsPerRun(runTrees(source, request.dataset, onTree))
   })
