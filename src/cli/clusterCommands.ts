@@ -158,7 +158,11 @@ const statusCommand = Command.make("status", { databaseUrl, json, limit, ...comm
       syncs.map((r) => [r.tenant, r.dataset, r.run, r.state, r.current_resource ?? "", r.runner ?? "", r.started_at ?? "", r.finished_at ?? "", r.last_error ?? ""])
     ))
     yield* Console.log("")
-    yield* Console.log(table(["runner", "healthy", "last heartbeat"], runners.map((r) => [r.address, r.healthy ? "yes" : "no", r.last_heartbeat])))
+    // A killed runner's row outlives it: "gone" once the cluster no longer counts it.
+    yield* Console.log(table(
+      ["runner", "state", "last heartbeat"],
+      runners.map((r) => [r.address, !r.alive ? "gone" : r.healthy ? "up" : "unhealthy", r.last_heartbeat])
+    ))
     yield* Console.log("")
     yield* Console.log(table(["schedule", "dataset", "tenant", "cron (UTC)"], schedules.map((s) => [s.name, s.dataset, s.tenant, s.cron])))
   })).pipe(

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { ensureClusterSchema } from "../../src/internal/cluster/clusterSchema.js"
 import * as Registry from "../../src/internal/cluster/syncRegistry.js"
 import * as Sync from "../../src/internal/cluster/syncWorkflow.js"
@@ -28,6 +28,8 @@ describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
         expect(result.resources.map((r) => [r.resource, r.status, r.rows])).toEqual([["users", "committed", 3]])
         const again = yield* Sync.SyncWorkflow.execute(request)
         expect(again).toEqual(result)
+        // status: this runner is up (it beats every few seconds).
+        expect((yield* Registry.listRunners).some((r) => r.alive && r.healthy)).toBe(true)
         const rows = yield* sql.unsafe<{ n: string }>(`SELECT count(*) AS n FROM "${dataset}".users`)
         expect(Number(rows[0]?.n)).toBe(3)
         const clusterTables = yield* sql.unsafe<{ schema: string; name: string }>(
@@ -56,4 +58,21 @@ describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
       expect((yield* state())[0]?.state).toBe("committed")
       yield* sql.unsafe(`DELETE FROM ${Registry.syncsTable} WHERE execution_id = $1`, [key.executionId])
     }).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(serverUrl ?? ""), maxConnections: 2 }))))
+
+  it.live("status: a runner with no heartbeat for longer than the cluster waits (killed) is gone, whatever its healthy flag says", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* ensureClusterSchema(sql)
+      // The cluster's runners table, as a runner makes it; a row the cluster no longer counts
+      // (its heartbeat 2 minutes old), so the runners of other tests never see it.
+      yield* Effect.scoped(inProcessRunner(serverUrl ?? "").pipe(Layer.build))
+      const address = `gone-${Date.now()}-${Math.random()}:1`
+      yield* sql.unsafe(
+        `INSERT INTO rc_cluster.cluster_runners (address, runner, healthy, last_heartbeat) VALUES ($1, '{}', true, now() - interval '2 minutes')`,
+        [address]
+      )
+      const listed = (yield* Registry.listRunners).find((r) => r.address === address)
+      expect(listed === undefined ? undefined : { alive: listed.alive, healthy: listed.healthy }).toEqual({ alive: false, healthy: true })
+      yield* sql.unsafe(`DELETE FROM rc_cluster.cluster_runners WHERE address = $1`, [address])
+    }).pipe(Effect.provide(PgPool.layerPool({ url: Redacted.make(serverUrl ?? ""), maxConnections: 2 }))), 60_000)
 })

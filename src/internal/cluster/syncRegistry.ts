@@ -97,7 +97,15 @@ export interface RunnerRow {
   readonly address: string
   readonly healthy: boolean
   readonly last_heartbeat: string
+  /**
+   * A heartbeat within the cluster's shard lock expiration (35 s): the cluster counts the runner.
+   * A killed runner's row stays until a runner leaving cleans old rows; it is not alive.
+   */
+  readonly alive: boolean
 }
+
+/** How long the cluster counts a runner without a heartbeat (@effect/cluster's `shardLockExpiration`). */
+const runnerExpirySeconds = 35
 
 /** The runners the cluster knows (none before the first runner started). */
 export const listRunners: Effect.Effect<ReadonlyArray<RunnerRow>, SqlError, SqlClient.SqlClient> = Effect.flatMap(
@@ -107,7 +115,8 @@ export const listRunners: Effect.Effect<ReadonlyArray<RunnerRow>, SqlError, SqlC
       sql.unsafe<{ present: boolean }>(`SELECT to_regclass('${clusterSchema}.cluster_runners') IS NOT NULL AS present`).withoutTransform,
       (rows) =>
         rows[0]?.present === true
-          ? sql.unsafe<RunnerRow>(`SELECT address, healthy, last_heartbeat::text FROM ${clusterSchema}.cluster_runners ORDER BY address`).withoutTransform
+          ? sql.unsafe<RunnerRow>(`SELECT address, healthy, last_heartbeat::text, last_heartbeat > now() - interval '${runnerExpirySeconds} seconds' AS alive
+              FROM ${clusterSchema}.cluster_runners ORDER BY address`).withoutTransform
           : Effect.succeed([])
     )
 )
