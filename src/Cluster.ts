@@ -165,3 +165,13 @@ export const setTenantSecret = secrets.setSecret
  * @since 0.1.0
  */
 export const removeTenantSecret = secrets.removeSecret
+
+/**
+ * Re-encrypts the secrets table (or one tenant's secrets) with `RC_SECRETS_KEY`, opening each
+ * secret with it or with `RC_SECRETS_KEY_PREVIOUS`, in one transaction: a secret that opens with
+ * neither fails it with a `TenantSecretError` naming the secret, and nothing changes. Runners
+ * read secrets under either key meanwhile.
+ *
+ * @since 0.1.0
+ */
+export const rotateTenantSecretsKey = secrets.rotateKey

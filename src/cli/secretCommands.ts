@@ -1,8 +1,9 @@
 /**
  * The tenants' secrets table of a cluster: `set-secret <tenant> <NAME>` (the value from stdin,
  * or typed unseen at a terminal; never an argument, which would land in shell history and `ps`),
- * `secrets [--tenant T]` (names and dates, never values) and `remove-secret <tenant> <NAME>`.
- * Values are encrypted with `RC_SECRETS_KEY`, which the runners need as well.
+ * `secrets [--tenant T]` (names and dates, never values), `remove-secret <tenant> <NAME>` and
+ * `rotate-secrets-key [--tenant T]`. Values are encrypted with `RC_SECRETS_KEY`, which the
+ * runners need as well.
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
@@ -75,4 +76,24 @@ const removeCommand = Command.make("remove-secret", { tenant, name, databaseUrl,
     yield* Console.log(`secret ${args.name} of tenant ${args.tenant} removed`)
   })).pipe(Command.withDescription("remove a tenant's secret from the cluster's secrets table"))
 
-export const secretCommands = [withCommonOptions(setCommand), withCommonOptions(listCommand), withCommonOptions(removeCommand)] as const
+const rotateCommand = Command.make("rotate-secrets-key", { tenant: tenantFilter, databaseUrl, ...commonOptions }, (args) =>
+  Effect.gen(function*() {
+    const url = yield* serverUrl(args.databaseUrl)
+    const Secrets = yield* secretsModule
+    const rotated = yield* asUsage(Secrets.rotateKey(Option.getOrUndefined(args.tenant)).pipe(Effect.provide(pool(url))))
+    yield* Console.log(
+      `${rotated.total} secret(s) re-encrypted with ${Secrets.secretsKeyVariable} (${rotated.fromPrevious} of them were under ${Secrets.previousKeyVariable})`
+    )
+  })).pipe(
+    Command.withDescription(
+      "re-encrypt the cluster's secrets with RC_SECRETS_KEY, opening each with it or RC_SECRETS_KEY_PREVIOUS (the key being replaced); " +
+        "all or nothing: a secret that opens with neither stops it and nothing changes"
+    )
+  )
+
+export const secretCommands = [
+  withCommonOptions(setCommand),
+  withCommonOptions(listCommand),
+  withCommonOptions(removeCommand),
+  withCommonOptions(rotateCommand)
+] as const

@@ -18,13 +18,15 @@ export interface CliOptions {
   readonly env?: Record<string, string | undefined>
   /** Working directory (default: the repository). */
   readonly cwd?: string
+  /** Written to the CLI's stdin, which is then closed. */
+  readonly input?: string
 }
 
 export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<CliResult> =>
   new Promise((resolve) => {
     const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: "", ...options.env }
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
-    execFile(
+    const child = execFile(
       process.execPath,
       [path.join(root, "bin/rest-connector.mjs"), ...args],
       { cwd: options.cwd ?? root, env, timeout: 120_000 },
@@ -33,6 +35,7 @@ export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}): P
         resolve({ code, stdout, stderr })
       }
     )
+    if (options.input !== undefined) child.stdin?.end(options.input)
   })
 
 /** Storage flags: the Postgres server when TEST_DATABASE_URL is set, else the embedded database in `dataDir`. */

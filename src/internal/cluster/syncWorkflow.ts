@@ -28,6 +28,7 @@ import * as Pipeline from "../pipeline/pipeline.js"
 import { describeThrown } from "../thrown.js"
 import { throughStorageRestarts, whileRestarting } from "./restarts.js"
 import { forTenant } from "../config/tenant.js"
+import * as MemoryQueueStore from "./memoryQueueStore.js"
 import * as Registry from "./syncRegistry.js"
 import * as Secrets from "./tenantSecrets.js"
 
@@ -223,7 +224,7 @@ export const runTreeJob = (job: TreeJob) =>
 const treeWorker = Layer.unwrapEffect(Effect.map(SyncSlots, (concurrency) => DurableQueue.worker(TreeQueue, runTreeJob, { concurrency })))
 
 /** The trees' queue in memory, for the in-memory workflow engine (one process). */
-export const memoryQueue = PersistedQueue.layer.pipe(Layer.provide(PersistedQueue.layerStoreMemory))
+export const memoryQueue = PersistedQueue.layer.pipe(Layer.provide(MemoryQueueStore.layerStore))
 
 /** One queued tree per root, one after another (a resumed sync starts at the first unfinished tree). */
 export const runTrees = (source: RestApiSource, request: SyncRequest, executionId: string) =>

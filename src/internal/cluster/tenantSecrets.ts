@@ -18,6 +18,12 @@ export const secretsTable = `${clusterSchema}.secrets`
 /** The environment variable that holds the passphrase the secrets are encrypted with. */
 export const secretsKeyVariable = "RC_SECRETS_KEY"
 
+/**
+ * The passphrase a rotation replaces: read, never written, while the runners move to the new
+ * `RC_SECRETS_KEY` and until `rotateKey` has re-encrypted every secret.
+ */
+export const previousKeyVariable = "RC_SECRETS_KEY_PREVIOUS"
+
 export class TenantSecretError extends Data.TaggedError("TenantSecretError")<{ readonly message: string }> {}
 
 const createSql = `CREATE TABLE IF NOT EXISTS ${secretsTable} (
@@ -69,6 +75,20 @@ export const secretsKey: Effect.Effect<Redacted.Redacted, TenantSecretError> = C
     onSome: (key) => Redacted.value(key) === "" ? Effect.fail(new TenantSecretError({ message: `${secretsKeyVariable} is empty` })) : Effect.succeed(key)
   }))
 )
+
+const previousKey: Effect.Effect<Option.Option<Redacted.Redacted>> = Config.redacted(previousKeyVariable).pipe(
+  Config.option,
+  Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()),
+  Effect.map(Option.filter((key) => Redacted.value(key) !== ""))
+)
+
+/** A stored value opened with the current key, or else the previous one (`previous`: it took that). */
+const open = (current: Redacted.Redacted, previous: Option.Option<Redacted.Redacted>, tenant: string, name: string, stored: Uint8Array) => {
+  const value = decrypt(current, tenant, name, stored)
+  if (value !== undefined || Option.isNone(previous)) return value === undefined ? undefined : { value, previous: false }
+  const old = decrypt(previous.value, tenant, name, stored)
+  return old === undefined ? undefined : { value: old, previous: true }
+}
 
 const storeError = (e: SqlError) => new TenantSecretError({ message: `the secrets table: ${e.message}` })
 
@@ -126,15 +146,55 @@ export const tenantProvider = (tenant: string): Effect.Effect<Option.Option<Conf
     ).pipe(whileRestarting)
     if (rows.length === 0) return Option.none()
     const key = yield* Effect.mapError(secretsKey, (e) => new TenantSecretError({ message: `tenant ${tenant} has secrets in ${secretsTable}, but ${e.message}` }))
+    const previous = yield* previousKey
     const values = new Map<string, string>()
     for (const row of rows) {
-      const value = decrypt(key, tenant, row.name, row.value)
-      if (value === undefined) {
+      const opened = open(key, previous, tenant, row.name, row.value)
+      if (opened === undefined) {
         return yield* new TenantSecretError({
-          message: `secret ${row.name} of tenant ${tenant} cannot be decrypted: this runner's ${secretsKeyVariable} is not the one that stored it`
+          message: `secret ${row.name} of tenant ${tenant} cannot be decrypted: this runner's ${secretsKeyVariable}${
+            Option.isSome(previous) ? ` (nor ${previousKeyVariable})` : ""
+          } is not the one that stored it`
         })
       }
-      values.set(row.name, value)
+      values.set(row.name, opened.value)
     }
     return Option.some(ConfigProvider.fromMap(values))
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storeError(e))))
+
+/**
+ * Re-encrypts every secret (or one tenant's) with `RC_SECRETS_KEY`, opening each with it or with
+ * `RC_SECRETS_KEY_PREVIOUS`: all or nothing, in one transaction. A secret that opens with
+ * neither fails the rotation, naming it, and the table stays as it was.
+ */
+export const rotateKey = (tenant?: string): Effect.Effect<{ readonly total: number; readonly fromPrevious: number }, TenantSecretError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const key = yield* secretsKey
+    const previous = yield* previousKey
+    const sql = yield* SqlClient.SqlClient
+    yield* ensured(sql)
+    return yield* sql.withTransaction(Effect.gen(function*() {
+      const rows = yield* sql.unsafe<{ tenant: string; name: string; value: Uint8Array }>(
+        `SELECT tenant, name, value FROM ${secretsTable} WHERE $1::text IS NULL OR tenant = $1 ORDER BY tenant, name FOR UPDATE`,
+        [tenant ?? null]
+      ).withoutTransform
+      let fromPrevious = 0
+      for (const row of rows) {
+        const opened = open(key, previous, row.tenant, row.name, row.value)
+        if (opened === undefined) {
+          return yield* new TenantSecretError({
+            message: `secret ${row.name} of tenant ${row.tenant} opens with neither ${secretsKeyVariable} nor ${previousKeyVariable}${
+              Option.isNone(previous) ? " (not set)" : ""
+            }: nothing was re-encrypted`
+          })
+        }
+        if (opened.previous) fromPrevious++
+        yield* sql.unsafe(`UPDATE ${secretsTable} SET value = $3 WHERE tenant = $1 AND name = $2`, [
+          row.tenant,
+          row.name,
+          encrypt(key, row.tenant, row.name, opened.value)
+        ])
+      }
+      return { total: rows.length, fromPrevious }
+    }))
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storeError(e))))
