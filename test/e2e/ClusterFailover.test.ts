@@ -71,10 +71,12 @@ describe.runIf(serverUrl !== undefined)("a runner killed mid-sync", () => {
       while (served < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
       expect(served).toBeGreaterThanOrEqual(8)
       workers.push(await startWorker(await freePort(), serverUrl))
+      const killedAt = Date.now()
       first.kill("SIGKILL")
 
       const joined = await runCli(["submit", config, "--dataset", dataset, "--run", "r1", "--wait"], { env })
       expect(joined.code, joined.stderr).toBe(0)
+      console.log(`failover: the sync's result came ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`)
       const result: unknown = JSON.parse(joined.stdout)
       expect(result).toMatchObject({ dataset, resources: [{ status: "committed" }, { status: "committed" }, { status: "committed" }] })
 

@@ -48,10 +48,11 @@ export const clusterDatabase = (url: Redacted.Redacted | string, maxConnections 
 export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlClient.SqlClient, E>) =>
   // The sweep wakes workflows whose resume the engine lost (see lostResumes.ts).
   Layer.mergeAll(Sync.layer, Schedules.cronLayer, LostResumes.layer(Sync.SyncWorkflow, storage)).pipe(
-    // The trees' queue, in the cluster's storage: every runner's worker takes from it.
+    // The trees' queue, in the cluster's storage: every runner's worker takes from it. A tree
+    // whose runner died is taken again once its lock expires (15 s; refreshed every 5 s).
     Layer.provide(
       PersistedQueue.layer.pipe(Layer.provide(
-        SqlPersistedQueue.layerStore({ pollInterval: Duration.millis(100), lockRefreshInterval: Duration.seconds(10), lockExpiration: Duration.seconds(30) }).pipe(
+        SqlPersistedQueue.layerStore({ pollInterval: Duration.millis(100), lockRefreshInterval: Duration.seconds(5), lockExpiration: Duration.seconds(15) }).pipe(
           Layer.provide(storage)
         )
       ))
@@ -64,7 +65,12 @@ export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlC
     Layer.provideMerge(
       NodeClusterSocket.layer({
         storage: "sql",
-        shardingConfig: { runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)) }
+        shardingConfig: {
+          runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
+          // A killed runner answers no ping (5 tries over 2.5 s): found within seconds, not the
+          // default minute, so its shards move on before its heartbeat expires (35 s).
+          runnerHealthCheckInterval: Duration.seconds(5)
+        }
       }).pipe(Layer.provide(storage))
     )
   )
