@@ -22,7 +22,14 @@ import { installSignalHandlers, receivedSignal, signalExitCode } from "./signals
 
 const cli = Command.run(command, { name: "rest-connector", version: "0.1.0" })
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+/** An error's message, and its cause's when it has one (SqlError says "Failed to execute statement"; its cause says why). */
+const describe = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error)
+  const cause: unknown = error.cause
+  return cause instanceof Error && cause.message !== "" && !error.message.includes(cause.message)
+    ? `${error.message}: ${cause.message}`
+    : error.message
+}
 
 const ExitCode = { failed: 1, usage: 2 } as const
 

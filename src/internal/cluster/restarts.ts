@@ -3,7 +3,7 @@
  * status, because Postgres was away for a few seconds: what the runner reads and writes itself
  * is tried again, and so are the workflow engine's own storage calls.
  */
-import { Cause, Effect, Predicate, Schedule } from "effect"
+import { Cause, Effect, ExecutionStrategy, Exit, Layer, Predicate, Schedule, Scope } from "effect"
 import { isConnectionLost } from "../load/destinationErrors.js"
 
 /** Waits of 0.2 s doubling to 10 s, for up to 2 minutes. */
@@ -32,3 +32,27 @@ const storageDown = (cause: Cause.Cause<unknown>): boolean =>
  */
 export const throughStorageRestarts = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.unsandbox(Effect.retry(Effect.sandbox(self), { schedule: throughRestarts, while: storageDown }))
+
+/** A cause with a SQL error in it, failed or died (`orDie` around a migration). */
+const sqlFailure = (cause: Cause.Cause<unknown>): boolean =>
+  [...Cause.failures(cause), ...Cause.defects(cause)].some((e) => Predicate.isTagged(e, "SqlError"))
+
+/**
+ * `layer` built again (up to 4 more times, 250 ms apart) when building it fails or dies on a SQL
+ * error: runners started together on a new cluster race on the storage's `CREATE TABLE IF NOT
+ * EXISTS` (one fails on pg_type's unique index, and @effect/cluster's migrations die of it); made
+ * again, they find the tables. What a failed attempt acquired (a listening socket) is released
+ * before the next.
+ */
+export const retryStartup = <A, E, R>(layer: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.scopedContext(Effect.gen(function*() {
+    const outer = yield* Effect.scope
+    const attempt = Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) =>
+      Layer.buildWithScope(layer, scope).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))))
+    const logged = Effect.tapError(Effect.sandbox(attempt), (cause) =>
+      sqlFailure(cause) ? Effect.logWarning("setting up the cluster's storage raced another runner's; trying again", cause) : Effect.void)
+    return yield* Effect.unsandbox(Effect.retry(logged, {
+      schedule: Schedule.spaced("250 millis").pipe(Schedule.intersect(Schedule.recurs(4))),
+      while: sqlFailure
+    }))
+  }))

@@ -19,6 +19,7 @@ import type { Redacted } from "effect"
 import { Context, Duration, Layer, Option } from "effect"
 import * as PgPool from "../load/pgPool.js"
 import * as LostResumes from "./lostResumes.js"
+import { retryStartup } from "./restarts.js"
 import { clusterSchema, ensureClusterSchema } from "./clusterSchema.js"
 import * as Schedules from "./schedules.js"
 import * as SharedRateLimit from "./sharedRateLimit.js"
@@ -53,6 +54,7 @@ export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlC
     Layer.provide(
       PersistedQueue.layer.pipe(Layer.provide(
         SqlPersistedQueue.layerStore({ pollInterval: Duration.millis(100), lockRefreshInterval: Duration.seconds(5), lockExpiration: Duration.seconds(15) }).pipe(
+          retryStartup,
           Layer.provide(storage)
         )
       ))
@@ -71,12 +73,12 @@ export const runnerLayer = <E>(options: RunnerOptions, storage: Layer.Layer<SqlC
           // default minute, so its shards move on before its heartbeat expires (35 s).
           runnerHealthCheckInterval: Duration.seconds(5)
         }
-      }).pipe(Layer.provide(storage))
+      }).pipe(retryStartup, Layer.provide(storage))
     )
   )
 
 /** A client of the cluster: submits and polls syncs, runs none. */
 export const clientLayer = <E>(storage: Layer.Layer<SqlClient.SqlClient, E>) =>
   ClusterWorkflowEngine.layer.pipe(
-    Layer.provide(NodeClusterSocket.layer({ clientOnly: true, storage: "sql" }).pipe(Layer.provide(storage)))
+    Layer.provide(NodeClusterSocket.layer({ clientOnly: true, storage: "sql" }).pipe(retryStartup, Layer.provide(storage)))
   )
