@@ -121,12 +121,15 @@ export const syncMemoryQueue = sync.memoryQueue
  */
 export const lostResumesLayer = lostResumes.layer
 
-/**
- * How often the lost-resume sweep runs and how far back it looks (a `Context.Reference`).
- *
- * @since 0.1.0
- */
-export const LostResumeSweep = lostResumes.LostResumeSweep
+export {
+  /**
+   * How often the lost-resume sweep runs and how far back it looks (a `Context.Reference`:
+   * `Layer.succeed(LostResumeSweep, { every, settle, lookback, unreadFor })`).
+   *
+   * @since 0.1.0
+   */
+  LostResumeSweep
+} from "./internal/cluster/lostResumes.js"
 
 /**
  * The hash a request carries of its config file (sha256 of its bytes).

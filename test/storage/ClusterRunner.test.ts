@@ -42,7 +42,7 @@ describe.runIf(serverUrl !== undefined)("a sync on the cluster", () => {
           { schema: "rc_cluster", name: "cluster_runners" },
           { schema: "rc_cluster", name: "syncs" }
         ])
-      }).pipe(Effect.provide(Live), Effect.scoped)
+      }).pipe(Effect.scoped, Effect.provide(Live))
     }), 60_000)
 
   it.live("an ended sync stays ended in status: a late 'running' from a runner that lost its shard does not undo it", () =>

@@ -1,7 +1,8 @@
 /**
  * Riding out a database restart on a runner. A workflow must not end, or stay "running" in
  * status, because Postgres was away for a few seconds: what the runner reads and writes itself
- * is tried again, and so are the workflow engine's own storage calls.
+ * is tried again, and so are the workflow engine's own storage calls. And starting up: runners
+ * that start together on a new cluster race to make its tables, and the loser tries again.
  */
 import { Cause, Effect, ExecutionStrategy, Exit, Layer, Predicate, Schedule, Scope } from "effect"
 import { isConnectionLost } from "../load/destinationErrors.js"

@@ -88,7 +88,7 @@ export const SyncWorkflow = Workflow.make({
   suspendedRetrySchedule: Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds")))
 })
 
-/** The resources a tree's activity loads: a root and every resource below it. */
+/** The resources a tree loads: a root and every selected resource below it. */
 const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Secret>): ReadonlyArray<string> => {
   const names = new Set([root.name])
   for (let grew = true; grew;) {
@@ -110,11 +110,11 @@ const treeOf = (all: ReadonlyArray<ResourceSpec<Secret>>, root: ResourceSpec<Sec
  */
 export class SyncSlots extends Context.Reference<SyncSlots>()("effect-rest-connector/SyncSlots", { defaultValue: () => 8 }) {}
 
+/** The runner's address (`host:port`), for `status`; "" outside a runner (the in-memory engine). */
 export class RunnerName extends Context.Reference<RunnerName>()("effect-rest-connector/RunnerName", { defaultValue: () => "" }) {}
 
 /** A runner's slots: at most `n` trees at once. */
 export const syncSlotsLayer = (n: number) => Layer.succeed(SyncSlots, Math.max(1, n))
-
 
 /**
  * How often a tree that could not run (its destination failing: Postgres restarting, a lost
@@ -149,43 +149,43 @@ const lostDatabase = (error: ResourceError): boolean =>
 /** A tree's resources loaded under commit keys `${key}/<resource>` (the same on every attempt). */
 const loadTree = (source: RestApiSource, dataset: string, root: ResourceSpec<Secret>, key: string) =>
   Effect.gen(function*() {
-          const commitKey = (r: string) => `${key}/${r}`
-          const tree = treeOf(source.spec.resources, root)
-          // A retried tree (its runner killed mid-tree) resumes at its first uncommitted
-          // resource: those an earlier attempt committed are reported, not read again.
-          const sql = yield* SqlClient.SqlClient
-          const earlier = yield* committedUnder(sql, dataset, tree.map(commitKey))
-          const remaining = tree.filter((r) => !earlier.has(commitKey(r)))
-          const done = tree.flatMap((r): ReadonlyArray<TreeOutcome> => {
-            const commit = earlier.get(commitKey(r))
-            return commit === undefined ? [] : [{
-              resource: r,
-              status: "committed",
-              rows: 0,
-              tables: { ...commit.rowsPerTable },
-              loadId: commit.loadId,
-              committedEarlier: true,
-              error: null
-            }]
-          })
-          if (remaining.length === 0) return done
-          const info = yield* Pipeline.run(source, { dataset, resources: remaining, commitKey })
-          // A connection lost in a commit (or lost again on every reload) is the database's
-          // fault, not the resource's: the tree is tried again, and its commit keys tell which
-          // resources that commit did reach.
-          const lost = info.resources.find((r) => r.error !== undefined && lostDatabase(r.error))
-          if (lost?.error !== undefined) {
-            return yield* new SyncError({ message: `${lost.resource}: ${source.redactor.text(lost.error.message)}` })
-          }
-          return [...done, ...info.resources.map((r): TreeOutcome => ({
-            resource: r.resource,
-            status: r.status,
-            rows: r.rows,
-            tables: { ...r.rowsPerTable },
-            loadId: r.committedEarlier ?? info.loadId,
-            committedEarlier: r.committedEarlier !== undefined,
-            error: r.error === undefined ? null : source.redactor.text(r.error.message)
-          }))]
+    const commitKey = (r: string) => `${key}/${r}`
+    const tree = treeOf(source.spec.resources, root)
+    // A retried tree (its runner killed mid-tree) resumes at its first uncommitted
+    // resource: those an earlier attempt committed are reported, not read again.
+    const sql = yield* SqlClient.SqlClient
+    const earlier = yield* committedUnder(sql, dataset, tree.map(commitKey))
+    const remaining = tree.filter((r) => !earlier.has(commitKey(r)))
+    const done = tree.flatMap((r): ReadonlyArray<TreeOutcome> => {
+      const commit = earlier.get(commitKey(r))
+      return commit === undefined ? [] : [{
+        resource: r,
+        status: "committed",
+        rows: 0,
+        tables: { ...commit.rowsPerTable },
+        loadId: commit.loadId,
+        committedEarlier: true,
+        error: null
+      }]
+    })
+    if (remaining.length === 0) return done
+    const info = yield* Pipeline.run(source, { dataset, resources: remaining, commitKey })
+    // A connection lost in a commit (or lost again on every reload) is the database's
+    // fault, not the resource's: the tree is tried again, and its commit keys tell which
+    // resources that commit did reach.
+    const lost = info.resources.find((r) => r.error !== undefined && lostDatabase(r.error))
+    if (lost?.error !== undefined) {
+      return yield* new SyncError({ message: `${lost.resource}: ${source.redactor.text(lost.error.message)}` })
+    }
+    return [...done, ...info.resources.map((r): TreeOutcome => ({
+      resource: r.resource,
+      status: r.status,
+      rows: r.rows,
+      tables: { ...r.rowsPerTable },
+      loadId: r.committedEarlier ?? info.loadId,
+      committedEarlier: r.committedEarlier !== undefined,
+      error: r.error === undefined ? null : source.redactor.text(r.error.message)
+    }))]
   }).pipe(
     Effect.mapError((e) => new SyncError({ message: `resource tree '${root.name}': ${source.redactor.text(e.message)}` }))
   )
@@ -252,12 +252,11 @@ const workflow = SyncWorkflow.toLayer((request, executionId) =>
         whileRestarting,
         Effect.catchAll((e) => Effect.logWarning(`status of ${executionId}: ${e.message}`))
       )
-    // A budget per tenant (`rate_limit.per: tenant`) is keyed by this sync's tenant.
-    const budgets = yield* SharedBudgets
-    // A sync waiting for one of the runner's slots holds nothing but its fiber (its config,
-    // secrets and HTTP clients come with the slot) and stays "submitted" in status.
+    // The source is read here for its trees, and so that a changed config or a missing secret
+    // fails the sync before any request. The requests are made by the queue worker that takes
+    // each tree (it reads the source again and holds its secrets and HTTP clients only while
+    // the tree runs); until then the workflow is suspended and the sync "submitted" in status.
     const result = yield* Effect.flatMap(loadSource(request), (source) => runTrees(source, request, executionId)).pipe(
-      Effect.provideService(SharedBudgets, { ...budgets, tenant: request.tenant }),
       // Its typed failure, or a defect (the engine's storage down longer than its retries): the
       // engine records either as the workflow's end, so status says so. Not an interruption:
       // the runner is stopping, and the workflow resumes elsewhere.
